@@ -1,0 +1,24 @@
+package compile
+
+import (
+	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/types"
+)
+
+// Compiled is a statement rendered for one dialect: the SQL text, the bound arguments in
+// placeholder order, and the shape of its result. A Compiled is immutable.
+type Compiled struct {
+	SQL      string
+	Args     []any        // bound Go values, before dialect conversion
+	ArgTypes []types.Type // the type of each argument, for dialect conversion
+	Columns  []ResultColumn
+	// Returns reports whether executing the statement yields rows (SELECT, or DML with RETURNING).
+	Returns bool
+}
+
+// Compile renders stmt for dialect d. Statements of the same shape (same structure,
+// different bound values) reuse a cached rendering. Errors name the construct at fault
+// and wrap ErrCompile.
+func Compile(d Dialect, stmt expr.Statement) (*Compiled, error) {
+	return compileStatement(d, stmt)
+}

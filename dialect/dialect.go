@@ -1,0 +1,99 @@
+// Package dialect defines what the engine needs from a database: a compile.Dialect for
+// SQL generation, plus a Driver that opens connection pools, converts values and classifies
+// errors. The implementations are dialect/sqlite, dialect/postgres and dialect/mysql; they
+// are the only packages that import database drivers.
+package dialect
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/types"
+)
+
+// Dialect is a compile.Dialect with the runtime hooks the engine needs. Implementations
+// are safe for concurrent use and live as long as their engine.
+type Dialect interface {
+	compile.Dialect
+
+	// ConvertArg converts a Go value bound as type t into what the driver accepts
+	// (for example a time.Time into text on SQLite). It returns an error naming the
+	// value's Go type and t when v cannot stand for t.
+	ConvertArg(v any, t types.Type) (any, error)
+
+	// ConvertResult converts a value read by the driver for a column of type t into
+	// t's canonical Go type (see types.Kind). nil stays nil (SQL NULL).
+	ConvertResult(src any, t types.Type) (any, error)
+
+	// ClassifyError wraps a driver error into retort's error types (IntegrityError, ...);
+	// errors it does not recognise are returned unchanged.
+	ClassifyError(err error) error
+}
+
+// Driver opens connections for one family of URLs. It is registered by URL scheme.
+type Driver interface {
+	// Open connects to the database described by cfg, detects the server version where
+	// that matters, and returns the dialect to compile with and the connection pool.
+	Open(ctx context.Context, cfg Config) (Dialect, Pool, error)
+}
+
+// Config is a parsed database URL plus engine options, as a Driver receives it.
+type Config struct {
+	Scheme   string // the URL's dialect name, e.g. "postgresql", "mysql", "mariadb", "sqlite"
+	Driver   string // the URL's "+driver" part, e.g. "pgx", or empty
+	User     string
+	Password string // never logged or put into an error
+	Host     string
+	Port     int
+	Database string // for SQLite: the file path, or "" / ":memory:" for an in-memory database
+	Query    url.Values
+
+	PoolSize       int           // connections kept open (0: driver default)
+	MaxOverflow    int           // extra connections allowed beyond PoolSize under load
+	PoolTimeout    time.Duration // how long Acquire waits for a free connection (0: until ctx ends)
+	PoolRecycle    time.Duration // connections older than this are closed and replaced (0: never)
+	PoolPrePing    bool          // test a connection with a ping before handing it out
+	IsolationLevel string        // default isolation level, e.g. "SERIALIZABLE"; "" leaves the server's
+}
+
+// Pool is a connection pool. Safe for concurrent use; lives until Close.
+type Pool interface {
+	// Acquire returns a connection for the caller's exclusive use until Release.
+	Acquire(ctx context.Context) (Conn, error)
+	// Close closes all connections.
+	Close() error
+}
+
+// TxOptions are the options of a transaction.
+type TxOptions struct {
+	IsolationLevel string // "" for the engine default
+	ReadOnly       bool
+}
+
+// Conn is one database connection checked out of a Pool. It is used by one goroutine at a
+// time. Every method that does I/O honours ctx: when ctx ends, the running statement is
+// cancelled on the server and the method returns ctx's error.
+type Conn interface {
+	Exec(ctx context.Context, sql string, args []any) (rowsAffected int64, err error)
+	Query(ctx context.Context, sql string, args []any) (Rows, error)
+	Begin(ctx context.Context, opts TxOptions) error
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+	Ping(ctx context.Context) error
+	// Release returns the connection to its pool; with discard true the connection is
+	// closed instead (after an error that may have left it unusable).
+	Release(discard bool)
+}
+
+// Rows is an open result set. It must be closed.
+type Rows interface {
+	Columns() []string
+	Next() bool
+	// Scan copies the current row into dest, one pointer per column. *any receives the
+	// driver's value.
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}

@@ -1,0 +1,44 @@
+// Package sqlite is retort's SQLite dialect, on the pure-Go driver modernc.org/sqlite
+// (no cgo). Foreign keys are enforced on every connection; file databases use WAL and a
+// busy timeout; an in-memory database is one shared connection so its tables persist.
+package sqlite
+
+import (
+	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/dialect"
+)
+
+// Dialect is the SQLite dialect. Its zero value is not usable; use New. Safe for concurrent use.
+type Dialect struct {
+	features compile.Features
+	reserved map[string]struct{}
+}
+
+// New returns the SQLite dialect (SQLite 3.35 or newer: RETURNING, NULLS FIRST/LAST).
+func New() *Dialect {
+	f := compile.Features(0)
+	for _, x := range []compile.Feature{
+		compile.InsertReturning, compile.UpdateReturning, compile.DeleteReturning,
+		compile.MultiValuesInsert, compile.Savepoints, compile.NullsOrdering,
+		compile.IntersectExcept, compile.WindowFunctions, compile.CTEs, compile.OnConflict,
+		compile.TransactionalDDL, compile.BooleanLiterals, compile.FullOuterJoin,
+	} {
+		f = f.With(x)
+	}
+	return &Dialect{features: f, reserved: dialect.ReservedWords(append(dialect.CommonReserved,
+		"abort", "autoincrement", "glob", "regexp", "pragma", "temp", "transaction", "vacuum")...)}
+}
+
+// Name returns "sqlite".
+func (d *Dialect) Name() string { return "sqlite" }
+
+// Features returns SQLite's capabilities.
+func (d *Dialect) Features() compile.Features { return d.features }
+
+// AppendIdent appends name, double-quoted when needed.
+func (d *Dialect) AppendIdent(b []byte, name string) []byte {
+	return dialect.AppendQuoted(b, name, '"', d.reserved)
+}
+
+// AppendPlaceholder appends "?".
+func (d *Dialect) AppendPlaceholder(b []byte, index int) []byte { return append(b, '?') }
