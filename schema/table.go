@@ -1,24 +1,50 @@
 // Package schema describes database schemas: MetaData, Table, Column, keys, constraints
 // and indexes, and the DDL elements that create and drop them in dependency order.
 //
+// Tables are defined through a MetaData:
+//
+//	md := schema.NewMetaData()
+//	users := md.MustTable("users",
+//		schema.Col("id", types.Integer(), schema.PrimaryKey()),
+//		schema.Col("email", types.String(200), schema.NotNull(), schema.Unique()),
+//		schema.Col("created", types.Timestamp(true), schema.ServerDefault(expr.Now())),
+//	)
+//
+// Definition mistakes (a duplicate column, a constraint naming a column the table does
+// not have, two autoincrement columns, ...) are reported by MetaData.Table as errors
+// prefixed "schema:" that name the table and column. Foreign key targets are resolved
+// lazily, so tables may refer to tables defined later; an unresolvable target is
+// reported by MetaData.SortedTables (and so by CreateAll).
+//
 // A MetaData and its tables are built once, at start-up, by one goroutine; after that they
-// are immutable and safe for concurrent use.
+// are immutable (except for the UseAlter marks SortedTables sets on foreign keys of
+// dependency cycles, under the MetaData's lock) and safe for concurrent use.
 package schema
 
 import (
 	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/types"
 )
 
 // Table is a table of a MetaData: an expr.TableClause (usable in statements) plus keys,
-// constraints and indexes.
+// constraints and indexes. Its C method (from the TableClause) returns the
+// *expr.ColumnClause for use in expressions; Col returns the *Column with its DDL
+// properties. A Table is immutable once MetaData.Table has returned it and safe for
+// concurrent use; it lives as long as its MetaData.
 type Table struct {
 	*expr.TableClause
-	MetaData    *MetaData
-	Cols        []*Column // in definition order; Cols[i].ColumnClause == TableClause.Columns[i]
-	ForeignKeys []*ForeignKey
-	Uniques     []*UniqueConstraint
-	Checks      []*CheckConstraint
-	Indexes     []*Index
+	MetaData *MetaData
+	Cols     []*Column // in definition order; Cols[i].ColumnClause == TableClause.Columns[i]
+	// PrimaryKey holds the primary key columns in key order (empty: no primary key).
+	PrimaryKey  []*Column
+	ForeignKeys []*ForeignKeyDef
+	// Uniques holds the UNIQUE constraints, including one per column defined with Unique().
+	Uniques []*UniqueDef
+	Checks  []*CheckDef
+	// Indexes holds the indexes, including one per column defined with Indexed().
+	Indexes []*IndexDef
+
+	byName map[string]*Column
 }
 
 // Column is a column of a Table: an expr.ColumnClause (usable in expressions) plus its
@@ -34,13 +60,30 @@ type Column struct {
 	// ServerDefault is a SQL expression the database applies (DEFAULT clause), such as
 	// expr.Now().
 	ServerDefault expr.Expr
-	Unique        bool
-	Index         bool
+	Unique        bool // the column has a single-column UNIQUE constraint (in Table.Uniques)
+	Index         bool // the column has a single-column index (in Table.Indexes)
 }
 
-// ForeignKey is a (possibly composite) foreign key constraint from columns of its table to
-// columns of another.
-type ForeignKey struct {
+// SQLType returns the column's type.
+func (c *Column) SQLType() types.Type { return c.Type }
+
+// DefaultValue returns the client-side default for one new row: Default called when it is
+// a func() any, Default itself otherwise. ok is false when the column has no default.
+func (c *Column) DefaultValue() (v any, ok bool) {
+	switch d := c.Default.(type) {
+	case nil:
+		return nil, false
+	case func() any:
+		return d(), true
+	default:
+		return d, true
+	}
+}
+
+// ForeignKeyDef is a (possibly composite) foreign key constraint from columns of its table
+// to columns of another. It is built by the ForeignKey column option or the
+// ForeignKeyConstraint table item.
+type ForeignKeyDef struct {
 	Name     string // constraint name; "" lets the database choose
 	Table    *Table // the table holding the key
 	Columns  []string
@@ -51,27 +94,51 @@ type ForeignKey struct {
 	UseAlter bool // created with ALTER TABLE after the tables (set for cycles)
 }
 
-// UniqueConstraint is a UNIQUE constraint over one or more columns.
-type UniqueConstraint struct {
-	Name    string
+// UniqueDef is a UNIQUE constraint over one or more columns, built by the Unique column
+// option or the UniqueConstraint table item.
+type UniqueDef struct {
+	Name    string // "" lets the database choose
 	Columns []string
 }
 
-// CheckConstraint is a CHECK constraint with raw SQL text.
-type CheckConstraint struct {
-	Name string
+// CheckDef is a CHECK constraint with raw SQL text, built by the CheckConstraint table item.
+type CheckDef struct {
+	Name string // "" lets the database choose
 	SQL  string
 }
 
-// Index is an index over one or more columns.
-type Index struct {
+// IndexDef is an index over one or more columns of Table, built by the Indexed column
+// option or the Index and UniqueIndex table items.
+type IndexDef struct {
 	Name    string
+	Table   *Table
 	Columns []string
 	Unique  bool
 }
 
-// MetaData is a collection of tables that refer to each other.
-type MetaData struct {
-	Tables []*Table
-	byName map[string]*Table
+// Col returns t's column called name and true, or nil and false when t has no such column.
+func (t *Table) Col(name string) (*Column, bool) {
+	c, ok := t.byName[name]
+	return c, ok
+}
+
+// Key returns the name t is registered under in its MetaData: "schema.name" when the
+// table has a schema, the name otherwise.
+func (t *Table) Key() string { return tableKey(t.Schema, t.Name) }
+
+// AutoincrementColumn returns the column the database generates values for, or nil.
+func (t *Table) AutoincrementColumn() *Column {
+	for _, c := range t.Cols {
+		if c.Autoincrement {
+			return c
+		}
+	}
+	return nil
+}
+
+func tableKey(schemaName, name string) string {
+	if schemaName == "" {
+		return name
+	}
+	return schemaName + "." + name
 }
