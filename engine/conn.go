@@ -1,0 +1,588 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/types"
+)
+
+// Conn is one pooled database connection, from Engine.Connect. It is used by one goroutine
+// at a time (a concurrent call fails with ErrBusy rather than corrupting state) and lives
+// until Close, which returns it to the pool.
+//
+// Outside a transaction each statement commits on its own (autocommit). Begin,
+// Transaction and Nested open transactions and savepoints.
+//
+// If a statement is cancelled through its context, the underlying connection is discarded
+// (it may be in an unknown state); a Conn outside a transaction then checks out a fresh
+// connection for its next statement, while a Conn inside a transaction reports
+// ErrTxInvalid until the transaction is rolled back.
+type Conn struct {
+	eng   *Engine
+	busy  atomic.Bool
+	dc    dialect.Conn // nil after Close or invalidation
+	state connState
+
+	txs    []*Tx // active transaction (txs[0]) and savepoints, innermost last
+	txLost bool  // the connection was discarded during a transaction
+	spSeq  int   // savepoint name counter
+	curSeq int   // cursor name counter
+
+	// Buffers reused from statement to statement (the Conn is single-goroutine).
+	args    []any
+	scratch []any
+	ptrs    []any
+}
+
+type connState uint8
+
+const (
+	connOpen connState = iota
+	connClosed
+)
+
+// enter marks the Conn busy for one operation.
+func (c *Conn) enter() error {
+	if !c.busy.CompareAndSwap(false, true) {
+		return ErrBusy
+	}
+	if c.state == connClosed {
+		c.busy.Store(false)
+		return ErrClosed
+	}
+	return nil
+}
+
+func (c *Conn) leave() { c.busy.Store(false) }
+
+// conn returns the underlying connection, checking a new one out of the pool when the
+// previous one was discarded (outside a transaction).
+func (c *Conn) conn(ctx context.Context) (dialect.Conn, error) {
+	if c.dc != nil {
+		return c.dc, nil
+	}
+	if c.txLost {
+		return nil, ErrTxInvalid
+	}
+	if c.eng.closed.Load() {
+		return nil, ErrClosed
+	}
+	dc, err := c.eng.pool.Acquire(ctx)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w: %w", ctxErr, err)
+		}
+		return nil, fmt.Errorf("engine: acquire connection: %w", scrub(err, c.eng.url.Password))
+	}
+	c.eng.inUse.Add(1)
+	c.eng.acquired.Add(1)
+	c.dc = dc
+	return dc, nil
+}
+
+// invalidate discards the underlying connection (after a cancelled or failed statement
+// that may have left it in an unknown state). An active transaction is lost with it.
+func (c *Conn) invalidate() {
+	if c.dc == nil {
+		return
+	}
+	c.dc.Release(true)
+	c.dc = nil
+	c.eng.inUse.Add(-1)
+	if len(c.txs) > 0 {
+		c.txLost = true
+	}
+}
+
+// release returns the underlying connection to the pool.
+func (c *Conn) release() {
+	if c.dc == nil {
+		return
+	}
+	c.dc.Release(false)
+	c.dc = nil
+	c.eng.inUse.Add(-1)
+}
+
+// Close rolls back an active transaction and returns the connection to the pool. Further
+// use of the Conn fails with ErrClosed; closing again returns nil. Close fails with ErrBusy
+// while a Stream over the Conn is being iterated.
+func (c *Conn) Close() error {
+	if !c.busy.CompareAndSwap(false, true) {
+		return ErrBusy
+	}
+	defer c.leave()
+	if c.state == connClosed {
+		return nil
+	}
+	c.state = connClosed
+	if len(c.txs) > 0 && c.dc != nil {
+		// Closing with an open transaction rolls it back; if that fails the connection is
+		// discarded, which ends the transaction on the server.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		c.eng.logTx(ctx, "ROLLBACK")
+		if err := c.dc.Rollback(ctx); err != nil {
+			c.invalidate()
+		}
+		cancel()
+	}
+	for _, tx := range c.txs {
+		tx.done = true
+	}
+	c.txs = nil
+	c.txLost = false
+	c.release()
+	c.args, c.scratch, c.ptrs = nil, nil, nil
+	return nil
+}
+
+// Engine returns the engine the Conn belongs to.
+func (c *Conn) Engine() *Engine { return c.eng }
+
+// InTransaction reports whether a transaction is active on the Conn.
+func (c *Conn) InTransaction() bool { return len(c.txs) > 0 }
+
+// Execute compiles stmt for the engine's dialect (reusing the cached rendering of
+// statements of the same shape), runs it and returns its buffered Result. Statement
+// failures are *StatementError values carrying the SQL and unwrapping to the cause (an
+// *IntegrityError, the context's error, or the driver's error); compile errors wrap
+// compile.ErrCompile.
+func (c *Conn) Execute(ctx context.Context, stmt expr.Statement) (*Result, error) {
+	if err := c.enter(); err != nil {
+		return nil, err
+	}
+	defer c.leave()
+	comp, err := compile.Compile(c.eng.dialect, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return c.run(ctx, comp)
+}
+
+// Scalar executes stmt and returns the first column of its first row (ErrNoResult when it
+// returns no row; nil for SQL NULL).
+func (c *Conn) Scalar(ctx context.Context, stmt expr.Statement) (any, error) {
+	res, err := c.Execute(ctx, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return res.Scalar()
+}
+
+// Scalars executes stmt and returns the first column of every row.
+func (c *Conn) Scalars(ctx context.Context, stmt expr.Statement) (*ScalarResult, error) {
+	res, err := c.Execute(ctx, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return res.Scalars(), nil
+}
+
+// execSQL runs one raw SQL statement with positional arguments in the dialect's
+// placeholder style. returnsRows says whether to read rows or to report rows affected.
+func (c *Conn) execSQL(ctx context.Context, sql string, returnsRows bool, args ...any) (*Result, error) {
+	if err := c.enter(); err != nil {
+		return nil, err
+	}
+	defer c.leave()
+	return c.run(ctx, &compile.Compiled{SQL: sql, Args: args, ArgTypes: make([]types.Type, len(args)), Returns: returnsRows})
+}
+
+// convertArgs converts the compiled arguments for the driver into the Conn's reused buffer.
+func (c *Conn) convertArgs(comp *compile.Compiled) ([]any, error) {
+	n := len(comp.Args)
+	if n == 0 {
+		return nil, nil
+	}
+	if cap(c.args) < n {
+		c.args = make([]any, n)
+	}
+	args := c.args[:n]
+	d := c.eng.dialect
+	for i, a := range comp.Args {
+		var t types.Type
+		if i < len(comp.ArgTypes) {
+			t = comp.ArgTypes[i]
+		}
+		v, err := d.ConvertArg(a, t)
+		if err != nil {
+			clear(args)
+			return nil, &StatementError{SQL: comp.SQL, Err: fmt.Errorf("parameter %d: %w", i+1, err)}
+		}
+		args[i] = v
+	}
+	return args, nil
+}
+
+// statementError builds the error for a failed statement, discarding the connection when
+// the failure came from the context (the connection may be mid-protocol).
+func (c *Conn) statementError(ctx context.Context, sql string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		c.invalidate()
+		if !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w: %w", ctxErr, err)
+		}
+		return &StatementError{SQL: sql, Err: scrub(err, c.eng.url.Password)}
+	}
+	return &StatementError{SQL: sql, Err: scrub(c.eng.dialect.ClassifyError(err), c.eng.url.Password)}
+}
+
+// run executes a compiled statement and buffers its result.
+func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dc, err := c.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args, err := c.convertArgs(comp)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(args)
+	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	if !comp.Returns {
+		n, err := dc.Exec(ctx, comp.SQL, args)
+		if err != nil {
+			return nil, c.statementError(ctx, comp.SQL, err)
+		}
+		return &Result{rowsAffected: n}, nil
+	}
+	rows, err := dc.Query(ctx, comp.SQL, args)
+	if err != nil {
+		return nil, c.statementError(ctx, comp.SQL, err)
+	}
+	meta := c.metaFor(comp, rows)
+	res := &Result{meta: meta}
+	var flat []any
+	ncol := len(meta.cols)
+	n := 0
+	for rows.Next() {
+		if flat, err = c.readRow(rows, meta, flat); err != nil {
+			rows.Close()
+			return nil, c.rowError(ctx, comp.SQL, err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return nil, c.statementError(ctx, comp.SQL, err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, c.statementError(ctx, comp.SQL, err)
+	}
+	res.rows = make([]Row, n)
+	for i := range res.rows {
+		res.rows[i] = Row{vals: flat[i*ncol : (i+1)*ncol : (i+1)*ncol], meta: meta}
+	}
+	res.rowsAffected = int64(n)
+	return res, nil
+}
+
+// metaFor describes the result columns: the compiled names and types when they match the
+// driver's column count, otherwise the driver's names with unknown types.
+func (c *Conn) metaFor(comp *compile.Compiled, rows dialect.Rows) *resultMeta {
+	names := rows.Columns()
+	if len(comp.Columns) == len(names) {
+		return &resultMeta{cols: comp.Columns}
+	}
+	cols := make([]compile.ResultColumn, len(names))
+	for i, n := range names {
+		cols[i].Name = n
+	}
+	return &resultMeta{cols: cols}
+}
+
+// columnError is a value conversion failure in one column of a result.
+type columnError struct {
+	column string
+	err    error
+}
+
+func (e *columnError) Error() string { return "column " + strconv.Quote(e.column) + ": " + e.err.Error() }
+func (e *columnError) Unwrap() error { return e.err }
+
+// rowError reports a failure while reading a row: a conversion error as is (the
+// connection is fine), a driver error as a statement error.
+func (c *Conn) rowError(ctx context.Context, sql string, err error) error {
+	var ce *columnError
+	if errors.As(err, &ce) {
+		return &StatementError{SQL: sql, Err: err}
+	}
+	return c.statementError(ctx, sql, err)
+}
+
+// readRow scans the current row, converts each value to its column type's canonical Go
+// value and appends the values to flat.
+func (c *Conn) readRow(rows dialect.Rows, meta *resultMeta, flat []any) ([]any, error) {
+	ncol := len(meta.cols)
+	if len(c.scratch) != ncol {
+		c.scratch = make([]any, ncol)
+		c.ptrs = make([]any, ncol)
+		for i := range c.scratch {
+			c.ptrs[i] = &c.scratch[i]
+		}
+	}
+	if err := rows.Scan(c.ptrs...); err != nil {
+		return flat, err
+	}
+	d := c.eng.dialect
+	for i := range meta.cols {
+		v, err := d.ConvertResult(c.scratch[i], meta.cols[i].Type)
+		c.scratch[i] = nil
+		if err != nil {
+			return flat, &columnError{column: meta.cols[i].Name, err: err}
+		}
+		flat = append(flat, v)
+	}
+	return flat, nil
+}
+
+// streamChunkRows is how many rows' values a Stream allocates at a time, and (on dialects
+// with server-side cursors) how many rows each FETCH reads.
+const (
+	streamChunkRows = 256
+	cursorFetchRows = 1000
+)
+
+// Stream executes stmt and returns an iterator over its rows that holds only a bounded
+// number of rows in memory, however many the statement returns. On dialects with
+// server-side cursors (PostgreSQL) a SELECT is read through DECLARE ... CURSOR and FETCH
+// in batches, inside the active transaction or one the stream opens and commits itself;
+// elsewhere the driver's rows are read as they arrive.
+//
+// Each iteration runs the statement anew. Breaking out of the loop closes the cursor and
+// releases everything. An error ends the iteration with a zero Row and the error. While
+// the loop runs, the Conn cannot be used for other statements (they fail with ErrBusy).
+func (c *Conn) Stream(ctx context.Context, stmt expr.Statement) iter.Seq2[Row, error] {
+	return func(yield func(Row, error) bool) {
+		if err := c.enter(); err != nil {
+			yield(Row{}, err)
+			return
+		}
+		defer c.leave()
+		comp, err := compile.Compile(c.eng.dialect, stmt)
+		if err != nil {
+			yield(Row{}, err)
+			return
+		}
+		c.stream(ctx, comp, yield)
+	}
+}
+
+// StreamScalars is Stream yielding the first column of each row.
+func (c *Conn) StreamScalars(ctx context.Context, stmt expr.Statement) iter.Seq2[any, error] {
+	return func(yield func(any, error) bool) {
+		for row, err := range c.Stream(ctx, stmt) {
+			if !yield(row.Get(0), err) {
+				return
+			}
+		}
+	}
+}
+
+func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Row, error) bool) {
+	if err := ctx.Err(); err != nil {
+		yield(Row{}, err)
+		return
+	}
+	if c.eng.dialect.Features().Has(compile.ServerSideCursors) && isQuery(comp.SQL) {
+		c.streamCursor(ctx, comp, yield)
+		return
+	}
+	dc, err := c.conn(ctx)
+	if err != nil {
+		yield(Row{}, err)
+		return
+	}
+	args, err := c.convertArgs(comp)
+	if err != nil {
+		yield(Row{}, err)
+		return
+	}
+	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	rows, err := dc.Query(ctx, comp.SQL, args)
+	clear(args)
+	if err != nil {
+		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		return
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			rows.Close()
+		}
+	}()
+	meta := c.metaFor(comp, rows)
+	ncol := len(meta.cols)
+	var chunk []any
+	for rows.Next() {
+		if len(chunk)+ncol > cap(chunk) {
+			chunk = make([]any, 0, max(ncol, 1)*streamChunkRows)
+		}
+		start := len(chunk)
+		if chunk, err = c.readRow(rows, meta, chunk); err != nil {
+			yield(Row{}, c.rowError(ctx, comp.SQL, err))
+			return
+		}
+		if !yield(Row{vals: chunk[start:len(chunk):len(chunk)], meta: meta}, nil) {
+			return
+		}
+	}
+	closed = true
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		return
+	}
+	if err := rows.Close(); err != nil {
+		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+	}
+}
+
+// streamCursor reads a query through a server-side cursor, cursorFetchRows rows at a time.
+// Rows of one batch are read completely before any is yielded, so no result set is open
+// while the caller's loop body runs.
+func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield func(Row, error) bool) {
+	dc, err := c.conn(ctx)
+	if err != nil {
+		yield(Row{}, err)
+		return
+	}
+	args, err := c.convertArgs(comp)
+	if err != nil {
+		yield(Row{}, err)
+		return
+	}
+	ownTx := len(c.txs) == 0
+	if ownTx {
+		c.eng.logTx(ctx, "BEGIN (stream)")
+		if err := dc.Begin(ctx, dialect.TxOptions{}); err != nil {
+			clear(args)
+			yield(Row{}, c.statementError(ctx, "BEGIN", err))
+			return
+		}
+	}
+	c.curSeq++
+	name := "retort_cursor_" + strconv.Itoa(c.curSeq)
+	declare := "DECLARE " + name + " NO SCROLL CURSOR FOR " + comp.SQL
+	fetch := "FETCH FORWARD " + strconv.Itoa(cursorFetchRows) + " FROM " + name
+
+	declared, failed := false, false
+	defer func() {
+		// Close the cursor and end the stream's own transaction, whether the loop ran to
+		// the end, was broken out of, failed or panicked.
+		if c.dc == nil {
+			return // discarded after a cancellation: the server ended everything
+		}
+		if ctx.Err() != nil {
+			c.invalidate()
+			return
+		}
+		if ownTx {
+			if failed {
+				c.eng.logTx(ctx, "ROLLBACK (stream)")
+				if err := c.dc.Rollback(ctx); err != nil {
+					c.invalidate()
+				}
+				return
+			}
+			// Committing ends the cursor too.
+			c.eng.logTx(ctx, "COMMIT (stream)")
+			if err := c.dc.Commit(ctx); err != nil {
+				c.invalidate()
+			}
+			return
+		}
+		if declared && !failed {
+			closeSQL := "CLOSE " + name
+			c.eng.logStatement(ctx, closeSQL, nil)
+			if _, err := c.dc.Exec(ctx, closeSQL, nil); err != nil {
+				c.invalidate()
+			}
+		}
+	}()
+
+	c.eng.logStatement(ctx, declare, comp.Args)
+	_, err = dc.Exec(ctx, declare, args)
+	clear(args)
+	if err != nil {
+		failed = true
+		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		return
+	}
+	declared = true
+	var meta *resultMeta
+	for {
+		c.eng.logStatement(ctx, fetch, nil)
+		rows, err := dc.Query(ctx, fetch, nil)
+		if err != nil {
+			failed = true
+			yield(Row{}, c.statementError(ctx, fetch, err))
+			return
+		}
+		if meta == nil {
+			meta = c.metaFor(comp, rows)
+		}
+		ncol := len(meta.cols)
+		flat := make([]any, 0, max(ncol, 1)*cursorFetchRows)
+		n := 0
+		for rows.Next() {
+			if flat, err = c.readRow(rows, meta, flat); err != nil {
+				rows.Close()
+				failed = true
+				yield(Row{}, c.rowError(ctx, comp.SQL, err))
+				return
+			}
+			n++
+		}
+		err = rows.Err()
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			failed = true
+			yield(Row{}, c.statementError(ctx, fetch, err))
+			return
+		}
+		for i := 0; i < n; i++ {
+			row := Row{vals: flat[i*ncol : (i+1)*ncol : (i+1)*ncol], meta: meta}
+			if !yield(row, nil) {
+				return
+			}
+		}
+		if n < cursorFetchRows {
+			return
+		}
+	}
+}
+
+// isQuery reports whether sql is a query that may be declared as a cursor (SELECT, VALUES,
+// TABLE, or WITH ... SELECT), as opposed to DML with RETURNING.
+func isQuery(sql string) bool {
+	s := strings.TrimLeft(sql, " \t\r\n(")
+	word := s
+	if i := strings.IndexAny(s, " \t\r\n("); i >= 0 {
+		word = s[:i]
+	}
+	switch strings.ToUpper(word) {
+	case "SELECT", "VALUES", "TABLE":
+		return true
+	case "WITH":
+		// A WITH that wraps INSERT/UPDATE/DELETE cannot be a cursor.
+		u := strings.ToUpper(s)
+		return !strings.Contains(u, "INSERT ") && !strings.Contains(u, "UPDATE ") && !strings.Contains(u, "DELETE ")
+	}
+	return false
+}

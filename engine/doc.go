@@ -1,0 +1,44 @@
+// Package engine connects retort to databases: it is SQLAlchemy's Engine, Connection and
+// Result (and their asyncio forms) in idiomatic Go.
+//
+// An Engine is built from a SQLAlchemy-style URL and shared by the whole program:
+//
+//	eng, err := engine.Create(ctx, "postgresql://scott:tiger@localhost/test", engine.Echo(true))
+//	...
+//	defer eng.Close()
+//
+// The accepted URLs are described on URL: sqlite:///relative.db, sqlite:////abs/path.db,
+// sqlite:// (in memory), postgresql://user:pass@host:port/db?opt=value (also postgres://
+// and postgresql+pgx://), mysql://... and mariadb://...; Python driver names such as
+// +asyncpg, +aiosqlite or +pymysql are accepted so that SQLAlchemy URLs work unchanged.
+// The password never appears in an error or a log line.
+//
+// A Conn is one pooled connection, used by one goroutine:
+//
+//	conn, err := eng.Connect(ctx)
+//	...
+//	defer conn.Close()
+//	res, err := conn.Execute(ctx, stmt) // a buffered *Result
+//	for row, err := range conn.Stream(ctx, stmt) { ... } // constant memory
+//
+// Statements are expr.Statement values (built with package expr, or expr.Text for raw
+// SQL); the engine compiles them for its dialect through package compile, which caches the
+// rendering of each statement shape. Arguments and results are converted by the dialect,
+// so that every value comes back as the canonical Go type of its column type (see
+// types.Kind) on every database.
+//
+// Transactions: Conn.Begin returns a *Tx with Commit and Rollback, and Tx.BeginNested makes
+// savepoints to any depth. The scoped forms Engine.Begin, Conn.Transaction and Conn.Nested
+// run a function and commit when it returns nil, roll back when it returns an error or
+// panics. Outside a transaction each statement commits on its own.
+//
+// Every method that does I/O takes a context first and honours its cancellation: the
+// statement is cancelled on the server, the method returns an error wrapping ctx.Err(),
+// and the connection is discarded rather than returned to the pool in an unknown state.
+//
+// Errors are errors.Is/As friendly: ErrNoResult, ErrMultipleResults, ErrClosed,
+// ErrInvalidURL and ErrUnknownDialect are sentinels; a failed statement is a
+// *StatementError carrying the SQL and unwrapping to its cause, such as an
+// *IntegrityError (unique, foreign key, not null, check), classified the same way on
+// every dialect.
+package engine

@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/retortdb/retort/dialect"
+)
+
+// Engine is a database: a dialect and a pool of connections, built from a URL by Create.
+// It is safe for concurrent use by any number of goroutines and lives until Close; create
+// one per database and share it.
+type Engine struct {
+	url     URL
+	dialect dialect.Dialect
+	pool    dialect.Pool
+	echo    *slog.Logger // nil unless Echo(true)
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+	closeErr  error
+	inUse     atomic.Int64
+	acquired  atomic.Int64
+}
+
+// Option configures an Engine at Create.
+type Option func(*options)
+
+type options struct {
+	echo        bool
+	logger      *slog.Logger
+	poolSize    int
+	maxOverflow int
+	poolTimeout time.Duration
+	poolRecycle time.Duration
+	prePing     bool
+	isolation   string
+}
+
+// Echo makes the engine log every statement it runs (SQL text and bound parameters) and
+// every BEGIN / COMMIT / ROLLBACK / SAVEPOINT, through log/slog at level Info, as
+// SQLAlchemy's echo=True does. The logger is slog.Default() unless WithLogger is given.
+// The URL's password is never logged.
+func Echo(on bool) Option { return func(o *options) { o.echo = on } }
+
+// WithLogger sets the logger that Echo writes to.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// PoolSize sets how many connections the pool keeps open (default: the driver's).
+func PoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
+
+// MaxOverflow sets how many connections the pool may open beyond PoolSize under load.
+func MaxOverflow(n int) Option { return func(o *options) { o.maxOverflow = n } }
+
+// PoolTimeout sets how long Connect waits for a free connection before failing (default:
+// until its context ends).
+func PoolTimeout(d time.Duration) Option { return func(o *options) { o.poolTimeout = d } }
+
+// PoolRecycle closes and replaces connections older than d (default: never).
+func PoolRecycle(d time.Duration) Option { return func(o *options) { o.poolRecycle = d } }
+
+// PoolPrePing makes the pool test each connection with a ping before handing it out, so
+// that connections dropped by the server are replaced instead of failing a statement.
+func PoolPrePing(on bool) Option { return func(o *options) { o.prePing = on } }
+
+// IsolationLevel sets the default isolation level of transactions, such as "SERIALIZABLE",
+// "REPEATABLE READ", "READ COMMITTED" or "READ UNCOMMITTED" (what the dialect accepts).
+// Conn.Begin's Isolation option overrides it for one transaction.
+func IsolationLevel(level string) Option {
+	return func(o *options) { o.isolation = strings.ToUpper(strings.TrimSpace(level)) }
+}
+
+// Create parses url (see URL for the accepted forms), opens the dialect's connection pool
+// and returns the engine. ctx bounds the initial connection (drivers connect once to check
+// the server and detect its version). Errors never contain the password.
+func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
+	u, err := ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	drv, ok := lookupDriver(u.Dialect)
+	if !ok {
+		return nil, &URLError{URL: u.String(), Part: "dialect", Reason: "no driver is registered for " + u.Dialect, Err: ErrUnknownDialect}
+	}
+	cfg := dialect.Config{
+		Scheme:         u.Dialect,
+		Driver:         u.Driver,
+		User:           u.Username,
+		Password:       u.Password,
+		Host:           u.Host,
+		Port:           u.Port,
+		Database:       u.Database,
+		Query:          u.Query,
+		PoolSize:       o.poolSize,
+		MaxOverflow:    o.maxOverflow,
+		PoolTimeout:    o.poolTimeout,
+		PoolRecycle:    o.poolRecycle,
+		PoolPrePing:    o.prePing,
+		IsolationLevel: o.isolation,
+	}
+	d, pool, err := drv.Open(ctx, cfg)
+	if err != nil {
+		return nil, &connectError{url: u.String(), err: scrub(err, u.Password)}
+	}
+	e := &Engine{url: *u, dialect: d, pool: pool}
+	if o.echo {
+		e.echo = o.logger
+		if e.echo == nil {
+			e.echo = slog.Default()
+		}
+		e.echo.LogAttrs(ctx, slog.LevelInfo, "retort: engine created",
+			slog.String("url", u.String()), slog.String("dialect", d.Name()))
+	}
+	return e, nil
+}
+
+// Dialect returns the engine's dialect (for MySQL-family URLs, the server detected).
+func (e *Engine) Dialect() dialect.Dialect { return e.dialect }
+
+// URL returns a copy of the engine's URL. Its String method masks the password.
+func (e *Engine) URL() *URL {
+	u := e.url
+	u.Query = make(map[string][]string, len(e.url.Query))
+	for k, v := range e.url.Query {
+		u.Query[k] = append([]string(nil), v...)
+	}
+	return &u
+}
+
+// Connect checks a connection out of the pool. The Conn is for one goroutine; Close returns
+// it to the pool.
+func (e *Engine) Connect(ctx context.Context) (*Conn, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	c := &Conn{eng: e}
+	if _, err := c.conn(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Begin runs fn inside a transaction on a connection of its own, as SQLAlchemy's
+// "with engine.begin() as conn". The transaction commits when fn returns nil and rolls
+// back when it returns an error or panics (the panic then continues). The connection
+// goes back to the pool afterwards.
+func (e *Engine) Begin(ctx context.Context, fn func(ctx context.Context, c *Conn) error, opts ...TxOption) error {
+	c, err := e.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return c.Transaction(ctx, fn, opts...)
+}
+
+// Stats describes the engine's use of its pool.
+type Stats struct {
+	InUse    int64 // connections checked out by Conns right now
+	Acquired int64 // connections checked out since the engine was created
+}
+
+// Stats returns the engine's current pool usage.
+func (e *Engine) Stats() Stats {
+	return Stats{InUse: e.inUse.Load(), Acquired: e.acquired.Load()}
+}
+
+// Close closes the pool. Conns still checked out stay usable until their own Close; new
+// Connect calls fail with ErrClosed. Closing twice returns the first result.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() {
+		e.closed.Store(true)
+		e.closeErr = e.pool.Close()
+	})
+	return e.closeErr
+}
+
+// connectError reports a failure to open the pool; it names the (masked) URL and unwraps
+// to the driver's error.
+type connectError struct {
+	url string
+	err error
+}
+
+func (e *connectError) Error() string { return "engine: connect to " + e.url + ": " + e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
+// scrub returns err with every occurrence of secret in its message replaced by "***",
+// still unwrapping to err.
+func scrub(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), secret, "***"), err: err}
+}
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

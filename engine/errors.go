@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"errors"
+
+	"github.com/retortdb/retort/dialect"
+)
+
+// Sentinel errors of package engine. They are matched with errors.Is.
+var (
+	// ErrNoResult is returned when a row was required and the result had none
+	// (Result.One, Result.First, Result.Scalar, ...).
+	ErrNoResult = errors.New("engine: no row was found")
+
+	// ErrMultipleResults is returned by Result.One and its relatives when the result has
+	// more than one row.
+	ErrMultipleResults = errors.New("engine: multiple rows were found when one was required")
+
+	// ErrClosed is returned by every method of an Engine, Conn or Tx that has been closed
+	// (or committed or rolled back, for a Tx).
+	ErrClosed = errors.New("engine: use of a closed resource")
+
+	// ErrInvalidURL is wrapped by every error about a database URL that cannot be used:
+	// malformed, with an unknown dialect or driver, a bad port, ...
+	ErrInvalidURL = errors.New("engine: invalid database URL")
+
+	// ErrUnknownDialect is wrapped (together with ErrInvalidURL) by the error for a URL
+	// whose dialect or driver retort does not know.
+	ErrUnknownDialect = errors.New("engine: unknown dialect")
+
+	// ErrBusy is returned when a Conn is used while another operation holds it: a call from
+	// a second goroutine, or a statement issued while a Stream over the same Conn is open.
+	ErrBusy = errors.New("engine: connection is in use by another operation")
+
+	// ErrTxActive is returned by Conn.Begin and Conn.Transaction when the connection already
+	// has a transaction; use Tx.BeginNested or Conn.Nested for a savepoint.
+	ErrTxActive = errors.New("engine: a transaction is already active on this connection")
+
+	// ErrNoTx is returned by Conn.Nested when the connection has no transaction to nest in.
+	ErrNoTx = errors.New("engine: no transaction is active on this connection")
+
+	// ErrTxInvalid is returned for statements issued on a connection whose transaction was
+	// lost (the connection was discarded after a cancelled statement). Roll the transaction
+	// back to use the Conn again.
+	ErrTxInvalid = errors.New("engine: the transaction was lost with its connection; roll it back first")
+
+	// ErrUnsupported is returned for an operation the dialect cannot perform (savepoints on
+	// a dialect without them).
+	ErrUnsupported = errors.New("engine: not supported by the dialect")
+)
+
+// IntegrityError is a constraint violation reported by the database, classified the same
+// way on every dialect (see dialect.IntegrityError). Statement errors unwrap to it.
+type IntegrityError = dialect.IntegrityError
+
+// IntegrityKind is the kind of constraint an IntegrityError violated.
+type IntegrityKind = dialect.IntegrityKind
+
+// The kinds of integrity violations (see dialect.IntegrityKind).
+const (
+	UniqueViolation     = dialect.UniqueViolation
+	ForeignKeyViolation = dialect.ForeignKeyViolation
+	NotNullViolation    = dialect.NotNullViolation
+	CheckViolation      = dialect.CheckViolation
+)
+
+// ErrIntegrity is matched (errors.Is) by every IntegrityError.
+var ErrIntegrity = dialect.ErrIntegrity
+
+// maxSQLInError bounds how much SQL text a StatementError message repeats.
+const maxSQLInError = 2000
+
+// StatementError is returned when the database rejects or fails a statement. It carries the
+// SQL text (never the bound arguments, which may hold secrets) and unwraps to the cause:
+// an *IntegrityError, the context's error after cancellation, or the driver's error.
+type StatementError struct {
+	SQL string
+	Err error
+}
+
+// Error returns "engine: <cause> [SQL: <text>]".
+func (e *StatementError) Error() string {
+	sql := e.SQL
+	if len(sql) > maxSQLInError {
+		sql = sql[:maxSQLInError] + "..."
+	}
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return "engine: " + msg + " [SQL: " + sql + "]"
+}
+
+// Unwrap returns the cause.
+func (e *StatementError) Unwrap() error { return e.Err }
