@@ -310,7 +310,9 @@ type columnError struct {
 	err    error
 }
 
-func (e *columnError) Error() string { return "column " + strconv.Quote(e.column) + ": " + e.err.Error() }
+func (e *columnError) Error() string {
+	return "column " + strconv.Quote(e.column) + ": " + e.err.Error()
+}
 func (e *columnError) Unwrap() error { return e.err }
 
 // rowError reports a failure while reading a row: a conversion error as is (the
