@@ -57,6 +57,39 @@ type Dialect interface {
 	AppendIdent(b []byte, name string) []byte
 	// AppendPlaceholder appends the placeholder of the index-th (1-based) bound parameter.
 	AppendPlaceholder(b []byte, index int) []byte
+	// Syntax returns how the dialect spells the constructs that differ between databases.
+	// The result is shared and must not be modified.
+	Syntax() *Syntax
+	// FuncName maps a function name, as given to expr.Fn (now, random, ...), to the
+	// dialect's spelling; bare reports that it is written without parentheses
+	// (CURRENT_TIMESTAMP). Names it does not know are returned unchanged.
+	FuncName(name string) (sql string, bare bool)
+	// AppendCastType appends the type name that CAST(x AS type) uses for t, or returns an
+	// error (wrapping ErrUnsupported) when the dialect cannot cast to t.
+	AppendCastType(b []byte, t types.Type) ([]byte, error)
+}
+
+// Syntax describes the spellings a dialect chooses where SQL databases differ. Dialects
+// return a shared, read-only Syntax from Dialect.Syntax.
+type Syntax struct {
+	// LimitAll is the LIMIT written when a statement has OFFSET without LIMIT, on
+	// databases that cannot write OFFSET alone ("-1" on SQLite, "18446744073709551615" on
+	// MySQL); "" when OFFSET may stand alone.
+	LimitAll string
+	// ConcatFunc writes string concatenation as concat(a, b) instead of a || b (MySQL,
+	// where || means OR).
+	ConcatFunc bool
+	// ShareLock is the clause of a shared row lock: "FOR SHARE" or "LOCK IN SHARE MODE".
+	ShareLock string
+	// DefaultValues follows "INSERT INTO t" when no column is given a value:
+	// "DEFAULT VALUES" or "() VALUES ()".
+	DefaultValues string
+	// BackslashEscapes reports that backslashes in string literals are escape characters
+	// and must be doubled (MySQL's default SQL mode).
+	BackslashEscapes bool
+	// HexByteString writes byte-string literals as '\x0a0b' (PostgreSQL bytea) instead of
+	// X'0a0b'.
+	HexByteString bool
 }
 
 // ResultColumn describes one column of a statement's result: its label and its type.

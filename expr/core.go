@@ -145,3 +145,14 @@ func (b *Bind) SQLType() types.Type { return b.Type }
 
 // Value returns a bound parameter holding v with type t.
 func Value(v any, t types.Type) *Bind { return &Bind{Value: v, Type: t} }
+
+// Clause returns t itself. Types that embed a *TableClause (schema.Table) inherit it, so
+// code holding any of them can reach the underlying TableClause.
+func (t *TableClause) Clause() *TableClause { return t }
+
+// ColumnList returns t's columns in definition order. The slice must not be modified.
+func (t *TableClause) ColumnList() []*ColumnClause { return t.Columns }
+
+// Clause returns c itself. Types that embed a *ColumnClause (schema.Column) inherit it,
+// so expressions built from them use the underlying ColumnClause.
+func (c *ColumnClause) Clause() *ColumnClause { return c }

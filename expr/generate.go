@@ -1,0 +1,3 @@
+package expr
+
+//go:generate go run ./internal/opsgen ops_gen.go
