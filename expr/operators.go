@@ -201,7 +201,9 @@ func (l *LabelExpr) Asc() *Ordering { return &Ordering{X: l} }
 func (l *LabelExpr) Desc() *Ordering { return &Ordering{X: l, Desc: true} }
 
 // Label returns x AS name. A Go value x becomes a bound parameter.
-func Label(x any, name string) *LabelExpr { return &LabelExpr{X: ToExpr(x, types.Unknown()), Name: name} }
+func Label(x any, name string) *LabelExpr {
+	return &LabelExpr{X: ToExpr(x, types.Unknown()), Name: name}
+}
 
 // CastExpr is CAST(X AS Type).
 type CastExpr struct {
