@@ -552,7 +552,11 @@ func appendInlineDDL(d DDLDialect, b []byte, e expr.Expr) ([]byte, error) {
 	case *expr.Bind:
 		return appendLiteral(d, b, x.Value)
 	case *expr.FuncCall:
-		b = append(b, x.Name...)
+		name, bare := d.FuncName(x.Name)
+		b = append(b, name...)
+		if bare && len(x.Args) == 0 {
+			return b, nil
+		}
 		b = append(b, '(')
 		for i, a := range x.Args {
 			if i > 0 {

@@ -112,7 +112,7 @@ func TestDDLColumnOptions(t *testing.T) {
 	checkDDL(t, "column options", &schema.CreateTable{Table: tb}, golden{
 		"sqlite": `CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR(50) DEFAULT 'it''s \ me' NOT NULL, ` +
 			`active BOOLEAN DEFAULT TRUE NOT NULL, score DOUBLE DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
-			`created DATETIME DEFAULT (now()) NOT NULL, email VARCHAR(200), nick VARCHAR(30), PRIMARY KEY (id), UNIQUE (email))`,
+			`created DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, email VARCHAR(200), nick VARCHAR(30), PRIMARY KEY (id), UNIQUE (email))`,
 		"postgresql": `CREATE TABLE users (id SERIAL NOT NULL, name VARCHAR(50) DEFAULT 'it''s \ me' NOT NULL, ` +
 			`active BOOLEAN DEFAULT TRUE NOT NULL, score DOUBLE PRECISION DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
 			`created TIMESTAMP DEFAULT now() NOT NULL, email VARCHAR(200), nick VARCHAR(30), PRIMARY KEY (id), UNIQUE (email))`,

@@ -144,3 +144,8 @@ func (d *Dialect) TableExistsQuery(schemaName, name string) (string, []any) {
 func (d *Dialect) EnumTypeExistsQuery(name string) (string, []any) { return "", nil }
 
 var _ compile.DDLDialect = (*Dialect)(nil)
+
+// DropAllPrelude returns the statement DropAll runs first in its transaction: deferring
+// foreign key checks to COMMIT lets tables that reference each other be dropped in any
+// order while they hold rows (every row is gone by COMMIT).
+func (d *Dialect) DropAllPrelude() []string { return []string{"PRAGMA defer_foreign_keys = ON"} }
