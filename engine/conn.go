@@ -531,7 +531,7 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 		rows, err := dc.Query(ctx, fetch, nil)
 		if err != nil {
 			failed = true
-			yield(Row{}, c.statementError(ctx, fetch, err))
+			yield(Row{}, c.statementError(ctx, comp.SQL, err))
 			return
 		}
 		if meta == nil {
@@ -555,7 +555,7 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 		}
 		if err != nil {
 			failed = true
-			yield(Row{}, c.statementError(ctx, fetch, err))
+			yield(Row{}, c.statementError(ctx, comp.SQL, err))
 			return
 		}
 		for i := 0; i < n; i++ {

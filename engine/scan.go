@@ -91,6 +91,9 @@ func destTypeName(d any) string {
 // assign stores src into the pointer dst. It reports false (with an optional reason) when
 // it cannot. The common destinations are handled without reflection.
 func assign(dst, src any) (string, bool) {
+	if src == nil {
+		return assignNull(dst)
+	}
 	switch d := dst.(type) {
 	case *any:
 		*d = src
@@ -212,31 +215,34 @@ func assign(dst, src any) (string, bool) {
 	case nil:
 		return "destination is nil", false
 	}
-	if src == nil {
-		if handled, ok := assignNull(dst); handled {
-			return "", ok
-		}
-		return "NULL needs a pointer, types.Null or *any destination", false
-	}
 	return assignReflect(dst, src)
 }
 
-// assignNull stores NULL into dst when dst can hold it (**T, *types.Null[T]).
-func assignNull(dst any) (handled, ok bool) {
+// assignNull stores SQL NULL into dst when dst can hold it: *any, a sql.Scanner, **T or
+// *types.Null[T].
+func assignNull(dst any) (string, bool) {
+	switch d := dst.(type) {
+	case *any:
+		*d = nil
+		return "", true
+	case sql.Scanner:
+		if err := d.Scan(nil); err != nil {
+			return err.Error(), false
+		}
+		return "", true
+	case nil:
+		return "destination is nil", false
+	}
 	rv := reflect.ValueOf(dst)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return false, false
+		return "destination is not a non-nil pointer", false
 	}
 	e := rv.Elem()
-	switch {
-	case e.Kind() == reflect.Pointer:
+	if e.Kind() == reflect.Pointer || isNullType(e.Type()) {
 		e.SetZero()
-		return true, true
-	case isNullType(e.Type()):
-		e.SetZero()
-		return true, true
+		return "", true
 	}
-	return false, false
+	return "NULL needs a pointer, types.Null or *any destination", false
 }
 
 var typesPkgPath = reflect.TypeFor[types.UUID]().PkgPath()
@@ -310,6 +316,9 @@ func assignReflect(dst, src any) (string, bool) {
 		e.SetFloat(f)
 		return "", true
 	case reflect.String:
+		if e.Type() == reflect.TypeFor[string]() {
+			break // *string was handled by assign
+		}
 		var s string
 		if reason, ok := assign(&s, src); !ok {
 			return reason, false
@@ -317,6 +326,9 @@ func assignReflect(dst, src any) (string, bool) {
 		e.SetString(s)
 		return "", true
 	case reflect.Bool:
+		if e.Type() == reflect.TypeFor[bool]() {
+			break
+		}
 		var b bool
 		if reason, ok := assign(&b, src); !ok {
 			return reason, false
@@ -324,7 +336,8 @@ func assignReflect(dst, src any) (string, bool) {
 		e.SetBool(b)
 		return "", true
 	case reflect.Slice:
-		if e.Type().Elem().Kind() == reflect.Uint8 {
+		if e.Type().Elem().Kind() == reflect.Uint8 && e.Type() != reflect.TypeFor[[]byte]() &&
+			e.Type() != reflect.TypeFor[json.RawMessage]() {
 			var b []byte
 			if reason, ok := assign(&b, src); !ok {
 				return reason, false
