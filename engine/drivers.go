@@ -9,7 +9,7 @@ import (
 // TODO(engine): add "postgresql" (postgres.Driver{}), "mysql" and "mariadb" (mysql.Driver{})
 // as their drivers land.
 var drivers = map[string]dialect.Driver{
-	"sqlite":     sqlite.Driver{},
+	"sqlite": sqlite.Driver{},
 }
 
 func lookupDriver(name string) (dialect.Driver, bool) {

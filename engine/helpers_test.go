@@ -52,7 +52,9 @@ func sqlf(eng *Engine, sql string) string {
 }
 
 // col is a typed result column.
-func col(name string, t types.Type) compile.ResultColumn { return compile.ResultColumn{Name: name, Type: t} }
+func col(name string, t types.Type) compile.ResultColumn {
+	return compile.ResultColumn{Name: name, Type: t}
+}
 
 // query runs a raw query with typed result columns and typed-unknown arguments.
 func query(ctx context.Context, c *Conn, sql string, cols []compile.ResultColumn, args ...any) (*Result, error) {

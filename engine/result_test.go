@@ -302,4 +302,3 @@ func TestCreateErrors(t *testing.T) {
 		t.Errorf("connect error %q does not name the masked URL", err)
 	}
 }
-
