@@ -66,6 +66,7 @@ func (md *MetaData) Table(name string, items ...TableItem) (*Table, error) {
 		md.indexes[ix.Name] = key
 	}
 	md.Tables = append(md.Tables, t)
+	registry.Store(t.TableClause, t)
 	return t, nil
 }
 

@@ -312,3 +312,25 @@ func TestConstraintNameShortened(t *testing.T) {
 		t.Fatal("not deterministic")
 	}
 }
+
+func TestTableOfColumnOf(t *testing.T) {
+	md := schema.NewMetaData()
+	u := md.MustTable("users", schema.Col("id", types.Integer(), schema.PrimaryKey()),
+		schema.Col("name", types.String(20), schema.Default("anon")))
+	if got, ok := schema.TableOf(u.TableClause); !ok || got != u {
+		t.Fatal("TableOf")
+	}
+	c, ok := schema.ColumnOf(u.C("name"))
+	if !ok || c.Default != "anon" {
+		t.Fatalf("ColumnOf = %v, %v", c, ok)
+	}
+	if _, ok := schema.ColumnOf(u.C("missing")); ok {
+		t.Fatal("ColumnOf found an unknown column")
+	}
+	if _, ok := schema.TableOf(expr.NewTable("users")); ok {
+		t.Fatal("TableOf found a plain TableClause")
+	}
+	if _, ok := schema.ColumnOf(expr.Column("x", types.Integer())); ok {
+		t.Fatal("ColumnOf found a free column")
+	}
+}
