@@ -131,7 +131,7 @@ func indexNames(t *testing.T, c *Conn, dialectName, table string) []string {
 	default:
 		q = "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name <> 'PRIMARY'"
 	}
-	res := mustQuery(t, c, q, []compile.ResultColumn{col("name", types.Text())}, table)
+	res := ddlMustQuery(t, c, q, []compile.ResultColumn{ddlCol("name", types.Text())}, table)
 	var out []string
 	for _, v := range res.Scalars().All() {
 		out = append(out, v.(string))
@@ -156,12 +156,12 @@ func wantIntegrity(t *testing.T, what string, err error, kind IntegrityKind) {
 func TestCreateAllDropAll(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		ctx := t.Context()
-		eng := openEngine(t, tg)
+		eng := ddlEngine(t, tg)
 		md := ddlTestSchema()
 		if err := eng.CreateAll(ctx, md); err != nil {
 			t.Fatalf("CreateAll: %v", err)
 		}
-		c := connect(t, eng)
+		c := ddlConnect(t, eng)
 		for _, tb := range md.Tables {
 			if !tableExists(t, c, tb.Name) {
 				t.Errorf("table %s was not created", tb.Name)
@@ -175,10 +175,10 @@ func TestCreateAllDropAll(t *testing.T) {
 		}
 
 		// Autoincrement and server defaults.
-		mustExec(t, c, "INSERT INTO users (email, name) VALUES (?, ?)", "ann@example.com", "Ann")
-		mustExec(t, c, "INSERT INTO users (email, name) VALUES (?, ?)", "bob@example.com", "Bob")
-		res := mustQuery(t, c, "SELECT id, created, active FROM users ORDER BY id",
-			[]compile.ResultColumn{col("id", types.Integer()), col("created", types.Timestamp(true)), col("active", types.Boolean())})
+		ddlMustExec(t, c, "INSERT INTO users (email, name) VALUES (?, ?)", "ann@example.com", "Ann")
+		ddlMustExec(t, c, "INSERT INTO users (email, name) VALUES (?, ?)", "bob@example.com", "Bob")
+		res := ddlMustQuery(t, c, "SELECT id, created, active FROM users ORDER BY id",
+			[]compile.ResultColumn{ddlCol("id", types.Integer()), ddlCol("created", types.Timestamp(true)), ddlCol("active", types.Boolean())})
 		if res.Len() != 2 {
 			t.Fatalf("%d users", res.Len())
 		}
@@ -192,45 +192,45 @@ func TestCreateAllDropAll(t *testing.T) {
 		}
 
 		// Constraints, through the errors the database raises.
-		_, err := exec(ctx, c, "INSERT INTO users (email, name) VALUES (?, ?)", "ann@example.com", "Ann 2")
+		err := ddlExec(ctx, c, "INSERT INTO users (email, name) VALUES (?, ?)", "ann@example.com", "Ann 2")
 		wantIntegrity(t, "duplicate email", err, UniqueViolation)
-		_, err = exec(ctx, c, "INSERT INTO users (email, name) VALUES (?, ?)", "nobody@example.com", "")
+		err = ddlExec(ctx, c, "INSERT INTO users (email, name) VALUES (?, ?)", "nobody@example.com", "")
 		wantIntegrity(t, "empty name", err, CheckViolation)
-		_, err = exec(ctx, c, "INSERT INTO users (email, name) VALUES (?, NULL)", "null@example.com")
+		err = ddlExec(ctx, c, "INSERT INTO users (email, name) VALUES (?, NULL)", "null@example.com")
 		wantIntegrity(t, "null name", err, NotNullViolation)
-		mustExec(t, c, "INSERT INTO teams (id, code) VALUES (?, ?)", int64(1), "red")
-		mustExec(t, c, "INSERT INTO teams (id, code) VALUES (?, ?)", int64(2), "blue")
-		_, err = exec(ctx, c, "INSERT INTO teams (id, code) VALUES (?, ?)", int64(3), "red")
+		ddlMustExec(t, c, "INSERT INTO teams (id, code) VALUES (?, ?)", int64(1), "red")
+		ddlMustExec(t, c, "INSERT INTO teams (id, code) VALUES (?, ?)", int64(2), "blue")
+		err = ddlExec(ctx, c, "INSERT INTO teams (id, code) VALUES (?, ?)", int64(3), "red")
 		wantIntegrity(t, "duplicate code (unique index)", err, UniqueViolation)
-		mustExec(t, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(1), int64(1))
-		mustExec(t, c, "INSERT INTO memberships (user_id, team_id, role) VALUES (?, ?, ?)", int64(1), int64(2), "lead")
-		mustExec(t, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(2), int64(1))
-		_, err = exec(ctx, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(1), int64(1))
+		ddlMustExec(t, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(1), int64(1))
+		ddlMustExec(t, c, "INSERT INTO memberships (user_id, team_id, role) VALUES (?, ?, ?)", int64(1), int64(2), "lead")
+		ddlMustExec(t, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(2), int64(1))
+		err = ddlExec(ctx, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(1), int64(1))
 		wantIntegrity(t, "duplicate composite key", err, UniqueViolation)
-		_, err = exec(ctx, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(99), int64(1))
+		err = ddlExec(ctx, c, "INSERT INTO memberships (user_id, team_id) VALUES (?, ?)", int64(99), int64(1))
 		wantIntegrity(t, "unknown user", err, ForeignKeyViolation)
-		role := mustQuery(t, c, "SELECT role FROM memberships WHERE user_id = ? AND team_id = ?",
-			[]compile.ResultColumn{col("role", types.String(20))}, int64(1), int64(1))
+		role := ddlMustQuery(t, c, "SELECT role FROM memberships WHERE user_id = ? AND team_id = ?",
+			[]compile.ResultColumn{ddlCol("role", types.String(20))}, int64(1), int64(1))
 		if v, _ := role.Scalar(); v != "member" {
 			t.Errorf("role server default = %v", v)
 		}
-		mustExec(t, c, "UPDATE teams SET id = ? WHERE id = ?", int64(20), int64(2)) // ON UPDATE CASCADE
-		if n := count(t, c, "memberships WHERE team_id = 20"); n != 1 {
+		ddlMustExec(t, c, "UPDATE teams SET id = ? WHERE id = ?", int64(20), int64(2)) // ON UPDATE CASCADE
+		if n := ddlCount(t, c, "memberships WHERE team_id = 20"); n != 1 {
 			t.Errorf("ON UPDATE CASCADE: %d memberships moved to team 20", n)
 		}
-		mustExec(t, c, "DELETE FROM users WHERE id = ?", int64(1)) // ON DELETE CASCADE
-		if n := count(t, c, "memberships"); n != 1 {
+		ddlMustExec(t, c, "DELETE FROM users WHERE id = ?", int64(1)) // ON DELETE CASCADE
+		if n := ddlCount(t, c, "memberships"); n != 1 {
 			t.Errorf("ON DELETE CASCADE left %d memberships, want 1", n)
 		}
 
 		// The cycle's keys exist: added by ALTER TABLE, or inline on SQLite.
-		_, err = exec(ctx, c, "INSERT INTO departments (id, head_id) VALUES (?, ?)", int64(1), int64(42))
+		err = ddlExec(ctx, c, "INSERT INTO departments (id, head_id) VALUES (?, ?)", int64(1), int64(42))
 		wantIntegrity(t, "department head must exist", err, ForeignKeyViolation)
-		_, err = exec(ctx, c, "INSERT INTO employees (id, dept_id) VALUES (?, ?)", int64(1), int64(42))
+		err = ddlExec(ctx, c, "INSERT INTO employees (id, dept_id) VALUES (?, ?)", int64(1), int64(42))
 		wantIntegrity(t, "employee department must exist", err, ForeignKeyViolation)
-		mustExec(t, c, "INSERT INTO departments (id) VALUES (?)", int64(1))
-		mustExec(t, c, "INSERT INTO employees (id, dept_id) VALUES (?, ?)", int64(1), int64(1))
-		mustExec(t, c, "UPDATE departments SET head_id = ? WHERE id = ?", int64(1), int64(1))
+		ddlMustExec(t, c, "INSERT INTO departments (id) VALUES (?)", int64(1))
+		ddlMustExec(t, c, "INSERT INTO employees (id, dept_id) VALUES (?, ?)", int64(1), int64(1))
+		ddlMustExec(t, c, "UPDATE departments SET head_id = ? WHERE id = ?", int64(1), int64(1))
 
 		// Every column type stores and returns its value.
 		vals := everyTypeValues(t)
@@ -246,13 +246,13 @@ func TestCreateAllDropAll(t *testing.T) {
 			list += string(eng.Dialect().AppendIdent(nil, ec.name))
 			marks += "?"
 			argTypes[i] = ec.typ
-			cols = append(cols, col(ec.name, ec.typ))
+			cols = append(cols, ddlCol(ec.name, ec.typ))
 		}
 		sql += list + ") VALUES (" + marks + ")"
-		if _, err := c.execDDL(ctx, &compile.Compiled{SQL: sqlf(eng, sql), Args: vals, ArgTypes: argTypes}); err != nil {
+		if _, err := c.execDDL(ctx, &compile.Compiled{SQL: ddlSQL(eng, sql), Args: vals, ArgTypes: argTypes}); err != nil {
 			t.Fatalf("insert every type: %v", err)
 		}
-		row, err := mustQuery(t, c, "SELECT "+list+" FROM every_type", cols).One()
+		row, err := ddlMustQuery(t, c, "SELECT "+list+" FROM every_type", cols).One()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,7 +268,7 @@ func TestCreateAllDropAll(t *testing.T) {
 				t.Errorf("every_type.%s = %#v, want %#v", everyTypeCols[i].name, got, want)
 			}
 		}
-		if _, err := exec(ctx, c, "INSERT INTO every_type (id, e) VALUES (2, 'bogus')"); err == nil {
+		if err := ddlExec(ctx, c, "INSERT INTO every_type (id, e) VALUES (2, 'bogus')"); err == nil {
 			t.Error("an enum column accepted a value outside the enum")
 		}
 
@@ -293,7 +293,7 @@ func TestCreateAllDropAll(t *testing.T) {
 			}
 		}
 		if tg.Name == testdb.NamePostgres {
-			n := count(t, c, "pg_type WHERE typname = 'mood'")
+			n := ddlCount(t, c, "pg_type WHERE typname = 'mood'")
 			if n != 0 {
 				t.Errorf("enum type mood still exists")
 			}
@@ -318,12 +318,12 @@ func TestCreateAllDropAll(t *testing.T) {
 func TestCreateAllRollsBack(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		ctx := t.Context()
-		eng := openEngine(t, tg)
+		eng := ddlEngine(t, tg)
 		if !eng.Dialect().Features().Has(compile.TransactionalDDL) {
 			t.Skipf("%s: DDL is not transactional", tg.Name)
 		}
-		c := connect(t, eng)
-		mustExec(t, c, "CREATE TABLE b (x INTEGER)")
+		c := ddlConnect(t, eng)
+		ddlMustExec(t, c, "CREATE TABLE b (x INTEGER)")
 		md := schema.NewMetaData()
 		md.MustTable("a", schema.Col("id", types.Integer(), schema.PrimaryKey()))
 		md.MustTable("b", schema.Col("id", types.Integer(), schema.PrimaryKey()))
@@ -338,7 +338,7 @@ func TestCreateAllRollsBack(t *testing.T) {
 }
 
 func TestCreateAllCancelled(t *testing.T) {
-	eng := openEngine(t, testdb.SQLite(t))
+	eng := ddlEngine(t, testdb.SQLite(t))
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	err := eng.CreateAll(ctx, ddlTestSchema())
@@ -348,7 +348,7 @@ func TestCreateAllCancelled(t *testing.T) {
 }
 
 func TestCreateAllBadSchema(t *testing.T) {
-	eng := openEngine(t, testdb.SQLite(t))
+	eng := ddlEngine(t, testdb.SQLite(t))
 	md := schema.NewMetaData()
 	md.MustTable("posts", schema.Col("user_id", types.Integer(), schema.ForeignKey("users.id")))
 	err := eng.CreateAll(t.Context(), md)
@@ -510,4 +510,83 @@ func TestDDLPlanCheckFirst(t *testing.T) {
 	if _, err := ddlTables(md, []*schema.Table{other}); err == nil || err.Error() != "OnlyTables: table x is not part of this MetaData" {
 		t.Errorf("foreign table: %v", err)
 	}
+}
+
+// Helpers of this file (kept apart from the other engine tests' helpers).
+
+// ddlEngine creates an engine for tg, closed when t ends.
+func ddlEngine(t testing.TB, tg testdb.Target) *Engine {
+	t.Helper()
+	eng, err := Create(t.Context(), tg.URL)
+	if err != nil {
+		t.Fatalf("Create(%s): %v", tg.Name, err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return eng
+}
+
+// ddlConnect checks out a connection, closed when t ends.
+func ddlConnect(t testing.TB, eng *Engine) *Conn {
+	t.Helper()
+	c, err := eng.Connect(t.Context())
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// ddlSQL replaces each "?" in sql with the dialect's placeholder for its position.
+func ddlSQL(eng *Engine, sql string) string {
+	var b []byte
+	n := 0
+	for i := 0; i < len(sql); i++ {
+		if sql[i] == '?' {
+			n++
+			b = eng.Dialect().AppendPlaceholder(b, n)
+			continue
+		}
+		b = append(b, sql[i])
+	}
+	return string(b)
+}
+
+// ddlRun runs raw SQL ("?" placeholders) with arguments of unknown type; cols describe
+// the result of a query (nil for a statement without rows).
+func ddlRun(ctx context.Context, c *Conn, sql string, cols []compile.ResultColumn, args ...any) (*Result, error) {
+	return c.execDDL(ctx, &compile.Compiled{SQL: ddlSQL(c.eng, sql), Args: args, ArgTypes: make([]types.Type, len(args)),
+		Columns: cols, Returns: cols != nil})
+}
+
+func ddlExec(ctx context.Context, c *Conn, sql string, args ...any) error {
+	_, err := ddlRun(ctx, c, sql, nil, args...)
+	return err
+}
+
+func ddlMustExec(t testing.TB, c *Conn, sql string, args ...any) {
+	t.Helper()
+	if err := ddlExec(t.Context(), c, sql, args...); err != nil {
+		t.Fatalf("exec %q: %v", sql, err)
+	}
+}
+
+func ddlMustQuery(t testing.TB, c *Conn, sql string, cols []compile.ResultColumn, args ...any) *Result {
+	t.Helper()
+	res, err := ddlRun(t.Context(), c, sql, cols, args...)
+	if err != nil {
+		t.Fatalf("query %q: %v", sql, err)
+	}
+	return res
+}
+
+func ddlCol(name string, t types.Type) compile.ResultColumn { return compile.ResultColumn{Name: name, Type: t} }
+
+// ddlCount returns SELECT COUNT(*) FROM from.
+func ddlCount(t testing.TB, c *Conn, from string) int64 {
+	t.Helper()
+	v, err := ddlMustQuery(t, c, "SELECT COUNT(*) FROM "+from, []compile.ResultColumn{ddlCol("n", types.BigInt())}).ScalarOne()
+	if err != nil {
+		t.Fatalf("count %s: %v", from, err)
+	}
+	return v.(int64)
 }
