@@ -579,7 +579,9 @@ func ddlMustQuery(t testing.TB, c *Conn, sql string, cols []compile.ResultColumn
 	return res
 }
 
-func ddlCol(name string, t types.Type) compile.ResultColumn { return compile.ResultColumn{Name: name, Type: t} }
+func ddlCol(name string, t types.Type) compile.ResultColumn {
+	return compile.ResultColumn{Name: name, Type: t}
+}
 
 // ddlCount returns SELECT COUNT(*) FROM from.
 func ddlCount(t testing.TB, c *Conn, from string) int64 {
