@@ -52,7 +52,7 @@ func (c *compiler) fail(err error) {
 	}
 }
 
-func (c *compiler) put(s string)  { c.b = append(c.b, s...) }
+func (c *compiler) put(s string)   { c.b = append(c.b, s...) }
 func (c *compiler) ident(s string) { c.b = c.d.AppendIdent(c.b, s) }
 
 // entry is a compiled statement as cached: everything but the argument values.
