@@ -1,24 +1,3 @@
-// Package schema describes database schemas: MetaData, Table, Column, keys, constraints
-// and indexes, and the DDL elements that create and drop them in dependency order.
-//
-// Tables are defined through a MetaData:
-//
-//	md := schema.NewMetaData()
-//	users := md.MustTable("users",
-//		schema.Col("id", types.Integer(), schema.PrimaryKey()),
-//		schema.Col("email", types.String(200), schema.NotNull(), schema.Unique()),
-//		schema.Col("created", types.Timestamp(true), schema.ServerDefault(expr.Now())),
-//	)
-//
-// Definition mistakes (a duplicate column, a constraint naming a column the table does
-// not have, two autoincrement columns, ...) are reported by MetaData.Table as errors
-// prefixed "schema:" that name the table and column. Foreign key targets are resolved
-// lazily, so tables may refer to tables defined later; an unresolvable target is
-// reported by MetaData.SortedTables (and so by CreateAll).
-//
-// A MetaData and its tables are built once, at start-up, by one goroutine; after that they
-// are immutable (except for the UseAlter marks SortedTables sets on foreign keys of
-// dependency cycles, under the MetaData's lock) and safe for concurrent use.
 package schema
 
 import (
