@@ -2,14 +2,15 @@ package engine
 
 import (
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/dialect/sqlite"
 )
 
 // drivers maps a canonical dialect name of a URL to the Driver that opens it.
-// TODO(engine): add "postgresql" (postgres.Driver{}), "mysql" and "mariadb" (mysql.Driver{})
-// as their drivers land.
+// TODO(engine): add "mysql" and "mariadb" (mysql.Driver{}) once dialect/mysql has its driver.
 var drivers = map[string]dialect.Driver{
-	"sqlite": sqlite.Driver{},
+	"sqlite":     sqlite.Driver{},
+	"postgresql": postgres.Driver{},
 }
 
 func lookupDriver(name string) (dialect.Driver, bool) {

@@ -45,7 +45,7 @@ func TestEcho(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer eng.Close()
+		t.Cleanup(func() { eng.Close() })
 		c := connect(t, eng)
 		createItems(t, c, 0)
 		err = c.Transaction(t.Context(), func(ctx context.Context, c *Conn) error {

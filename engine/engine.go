@@ -172,8 +172,9 @@ func (e *Engine) Stats() Stats {
 	return Stats{InUse: e.inUse.Load(), Acquired: e.acquired.Load()}
 }
 
-// Close closes the pool. Conns still checked out stay usable until their own Close; new
-// Connect calls fail with ErrClosed. Closing twice returns the first result.
+// Close closes the pool; new Connect calls fail with ErrClosed. Close every Conn first:
+// the driver waits (a few seconds at most) for connections still checked out and reports
+// them in its error. Closing twice returns the first result.
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
