@@ -409,10 +409,16 @@ func (w *walker) column(c *expr.ColumnClause) {
 	}
 }
 
-// fromRef encodes a reference to a FROM item (the qualifier of a column): its identity.
+// fromRef encodes a reference to a FROM item (the qualifier of a column, a FROM list
+// entry, a join side). Tables are encoded by name; an alias, subquery or CTE is encoded
+// in full the first time it is seen and by its ordinal afterwards, so that identity
+// (the same subquery twice, or two equal ones) is part of the shape.
 func (w *walker) fromRef(f expr.FromClause) {
 	f = expr.UnwrapFrom(f)
 	switch x := f.(type) {
+	case nil:
+		w.tag(tNil)
+		w.fail(errorf("FROM item is nil"))
 	case *expr.TableClause:
 		w.tag(tTable)
 		w.str(x.Schema)
@@ -420,35 +426,52 @@ func (w *walker) fromRef(f expr.FromClause) {
 	case *expr.AliasClause:
 		w.tag(tAlias)
 		w.str(x.Name)
+		if w.seenBefore(x) {
+			return
+		}
+		w.from(x.Of)
 	case *expr.CTE:
-		w.tag(tCTERef)
-		w.str(x.Name)
+		w.cte(x)
 	case *expr.Subquery:
 		w.tag(tSubquery)
 		w.str(x.Name)
-		if x.Name == "" {
-			w.num(w.anonIndex(x))
+		if w.seenBefore(x) {
+			return
 		}
+		w.query(x.Select)
+	case *expr.JoinClause:
+		w.tag(tJoin)
+		w.key = append(w.key, byte(x.Kind))
+		w.from(x.Left)
+		w.from(x.Right)
+		w.optExpr(x.On)
 	default:
 		w.tag(tUnknown)
 		w.str(fmt.Sprintf("%T", f))
+		w.fail(errorf("cannot select from a %T", f))
 	}
 }
 
-func (w *walker) anonIndex(f expr.FromClause) int {
+// seenBefore encodes f's ordinal among the derived FROM items seen so far and reports
+// whether it was seen before.
+func (w *walker) seenBefore(f expr.FromClause) bool {
 	for i, a := range w.anon {
 		if a == f {
-			return i
+			w.num(i)
+			w.flag(true)
+			return true
 		}
 	}
 	w.anon = append(w.anon, f)
-	return len(w.anon) - 1
+	w.num(len(w.anon) - 1)
+	w.flag(false)
+	return false
 }
 
-// from encodes a FROM item in full (a derived table's query included).
+// from encodes a FROM item given explicitly (From, Join, an insert target). A
+// *schema.Table also contributes its foreign keys, which inferred join conditions use.
 func (w *walker) from(f expr.FromClause) {
 	if st, ok := f.(*schema.Table); ok {
-		// Foreign keys matter for inferred join conditions: encode them.
 		w.tag(tSchemaTable)
 		w.num(len(st.ForeignKeys))
 		for _, fk := range st.ForeignKeys {
@@ -462,31 +485,7 @@ func (w *walker) from(f expr.FromClause) {
 			}
 		}
 	}
-	f = expr.UnwrapFrom(f)
-	switch x := f.(type) {
-	case nil:
-		w.tag(tNil)
-		w.fail(errorf("FROM item is nil"))
-	case *expr.TableClause:
-		w.fromRef(x)
-	case *expr.AliasClause:
-		w.tag(tAlias)
-		w.str(x.Name)
-		w.from(x.Of)
-	case *expr.Subquery:
-		w.fromRef(x)
-		w.query(x.Select)
-	case *expr.CTE:
-		w.cte(x)
-	case *expr.JoinClause:
-		w.tag(tJoin)
-		w.key = append(w.key, byte(x.Kind))
-		w.from(x.Left)
-		w.from(x.Right)
-		w.optExpr(x.On)
-	default:
-		w.fromRef(f)
-	}
+	w.fromRef(f)
 }
 
 func (w *walker) cte(x *expr.CTE) {
@@ -503,6 +502,7 @@ func (w *walker) cte(x *expr.CTE) {
 	w.flag(x.Recursive)
 	w.query(x.Select)
 }
+
 
 func (w *walker) expr(e expr.Expr) {
 	switch x := e.(type) {
@@ -615,6 +615,10 @@ func schemaTableOf(f expr.FromClause) *schema.Table {
 		return x
 	case *expr.AliasClause:
 		return schemaTableOf(x.Of)
+	case *expr.TableClause:
+		if t, ok := schema.TableOf(x); ok {
+			return t
+		}
 	}
 	return nil
 }
