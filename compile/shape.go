@@ -503,7 +503,6 @@ func (w *walker) cte(x *expr.CTE) {
 	w.query(x.Select)
 }
 
-
 func (w *walker) expr(e expr.Expr) {
 	switch x := e.(type) {
 	case nil:
