@@ -1,12 +1,7 @@
 package compile
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
@@ -307,7 +302,7 @@ func appendColumn(d DDLDialect, b []byte, t *schema.Table, c *schema.Column) ([]
 	if c.ServerDefault != nil {
 		b = append(b, " DEFAULT "...)
 		b, err = d.AppendServerDefault(b, c.Type, c.ServerDefault, func(b []byte, e expr.Expr) ([]byte, error) {
-			return appendInlineDDL(d, b, e)
+			return AppendInline(d, b, e)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("%w (CREATE TABLE %s column %s DEFAULT)", err, t.Key(), c.Name)
@@ -544,93 +539,3 @@ func dropEnum(d DDLDialect, b []byte, s *schema.DropEnumType) ([]byte, error) {
 	return d.AppendIdent(b, s.Type.EnumName), nil
 }
 
-// appendInlineDDL renders e with every value written as a literal, for DEFAULT clauses.
-// TODO(ddl): switch to compile.AppendInline once the expression compiler provides it;
-// until then bound values and function calls are handled here.
-func appendInlineDDL(d DDLDialect, b []byte, e expr.Expr) ([]byte, error) {
-	switch x := e.(type) {
-	case *expr.Bind:
-		return appendLiteral(d, b, x.Value)
-	case *expr.FuncCall:
-		name, bare := d.FuncName(x.Name)
-		b = append(b, name...)
-		if bare && len(x.Args) == 0 {
-			return b, nil
-		}
-		b = append(b, '(')
-		for i, a := range x.Args {
-			if i > 0 {
-				b = append(b, ", "...)
-			}
-			var err error
-			if b, err = appendInlineDDL(d, b, a); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ')'), nil
-	}
-	return nil, ddlErrorf("%T cannot be written inline in DDL", e)
-}
-
-// appendLiteral writes a Go value as a SQL literal.
-func appendLiteral(d DDLDialect, b []byte, v any) ([]byte, error) {
-	switch x := v.(type) {
-	case nil:
-		return append(b, "NULL"...), nil
-	case string:
-		return d.AppendStringLiteral(b, x), nil
-	case bool:
-		if d.Features().Has(BooleanLiterals) {
-			if x {
-				return append(b, "TRUE"...), nil
-			}
-			return append(b, "FALSE"...), nil
-		}
-		if x {
-			return append(b, '1'), nil
-		}
-		return append(b, '0'), nil
-	case int:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(b, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(b, x, 10), nil
-	case uint8:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint16:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint32:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case uint64:
-		return strconv.AppendUint(b, x, 10), nil
-	case uint:
-		return strconv.AppendUint(b, uint64(x), 10), nil
-	case float32:
-		return appendFloat(b, float64(x), 32)
-	case float64:
-		return appendFloat(b, x, 64)
-	case json.RawMessage:
-		return d.AppendStringLiteral(b, string(x)), nil
-	case types.UUID:
-		return d.AppendStringLiteral(b, x.String()), nil
-	case time.Time:
-		return d.AppendStringLiteral(b, x.UTC().Format("2006-01-02 15:04:05.999999")), nil
-	}
-	return nil, ddlErrorf("a %T value cannot be written as a literal in DDL", v)
-}
-
-func appendFloat(b []byte, f float64, bits int) ([]byte, error) {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return nil, ddlErrorf("%v cannot be written as a literal in DDL", f)
-	}
-	s := strconv.FormatFloat(f, 'g', -1, bits)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
-	}
-	return append(b, s...), nil
-}

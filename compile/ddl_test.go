@@ -108,17 +108,18 @@ func TestDDLColumnOptions(t *testing.T) {
 		schema.Col("created", types.Timestamp(false), schema.NotNull(), schema.ServerDefault(expr.Now())),
 		schema.Col("email", types.String(200), schema.Unique()),
 		schema.Col("nick", types.String(30), schema.Default("anon")),
+		schema.Col("code", types.String(10), schema.ServerDefault(expr.Fn("upper", "x"))),
 	)
 	checkDDL(t, "column options", &schema.CreateTable{Table: tb}, golden{
 		"sqlite": `CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR(50) DEFAULT 'it''s \ me' NOT NULL, ` +
-			`active BOOLEAN DEFAULT TRUE NOT NULL, score DOUBLE DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
-			`created DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, email VARCHAR(200), nick VARCHAR(30), PRIMARY KEY (id), UNIQUE (email))`,
+			`active BOOLEAN DEFAULT true NOT NULL, score DOUBLE DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
+			`created DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, email VARCHAR(200), nick VARCHAR(30), code VARCHAR(10) DEFAULT (upper('x')), PRIMARY KEY (id), UNIQUE (email))`,
 		"postgresql": `CREATE TABLE users (id SERIAL NOT NULL, name VARCHAR(50) DEFAULT 'it''s \ me' NOT NULL, ` +
-			`active BOOLEAN DEFAULT TRUE NOT NULL, score DOUBLE PRECISION DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
-			`created TIMESTAMP DEFAULT now() NOT NULL, email VARCHAR(200), nick VARCHAR(30), PRIMARY KEY (id), UNIQUE (email))`,
+			`active BOOLEAN DEFAULT true NOT NULL, score DOUBLE PRECISION DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
+			`created TIMESTAMP DEFAULT now() NOT NULL, email VARCHAR(200), nick VARCHAR(30), code VARCHAR(10) DEFAULT upper('x'), PRIMARY KEY (id), UNIQUE (email))`,
 		"mariadb": "CREATE TABLE users (id INTEGER NOT NULL AUTO_INCREMENT, name VARCHAR(50) DEFAULT 'it''s \\\\ me' NOT NULL, " +
-			"active BOOL DEFAULT TRUE NOT NULL, score DOUBLE DEFAULT 1.5, `rank` INTEGER DEFAULT -3, " +
-			"created DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6) NOT NULL, email VARCHAR(200), nick VARCHAR(30), PRIMARY KEY (id), UNIQUE (email))",
+			"active BOOL DEFAULT true NOT NULL, score DOUBLE DEFAULT 1.5, `rank` INTEGER DEFAULT -3, " +
+			"created DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6) NOT NULL, email VARCHAR(200), nick VARCHAR(30), code VARCHAR(10) DEFAULT (upper('x')), PRIMARY KEY (id), UNIQUE (email))",
 	})
 	checkDDL(t, "if not exists", &schema.CreateTable{Table: md.MustTable("t", schema.Col("x", types.Text())), IfNotExists: true}, golden{
 		"sqlite":     "CREATE TABLE IF NOT EXISTS t (x TEXT)",
@@ -328,6 +329,9 @@ func TestDDLErrors(t *testing.T) {
 	checkDDL(t, "nil table", &schema.CreateTable{}, golden{"sqlite": "error:compile: CREATE TABLE without a table"})
 	checkDDL(t, "nil index", &schema.CreateIndex{}, golden{"sqlite": "error:compile: CREATE INDEX without an index of a table"})
 	checkDDL(t, "not ddl", &schema.AddConstraint{Table: orphan}, golden{"postgresql": "error:<nil> is not a constraint"})
+	if _, err := compile.CompileDDL(sqlite.New(), &schema.CreateTable{Table: orphan}); !errors.Is(err, schema.ErrDefinition) {
+		t.Fatalf("unresolved foreign key: %v does not wrap schema.ErrDefinition", err)
+	}
 	if _, err := compile.CompileDDL(sqlite.New(), nil); err == nil {
 		t.Fatal("nil statement compiled")
 	}
