@@ -538,4 +538,3 @@ func dropEnum(d DDLDialect, b []byte, s *schema.DropEnumType) ([]byte, error) {
 	}
 	return d.AppendIdent(b, s.Type.EnumName), nil
 }
-
