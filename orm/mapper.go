@@ -1,0 +1,169 @@
+package orm
+
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/retortdb/retort/schema"
+	"github.com/retortdb/retort/types"
+)
+
+// mapper is the mapping of one model struct type, built once at registration and
+// immutable afterwards (safe for concurrent use).
+type mapper struct {
+	reg     *Registry
+	typ     reflect.Type // the struct type
+	name    string       // the Go type as written in errors ("main.A")
+	table   *schema.Table
+	fields  []*field    // one per column, in table column order: fields[i].col == table.Cols[i]
+	pk      []*field    // primary key fields, in key order
+	autoinc *field      // the autoincrement key field, or nil
+	rels    []*relation // relationships, in struct order
+	// fetchOnInsert lists the fields whose value the database may generate on INSERT
+	// (autoincrement key, server default): read back after the INSERT.
+	fetchOnInsert []*field
+}
+
+// field is one mapped column of a model.
+type field struct {
+	m        *mapper
+	goName   string // Go field name, dotted through embedded structs ("Base.ID")
+	index    []int  // reflect field index path
+	offset   uintptr
+	typ      reflect.Type
+	tag      string
+	col      *schema.Column
+	pos      int // index in mapper.fields and table.Cols
+	nullable bool
+	codec    codec
+	// genOnInsert: the database makes the value when the INSERT omits the column
+	// (autoincrement or server default); the ORM omits it when the field is zero.
+	genOnInsert bool
+	// hasDefault/defVal: client-side default, used on INSERT when the field is zero.
+	hasDefault bool
+	defVal     any
+}
+
+// relKind is the direction of a relationship.
+type relKind uint8
+
+const (
+	oneToMany relKind = iota + 1 // []*Child on the parent: the foreign key is on the child's table
+	manyToOne                    // *Parent on the child: the foreign key is on the owner's table
+)
+
+func (k relKind) String() string {
+	if k == oneToMany {
+		return "one-to-many"
+	}
+	return "many-to-one"
+}
+
+// relation is a relationship field of a model.
+type relation struct {
+	m        *mapper // the owner
+	goName   string
+	index    []int
+	offset   uintptr
+	typ      reflect.Type // []*T or *T
+	tag      string
+	kind     relKind
+	target   *mapper
+	backName string    // back_populates
+	back     *relation // the relationship on target that mirrors this one, or nil
+	// The foreign key, as fields: childCols on the child side (the target for
+	// one-to-many, the owner for many-to-one) reference parentCols of the parent side.
+	childCols  []*field
+	parentCols []*field
+}
+
+// child and parent return the mappers on each side of the foreign key.
+func (r *relation) child() *mapper {
+	if r.kind == oneToMany {
+		return r.target
+	}
+	return r.m
+}
+
+func (r *relation) parent() *mapper {
+	if r.kind == oneToMany {
+		return r.m
+	}
+	return r.target
+}
+
+// ptr returns the address of f inside the struct at base.
+func (f *field) ptr(base unsafe.Pointer) unsafe.Pointer { return unsafe.Add(base, f.offset) }
+
+// get returns the canonical value of f in the struct at base.
+func (f *field) get(base unsafe.Pointer) (any, error) {
+	v, err := f.codec.get(f.ptr(base))
+	if err != nil {
+		return nil, f.valueError(err)
+	}
+	return v, nil
+}
+
+// set stores the canonical value v into f of the struct at base.
+func (f *field) set(base unsafe.Pointer, v any) error {
+	if err := f.codec.set(f.ptr(base), v); err != nil {
+		return f.valueError(err)
+	}
+	return nil
+}
+
+// isZero reports whether f holds its zero value in the struct at base.
+func (f *field) isZero(base unsafe.Pointer) bool { return f.codec.zero(f.ptr(base)) }
+
+// ValueError reports a value that could not be moved between a model field and its
+// column: a database value of the wrong type or out of range for the field, or a field
+// value that cannot be encoded (a JSON marshalling error, an unsigned value beyond int64).
+type ValueError struct {
+	Struct, Field, Column string
+	Err                   error
+}
+
+// Error returns "orm: main.A field Data (column data): cause".
+func (e *ValueError) Error() string {
+	return "orm: " + e.Struct + " field " + e.Field + " (column " + e.Column + "): " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *ValueError) Unwrap() error { return e.Err }
+
+func (f *field) valueError(err error) error {
+	return &ValueError{Struct: f.m.name, Field: f.goName, Column: f.col.Name, Err: err}
+}
+
+// fieldByGoName returns the column field called name (Go name), or nil.
+func (m *mapper) fieldByGoName(name string) *field {
+	for _, f := range m.fields {
+		if f.goName == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// fieldByColumn returns the field of the column called name, or nil.
+func (m *mapper) fieldByColumn(name string) *field {
+	for _, f := range m.fields {
+		if f.col.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// relByGoName returns the relationship field called name, or nil.
+func (m *mapper) relByGoName(name string) *relation {
+	for _, r := range m.rels {
+		if r.goName == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// sqlType returns the column type of f.
+func (f *field) sqlType() types.Type { return f.col.Type }
