@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -591,4 +593,42 @@ func ddlCount(t testing.TB, c *Conn, from string) int64 {
 		t.Fatalf("count %s: %v", from, err)
 	}
 	return v.(int64)
+}
+
+func ExampleEngine_CreateAll() {
+	ctx := context.Background()
+	// Echo the SQL to stdout (the statement text only).
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key != slog.MessageKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+	eng, err := Create(ctx, "sqlite://", Echo(true), WithLogger(logger))
+	if err != nil {
+		panic(err)
+	}
+	defer eng.Close()
+
+	md := schema.NewMetaData()
+	md.MustTable("posts",
+		schema.Col("id", types.Integer(), schema.PrimaryKey()),
+		schema.Col("user_id", types.Integer(), schema.NotNull(), schema.ForeignKey("users.id")),
+	)
+	md.MustTable("users",
+		schema.Col("id", types.Integer(), schema.PrimaryKey()),
+		schema.Col("name", types.String(50), schema.NotNull()),
+	)
+	if err := eng.CreateAll(ctx, md); err != nil {
+		panic(err)
+	}
+	// Output:
+	// msg="retort: engine created"
+	// msg=BEGIN
+	// msg="SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?"
+	// msg="SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?"
+	// msg="CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR(50) NOT NULL, PRIMARY KEY (id))"
+	// msg="CREATE TABLE posts (id INTEGER NOT NULL, user_id INTEGER NOT NULL, PRIMARY KEY (id), FOREIGN KEY (user_id) REFERENCES users (id))"
+	// msg=COMMIT
 }
