@@ -254,6 +254,10 @@ func (w *walker) insert(s *expr.InsertStmt) {
 		w.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
 	}
 	w.tag(tInsert)
+	if s.Table == nil {
+		w.fail(errorf("insert has no table"))
+		return
+	}
 	w.from(s.Table)
 	cols, rows := s.Cols, s.Rows
 	if st := schemaTableOf(s.Table); st != nil && s.Select == nil {
@@ -338,6 +342,10 @@ func (w *walker) update(s *expr.UpdateStmt) {
 		w.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
 	}
 	w.tag(tUpdate)
+	if s.Table == nil {
+		w.fail(errorf("update has no table"))
+		return
+	}
 	w.from(s.Table)
 	w.assignments(s.Sets)
 	w.exprs(s.Wheres)
@@ -349,6 +357,10 @@ func (w *walker) delete(s *expr.DeleteStmt) {
 		w.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
 	}
 	w.tag(tDelete)
+	if s.Table == nil {
+		w.fail(errorf("delete has no table"))
+		return
+	}
 	w.from(s.Table)
 	w.exprs(s.Wheres)
 	w.exprs(s.Returns)
