@@ -39,7 +39,7 @@ type Column struct {
 	// ServerDefault is a SQL expression the database applies (DEFAULT clause), such as
 	// expr.Now().
 	ServerDefault expr.Expr
-	Unique        bool // the column has a single-column UNIQUE constraint (in Table.Uniques)
+	Unique        bool // the column has a single-column UNIQUE constraint (in Table.Uniques; a unique index with Index)
 	Index         bool // the column has a single-column index (in Table.Indexes)
 }
 

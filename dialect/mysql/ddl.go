@@ -18,7 +18,8 @@ import (
 //     without time zone (stored as UTC), BIGINT microseconds for intervals (there is no
 //     interval column type), JSON (on MariaDB a LONGTEXT alias with a validity check),
 //     CHAR(36) for UUIDs and ENUM('a', 'b') for enums.
-//   - The autoincrement column gets AUTO_INCREMENT.
+//   - The autoincrement column gets AUTO_INCREMENT. In a composite primary key, InnoDB
+//     wants it to be the key's first column.
 //   - now() / current_timestamp as a server default of a DATETIME(6) column is written
 //     CURRENT_TIMESTAMP(6) (a DATETIME(6) default must have the column's precision);
 //     other expressions are parenthesised.
