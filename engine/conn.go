@@ -39,9 +39,10 @@ type Conn struct {
 	curSeq int   // cursor name counter
 
 	// Buffers reused from statement to statement (the Conn is single-goroutine).
-	args    []any
-	scratch []any
-	ptrs    []any
+	args     []any
+	scratch  []any
+	ptrs     []any
+	lastMeta *resultMeta
 }
 
 type connState uint8
@@ -282,9 +283,14 @@ func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error)
 	if err := rows.Close(); err != nil {
 		return nil, c.statementError(ctx, comp.SQL, err)
 	}
-	res.rows = make([]Row, n)
-	for i := range res.rows {
-		res.rows[i] = Row{vals: flat[i*ncol : (i+1)*ncol : (i+1)*ncol], meta: meta}
+	if n == 1 {
+		res.one[0] = Row{vals: flat[:ncol:ncol], meta: meta}
+		res.rows = res.one[:]
+	} else {
+		res.rows = make([]Row, n)
+		for i := range res.rows {
+			res.rows[i] = Row{vals: flat[i*ncol : (i+1)*ncol : (i+1)*ncol], meta: meta}
+		}
 	}
 	res.rowsAffected = int64(n)
 	return res, nil
@@ -295,7 +301,16 @@ func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error)
 func (c *Conn) metaFor(comp *compile.Compiled, rows dialect.Rows) *resultMeta {
 	names := rows.Columns()
 	if len(comp.Columns) == len(names) {
-		return &resultMeta{cols: comp.Columns}
+		if len(names) == 0 {
+			return &resultMeta{}
+		}
+		// Compiled statements of one shape share their Columns slice: reuse the meta of
+		// the previous result when it describes the same columns.
+		if m := c.lastMeta; m != nil && len(m.cols) == len(comp.Columns) && &m.cols[0] == &comp.Columns[0] {
+			return m
+		}
+		c.lastMeta = &resultMeta{cols: comp.Columns}
+		return c.lastMeta
 	}
 	cols := make([]compile.ResultColumn, len(names))
 	for i, n := range names {
@@ -339,16 +354,44 @@ func (c *Conn) readRow(rows dialect.Rows, meta *resultMeta, flat []any) ([]any, 
 	if err := rows.Scan(c.ptrs...); err != nil {
 		return flat, err
 	}
+	if cap(flat)-len(flat) < ncol {
+		grown := make([]any, len(flat), max(2*cap(flat), ncol))
+		copy(grown, flat)
+		flat = grown
+	}
 	d := c.eng.dialect
 	for i := range meta.cols {
-		v, err := d.ConvertResult(c.scratch[i], meta.cols[i].Type)
+		src := c.scratch[i]
 		c.scratch[i] = nil
+		t := meta.cols[i].Type
+		if canonical(src, t.Kind) {
+			flat = append(flat, src)
+			continue
+		}
+		v, err := d.ConvertResult(src, t)
 		if err != nil {
 			return flat, &columnError{column: meta.cols[i].Name, err: err}
 		}
 		flat = append(flat, v)
 	}
 	return flat, nil
+}
+
+// canonical reports whether src already is the canonical Go value of a column of kind k,
+// for the kinds whose canonical value needs no normalisation (integers, booleans, doubles,
+// strings); such values skip the dialect's conversion.
+func canonical(src any, k types.Kind) bool {
+	switch src.(type) {
+	case int64:
+		return k == types.KindInteger || k == types.KindBigInt || k == types.KindSmallInt
+	case string:
+		return k == types.KindString || k == types.KindText
+	case bool:
+		return k == types.KindBoolean
+	case float64:
+		return k == types.KindDouble
+	}
+	return false
 }
 
 // streamChunkRows is how many rows' values a Stream allocates at a time, and (on dialects

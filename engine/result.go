@@ -41,6 +41,7 @@ type Result struct {
 	meta         *resultMeta
 	rows         []Row
 	rowsAffected int64
+	one          [1]Row // storage of rows for a one-row result
 }
 
 // Columns returns the names of the result's columns, in order (nil for a statement that

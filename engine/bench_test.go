@@ -1,0 +1,298 @@
+package engine_test
+
+import (
+	"context"
+	"database/sql"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the comparison
+
+	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/internal/testdb"
+	"github.com/retortdb/retort/schema"
+	"github.com/retortdb/retort/types"
+)
+
+// The benchmarks compare retort with raw pgx (pgxpool) and raw database/sql (pgx's stdlib
+// driver) doing the same work on PostgreSQL. They run only when RETORT_TEST_POSTGRES is
+// set:
+//
+//	RETORT_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/test \
+//	  go test -run '^$' -bench . -benchmem ./engine
+
+const benchRows = 1000
+
+type benchEnv struct {
+	eng   *engine.Engine
+	table *schema.Table
+	dsn   string // pgx connection string of the same database
+}
+
+func setupBench(b *testing.B) *benchEnv {
+	b.Helper()
+	if os.Getenv(testdb.PostgresEnv) == "" {
+		b.Skip("set " + testdb.PostgresEnv + " to run the PostgreSQL benchmarks")
+	}
+	tg := testdb.Postgres(b)
+	ctx := context.Background()
+	eng, err := engine.Create(ctx, tg.URL, engine.PoolSize(4))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { eng.Close() })
+	md := schema.NewMetaData()
+	t := md.MustTable("bench",
+		schema.Col("id", types.BigInt(), schema.PrimaryKey()),
+		schema.Col("name", types.String(50), schema.NotNull()),
+		schema.Col("score", types.BigInt(), schema.NotNull()),
+	)
+	if err := eng.CreateAll(ctx, md); err != nil {
+		b.Fatal(err)
+	}
+	ins := expr.Insert(t)
+	for i := 1; i <= benchRows; i++ {
+		ins = ins.Values(map[string]any{"id": i, "name": "name" + strconv.Itoa(i), "score": i % 100})
+	}
+	if err := eng.Begin(ctx, func(ctx context.Context, c *engine.Conn) error {
+		_, err := c.Execute(ctx, ins)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	u, err := engine.ParseURL(tg.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	port := u.Port
+	if port == 0 {
+		port = 5432
+	}
+	dsn := &url.URL{Scheme: "postgres", User: url.User(u.Username), Host: net.JoinHostPort(u.Host, strconv.Itoa(port)),
+		Path: "/" + u.Database, RawQuery: "sslmode=disable"}
+	if u.Password != "" {
+		dsn.User = url.UserPassword(u.Username, u.Password)
+	}
+	return &benchEnv{eng: eng, table: t, dsn: dsn.String()}
+}
+
+const (
+	sql3Pred   = "SELECT bench.id, bench.name, bench.score FROM bench WHERE bench.id = $1 AND bench.score > $2 AND bench.name <> $3"
+	sqlScan100 = "SELECT bench.id, bench.name, bench.score FROM bench WHERE bench.id <= $1 ORDER BY bench.id"
+)
+
+// BenchmarkSelect3Pred builds (retort), compiles (cached by shape) and runs a select with
+// three predicates that returns one row, and scans it.
+func BenchmarkSelect3Pred(b *testing.B) {
+	env := setupBench(b)
+	ctx := context.Background()
+	t := env.table
+	id, name, score := t.C("id"), t.C("name"), t.C("score")
+
+	b.Run("retort", func(b *testing.B) {
+		conn, err := env.eng.Connect(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		var gotID, gotScore int64
+		var gotName string
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			k := int64(i%benchRows) + 1
+			stmt := expr.Select(id, name, score).From(t).Where(id.Eq(k), score.Gt(-1), name.Ne("x"))
+			res, err := conn.Execute(ctx, stmt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			row, err := res.One()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := row.Scan(&gotID, &gotName, &gotScore); err != nil || gotID != k {
+				b.Fatal(err, gotID)
+			}
+		}
+	})
+
+	b.Run("pgx", func(b *testing.B) {
+		pool, err := pgxpool.New(ctx, env.dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Release()
+		var gotID, gotScore int64
+		var gotName string
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			k := int64(i%benchRows) + 1
+			rows, err := conn.Query(ctx, sql3Pred, k, int64(-1), "x")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				if err := rows.Scan(&gotID, &gotName, &gotScore); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			rows.Close()
+			if rows.Err() != nil || n != 1 || gotID != k {
+				b.Fatal(rows.Err(), n, gotID)
+			}
+		}
+	})
+
+	b.Run("databasesql", func(b *testing.B) {
+		db, err := sql.Open("pgx", env.dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		var gotID, gotScore int64
+		var gotName string
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			k := int64(i%benchRows) + 1
+			rows, err := conn.QueryContext(ctx, sql3Pred, k, int64(-1), "x")
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				if err := rows.Scan(&gotID, &gotName, &gotScore); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			rows.Close()
+			if rows.Err() != nil || n != 1 || gotID != k {
+				b.Fatal(rows.Err(), n, gotID)
+			}
+		}
+	})
+}
+
+// BenchmarkScan100 reads 100 rows of three columns into typed variables.
+func BenchmarkScan100(b *testing.B) {
+	env := setupBench(b)
+	ctx := context.Background()
+	t := env.table
+	id, name, score := t.C("id"), t.C("name"), t.C("score")
+	stmt := expr.Select(id, name, score).From(t).Where(id.Le(100)).OrderBy(id.Asc())
+
+	b.Run("retort", func(b *testing.B) {
+		conn, err := env.eng.Connect(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		var gotID, gotScore int64
+		var gotName string
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			res, err := conn.Execute(ctx, stmt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for row := range res.Rows() {
+				if err := row.Scan(&gotID, &gotName, &gotScore); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			if n != 100 {
+				b.Fatal(n)
+			}
+		}
+	})
+
+	b.Run("pgx", func(b *testing.B) {
+		pool, err := pgxpool.New(ctx, env.dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pool.Close()
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Release()
+		var gotID, gotScore int64
+		var gotName string
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			rows, err := conn.Query(ctx, sqlScan100, int64(100))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				if err := rows.Scan(&gotID, &gotName, &gotScore); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			rows.Close()
+			if rows.Err() != nil || n != 100 {
+				b.Fatal(rows.Err(), n)
+			}
+		}
+	})
+
+	b.Run("databasesql", func(b *testing.B) {
+		db, err := sql.Open("pgx", env.dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer conn.Close()
+		var gotID, gotScore int64
+		var gotName string
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			rows, err := conn.QueryContext(ctx, sqlScan100, int64(100))
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for rows.Next() {
+				if err := rows.Scan(&gotID, &gotName, &gotScore); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			rows.Close()
+			if rows.Err() != nil || n != 100 {
+				b.Fatal(rows.Err(), n)
+			}
+		}
+	})
+}
