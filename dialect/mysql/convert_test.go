@@ -165,3 +165,27 @@ func TestConvertErrors(t *testing.T) {
 		t.Errorf("free numeric = %#v, %v", got, err)
 	}
 }
+
+func BenchmarkConvertArg(b *testing.B) {
+	d := New(MariaDB, 10, 11, 0)
+	ts := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = d.ConvertArg(int64(42), types.BigInt())
+		_, _ = d.ConvertArg("name", types.String(50))
+		_, _ = d.ConvertArg(ts, types.Timestamp(false))
+		_, _ = d.ConvertArg(true, types.Boolean())
+		_, _ = d.ConvertArg(nil, types.Text())
+	}
+}
+
+func BenchmarkConvertResult(b *testing.B) {
+	d := New(MariaDB, 10, 11, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = d.ConvertResult(int64(42), types.BigInt())
+		_, _ = d.ConvertResult("name", types.String(50))
+		_, _ = d.ConvertResult(1.5, types.Double())
+		_, _ = d.ConvertResult(nil, types.Text())
+	}
+}

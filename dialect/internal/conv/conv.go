@@ -32,6 +32,7 @@ type ConvertError struct {
 	Result  bool       // true when converting a result read from the database
 }
 
+// Error returns "<dialect>: cannot convert <Go type> to <type> column[: reason]".
 func (e *ConvertError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Dialect)

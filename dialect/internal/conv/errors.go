@@ -15,6 +15,7 @@ type CanceledError struct {
 	Err     error // what the driver returned, may be nil
 }
 
+// Error returns "<dialect>: statement interrupted: <context error> (<driver error>)".
 func (e *CanceledError) Error() string {
 	msg := e.Dialect + ": statement interrupted: " + e.Ctx.Error()
 	if e.Err != nil && !errors.Is(e.Err, e.Ctx) {
@@ -58,6 +59,7 @@ type ConnectError struct {
 	Cause   error
 }
 
+// Error returns "<dialect>: cannot connect to <target>: <message>".
 func (e *ConnectError) Error() string {
 	return e.Dialect + ": cannot connect to " + e.Target + ": " + e.Msg
 }
