@@ -781,3 +781,23 @@ func (b *batch) commit() {
 		b.reg.order = append(b.reg.order, p.m)
 	}
 }
+
+// ranks returns each mapper's position in table dependency order (parents first), as
+// MetaData.SortedTables orders the tables.
+func (r *Registry) ranks() (map[*mapper]int, error) {
+	sorted, err := r.md.SortedTables()
+	if err != nil {
+		return nil, fmt.Errorf("orm: %w", err)
+	}
+	pos := make(map[*schema.Table]int, len(sorted))
+	for i, t := range sorted {
+		pos[t] = i
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make(map[*mapper]int, len(r.order))
+	for _, m := range r.order {
+		out[m] = pos[m.table]
+	}
+	return out, nil
+}

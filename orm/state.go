@@ -1,0 +1,159 @@
+package orm
+
+import (
+	"fmt"
+	"strconv"
+	"unsafe"
+
+	"github.com/retortdb/retort/types"
+)
+
+// Status is the state of an object with respect to a session, as in SQLAlchemy.
+type Status uint8
+
+// The object states.
+const (
+	// Transient: not in any session and not in the database (a new struct).
+	Transient Status = iota
+	// Pending: added to a session, to be INSERTed at the next flush.
+	Pending
+	// Persistent: in the session's identity map, with a row in the database.
+	Persistent
+	// Deleted: persistent, marked for DELETE at the next flush (or deleted by a flush
+	// whose transaction has not committed yet).
+	Deleted
+	// Detached: has (or had) a row in the database but belongs to no session (after
+	// Expunge, Close, or the commit of its deletion).
+	Detached
+)
+
+var statusNames = [...]string{"transient", "pending", "persistent", "deleted", "detached"}
+
+// String returns the lower-case name of the state.
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "status(" + strconv.Itoa(int(s)) + ")"
+}
+
+// state is what a session knows about one object.
+type state struct {
+	m    *mapper
+	obj  any            // the *Model pointer as the application holds it
+	base unsafe.Pointer // the same pointer
+	// status is Pending, Persistent or Deleted while the session tracks the object.
+	status Status
+	key    identityKey // valid once the row exists (persistent, deleted)
+	// snap holds the canonical value of each field (m.fields order) as last loaded from or
+	// written to the database; nil while pending. Changed columns are found by comparing
+	// the fields with it.
+	snap []any
+	// expired: the next query returning this row overwrites the fields (Refresh does at
+	// once). Set for every object by Commit when expire_on_commit is on.
+	expired bool
+	// flushedDelete: the DELETE ran in the current transaction (the object becomes
+	// detached at commit, returns to persistent at rollback).
+	flushedDelete bool
+	// loaded[i] reports whether relationship m.rels[i] was loaded (or assigned on a new
+	// object): reading a relationship that was never loaded is an error, not an empty list.
+	loaded []bool
+	seq    uint64 // order of addition to the session
+}
+
+// identityKey identifies a row: the mapper and its primary key. A single-column key is
+// its canonical value ([]byte keys as strings, so that the key is comparable); a
+// composite key is the concatenation of its encoded values.
+type identityKey struct {
+	m *mapper
+	k any
+}
+
+// keyOf returns the identity key of the row whose field values are vals (in m.fields
+// order, starting at off), and whether the key is complete (no NULL part).
+func (m *mapper) keyOf(vals []any, off int) (identityKey, bool) {
+	if len(m.pk) == 1 {
+		v := vals[off+m.pk[0].pos]
+		if v == nil {
+			return identityKey{}, false
+		}
+		return identityKey{m: m, k: comparableKey(v)}, true
+	}
+	b := make([]byte, 0, 32)
+	for _, f := range m.pk {
+		v := vals[off+f.pos]
+		if v == nil {
+			return identityKey{}, false
+		}
+		b = appendKeyPart(b, v)
+	}
+	return identityKey{m: m, k: string(b)}, true
+}
+
+// keyOfObject returns the identity key of the object at base from its current fields.
+func (m *mapper) keyOfObject(base unsafe.Pointer) (identityKey, bool, error) {
+	if len(m.pk) == 1 {
+		v, err := m.pk[0].get(base)
+		if err != nil || v == nil {
+			return identityKey{}, false, err
+		}
+		return identityKey{m: m, k: comparableKey(v)}, true, nil
+	}
+	b := make([]byte, 0, 32)
+	for _, f := range m.pk {
+		v, err := f.get(base)
+		if err != nil || v == nil {
+			return identityKey{}, false, err
+		}
+		b = appendKeyPart(b, v)
+	}
+	return identityKey{m: m, k: string(b)}, true, nil
+}
+
+// keyOfValues returns the identity key for primary key values given in key order
+// (canonical values).
+func (m *mapper) keyOfValues(pk []any) identityKey {
+	if len(pk) == 1 {
+		return identityKey{m: m, k: comparableKey(pk[0])}
+	}
+	b := make([]byte, 0, 32)
+	for _, v := range pk {
+		b = appendKeyPart(b, v)
+	}
+	return identityKey{m: m, k: string(b)}
+}
+
+func comparableKey(v any) any {
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case types.RawJSON:
+		return string(x)
+	}
+	return v
+}
+
+// appendKeyPart appends an unambiguous encoding of one key value: a type letter, the
+// length and the text.
+func appendKeyPart(b []byte, v any) []byte {
+	var s string
+	var t byte
+	switch x := v.(type) {
+	case int64:
+		t, s = 'i', strconv.FormatInt(x, 10)
+	case string:
+		t, s = 's', x
+	case []byte:
+		t, s = 'b', string(x)
+	case types.UUID:
+		t, s = 'u', x.String()
+	case bool:
+		t, s = 't', strconv.FormatBool(x)
+	default:
+		t, s = 'x', fmt.Sprint(v)
+	}
+	b = append(b, t)
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	return append(b, s...)
+}
