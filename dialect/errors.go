@@ -29,6 +29,11 @@ func (k IntegrityKind) String() string {
 // ErrIntegrity is matched (errors.Is) by every IntegrityError.
 var ErrIntegrity = errors.New("integrity constraint violated")
 
+// ErrConvert is matched (errors.Is) by every error of a Dialect's ConvertArg and
+// ConvertResult: a Go value that cannot stand for a column type, or a database value
+// that cannot be read as one.
+var ErrConvert = errors.New("cannot convert value")
+
 // IntegrityError is a constraint violation reported by the database.
 type IntegrityError struct {
 	Kind       IntegrityKind

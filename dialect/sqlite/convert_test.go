@@ -256,7 +256,7 @@ func TestConvertArgErrors(t *testing.T) {
 			t.Errorf("ConvertArg(%#v, %v) error = %v, want %q", tc.v, tc.typ, err, tc.want)
 			continue
 		}
-		if !errors.Is(err, conv.ErrConvert) {
+		if !errors.Is(err, conv.ErrConvert) || !errors.Is(err, dialect.ErrConvert) {
 			t.Errorf("ConvertArg(%#v, %v) error does not match conv.ErrConvert", tc.v, tc.typ)
 		}
 	}

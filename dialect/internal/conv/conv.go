@@ -9,7 +9,6 @@ package conv
 import (
 	"database/sql/driver"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -17,11 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/types"
 )
 
-// ErrConvert is wrapped by every conversion error of the dialect packages.
-var ErrConvert = errors.New("cannot convert value")
+// ErrConvert is dialect.ErrConvert, matched by every conversion error of the dialect packages.
+var ErrConvert = dialect.ErrConvert
 
 // ConvertError reports a Go value that cannot stand for a SQL type.
 type ConvertError struct {
