@@ -637,9 +637,17 @@ func (c *compiler) binary(x *expr.BinaryExpr) {
 	}
 	c.expr(x.Left, lo)
 	c.b = append(c.b, ' ')
-	c.put(op.String())
+	if op == expr.OpDiv && c.syn.IntDivision != "" && isInteger(expr.TypeOf(x.Left)) && isInteger(expr.TypeOf(x.Right)) {
+		c.put(c.syn.IntDivision)
+	} else {
+		c.put(op.String())
+	}
 	c.b = append(c.b, ' ')
 	c.expr(x.Right, ro)
+}
+
+func isInteger(t types.Type) bool {
+	return t.Kind == types.KindInteger || t.Kind == types.KindBigInt || t.Kind == types.KindSmallInt
 }
 
 func (c *compiler) concatArgs(x *expr.BinaryExpr) {

@@ -87,6 +87,9 @@ type Syntax struct {
 	// BackslashEscapes reports that backslashes in string literals are escape characters
 	// and must be doubled (MySQL's default SQL mode).
 	BackslashEscapes bool
+	// IntDivision is the operator for dividing two integers when "/" would not truncate
+	// ("DIV" on MySQL, whose "/" returns a decimal); "" when "/" on integers truncates.
+	IntDivision string
 	// HexByteString writes byte-string literals as '\x0a0b' (PostgreSQL bytea) instead of
 	// X'0a0b'.
 	HexByteString bool

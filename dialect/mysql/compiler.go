@@ -10,7 +10,8 @@ import (
 
 // SQL compiler hooks of MySQL and MariaDB: OFFSET needs a LIMIT (the largest unsigned
 // 64-bit number means none), string concatenation is concat() because || is OR, string
-// literals escape backslashes, INSERT with no values is "() VALUES ()", shared locks are
+// literals escape backslashes, integers are divided with DIV (so that 7 / 2 is 3 as on
+// the other databases), INSERT with no values is "() VALUES ()", shared locks are
 // FOR SHARE on MySQL 8.0+ and LOCK IN SHARE MODE on MariaDB and older MySQL. There is no
 // ILIKE and no NULLS FIRST/LAST: the compiler emulates both (lower(x) LIKE lower(y);
 // ORDER BY x IS NULL, x). Upserts use ON DUPLICATE KEY UPDATE with VALUES(col), which
@@ -23,6 +24,7 @@ var (
 		ShareLock:        "FOR SHARE",
 		DefaultValues:    "() VALUES ()",
 		BackslashEscapes: true,
+		IntDivision:      "DIV",
 	}
 	syntaxLockInShare = compile.Syntax{
 		LimitAll:         "18446744073709551615",
@@ -30,6 +32,7 @@ var (
 		ShareLock:        "LOCK IN SHARE MODE",
 		DefaultValues:    "() VALUES ()",
 		BackslashEscapes: true,
+		IntDivision:      "DIV",
 	}
 )
 

@@ -159,6 +159,14 @@ func (d *Dialect) ConvertResult(src any, t types.Type) (any, error) {
 	case types.KindBoolean:
 		return conv.BoolResult("postgresql", src, t)
 	case types.KindFloat, types.KindDouble:
+		if n, ok := src.(pgtype.Numeric); ok {
+			// avg() and other numeric-valued expressions typed as floating point.
+			if s, ok := numericText(n); ok {
+				if f, err := strconv.ParseFloat(s, 64); err == nil {
+					return f, nil
+				}
+			}
+		}
 		return conv.FloatResult("postgresql", src, t)
 	case types.KindNumeric:
 		if n, ok := src.(pgtype.Numeric); ok {
