@@ -314,8 +314,12 @@ func TestCancelStopsServerQuery(t *testing.T) {
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			if st := p.p.Stat(); st.AcquiredConns() != 0 {
-				t.Fatalf("%d connections still acquired", st.AcquiredConns())
+			// pgxpool destroys a closed connection asynchronously: wait for it.
+			for st := p.p.Stat(); st.AcquiredConns() != 0; st = p.p.Stat() {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d connections still acquired", st.AcquiredConns())
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
 			c = acquire(t, p)
 			defer c.Release(false)
