@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -235,6 +236,35 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Wait()
 		if ok == 0 || ok+busy != 160 {
 			t.Errorf("shared Conn: %d ok, %d busy", ok, busy)
+		}
+	})
+}
+
+// TestPoolTimeout checks that Connect on an exhausted pool gives up after PoolTimeout.
+func TestPoolTimeout(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		eng := openEngine(t, tg, PoolSize(1), MaxOverflow(0), PoolTimeout(200*time.Millisecond), PoolPrePing(true),
+			PoolRecycle(time.Minute))
+		held := connect(t, eng)
+		if got := count(t, held, "(SELECT 1 AS x) AS one"); got != 1 {
+			t.Fatalf("count = %d", got)
+		}
+		start := time.Now()
+		c, err := eng.Connect(t.Context())
+		if err == nil {
+			c.Close()
+			t.Fatalf("Connect on an exhausted pool succeeded")
+		}
+		if d := time.Since(start); d < 150*time.Millisecond || d > 3*time.Second {
+			t.Errorf("Connect gave up after %v, want about 200ms", d)
+		}
+		if !strings.HasPrefix(err.Error(), "engine: acquire connection: ") {
+			t.Errorf("error %q", err)
+		}
+		held.Close()
+		c = connect(t, eng)
+		if got := count(t, c, "(SELECT 1 AS x) AS one"); got != 1 {
+			t.Errorf("count after release = %d", got)
 		}
 	})
 }

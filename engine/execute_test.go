@@ -151,6 +151,19 @@ func TestExecuteStatements(t *testing.T) {
 			if r, err := res.One(); err != nil || !reflect.DeepEqual(r.Values(), []any{int64(7), "dee"}) {
 				t.Errorf("RETURNING row = %v, %v", r.Values(), err)
 			}
+			// DML with RETURNING streams too (never through a cursor, which only takes
+			// queries).
+			var got []any
+			ins := expr.Insert(u).Values(map[string]any{"id": 8, "name": "eve"}).Values(map[string]any{"id": 9, "name": "fay"})
+			for r, err := range conn.Stream(ctx, ins.Returning(name)) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, r.Get(0))
+			}
+			if !reflect.DeepEqual(got, []any{"eve", "fay"}) {
+				t.Errorf("streamed RETURNING = %v", got)
+			}
 		}
 
 		// A compile error is not a statement error and touches no connection.

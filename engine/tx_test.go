@@ -281,3 +281,49 @@ func TestScopedTransactions(t *testing.T) {
 		}
 	})
 }
+
+// TestIsolationLevel checks the engine default and the per-transaction isolation level on
+// PostgreSQL, which reports the level of the running transaction.
+func TestIsolationLevel(t *testing.T) {
+	tg := testdb.Postgres(t)
+	eng := openEngine(t, tg, IsolationLevel("repeatable read"))
+	c := connect(t, eng)
+	level := func() string {
+		v, err := mustQuery(t, c, "SELECT current_setting('transaction_isolation')",
+			[]compile.ResultColumn{col("level", types.Text())}).ScalarOne()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.(string)
+	}
+	if got := level(); got != "read committed" {
+		t.Errorf("outside a transaction: %q, want the server default \"read committed\"", got)
+	}
+	err := c.Transaction(t.Context(), func(ctx context.Context, c *Conn) error {
+		if got := level(); got != "repeatable read" {
+			t.Errorf("engine default: %q, want \"repeatable read\"", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Transaction(t.Context(), func(ctx context.Context, c *Conn) error {
+		if got := level(); got != "serializable" {
+			t.Errorf("Isolation option: %q, want \"serializable\"", got)
+		}
+		return nil
+	}, Isolation("SERIALIZABLE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := c.Begin(t.Context(), ReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = exec(t.Context(), c, "CREATE TABLE nope (id INTEGER)")
+	if err == nil {
+		t.Errorf("CREATE TABLE in a read-only transaction succeeded")
+	}
+	_ = tx.Rollback(t.Context())
+}
