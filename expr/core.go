@@ -126,6 +126,7 @@ type UnknownColumnError struct {
 	Table, Column string
 }
 
+// Error returns "expr: table T has no column C".
 func (e *UnknownColumnError) Error() string {
 	return "expr: table " + e.Table + " has no column " + e.Column
 }
