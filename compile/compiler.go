@@ -3,6 +3,7 @@ package compile
 import (
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
@@ -635,7 +636,8 @@ func (c *compiler) binary(x *expr.BinaryExpr) {
 			lo = p
 		}
 	}
-	c.expr(x.Left, lo)
+	cast := untyped(x.Left) && untyped(x.Right)
+	c.maybeCast(x.Left, lo, cast)
 	c.b = append(c.b, ' ')
 	if op == expr.OpDiv && c.syn.IntDivision != "" && isInteger(expr.TypeOf(x.Left)) && isInteger(expr.TypeOf(x.Right)) {
 		c.put(c.syn.IntDivision)
@@ -643,7 +645,112 @@ func (c *compiler) binary(x *expr.BinaryExpr) {
 		c.put(op.String())
 	}
 	c.b = append(c.b, ' ')
-	c.expr(x.Right, ro)
+	c.maybeCast(x.Right, ro, cast)
+}
+
+// untyped reports whether the database cannot infer the type of e from e itself: a bound
+// value or NULL (possibly labelled).
+func untyped(e expr.Expr) bool {
+	switch x := e.(type) {
+	case *expr.Bind:
+		return true
+	case *expr.LiteralExpr:
+		return x.Kind == expr.KwNull
+	case *expr.LabelExpr:
+		return untyped(x.X)
+	}
+	return false
+}
+
+// maybeCast renders e; when cast is true, e is a bound value and the dialect asks for it,
+// the placeholder is wrapped in CAST(... AS type).
+func (c *compiler) maybeCast(e expr.Expr, outer int, cast bool) {
+	if l, ok := e.(*expr.LabelExpr); ok {
+		e = l.X
+	}
+	b, ok := e.(*expr.Bind)
+	if !cast || !ok || c.inline || !c.syn.CastUntypedBinds {
+		c.expr(e, outer)
+		return
+	}
+	t, ok := castTypeOf(b)
+	if !ok {
+		c.expr(e, outer)
+		return
+	}
+	c.put("CAST(")
+	c.bind(b)
+	c.put(" AS ")
+	nb, err := c.d.AppendCastType(c.b, t)
+	if err != nil {
+		c.fail(&Error{Msg: trimPrefix(err.Error()), Unsupported: true, Cause: err})
+		return
+	}
+	c.b = nb
+	c.put(")")
+}
+
+// castTypeOf returns the type to cast a bound value to: its own type without a length or
+// precision (which would truncate or round), or for an untyped value one chosen from its
+// Go type. ok is false when no cast applies.
+func castTypeOf(b *expr.Bind) (types.Type, bool) {
+	t := b.Type
+	switch t.Kind {
+	case types.KindString:
+		return types.Text(), true
+	case types.KindNumeric:
+		return types.Type{Kind: types.KindNumeric}, true
+	case types.KindUnknown:
+		k := goKind(b.Value)
+		switch k {
+		case gkInt:
+			return types.BigInt(), true
+		case gkString:
+			return types.Text(), true
+		case gkBool:
+			return types.Boolean(), true
+		case gkFloat:
+			return types.Double(), true
+		case gkTime:
+			return types.Timestamp(true), true
+		case gkBytes:
+			return types.Bytes(), true
+		}
+		return t, false
+	}
+	return t, true
+}
+
+// Go value kinds that decide the cast of an untyped bound value (part of the shape).
+const (
+	gkOther byte = iota
+	gkInt
+	gkString
+	gkBool
+	gkFloat
+	gkTime
+	gkBytes
+	gkNil
+)
+
+func goKind(v any) byte {
+	switch v.(type) {
+	case nil:
+		return gkNil
+	case int, int8, int16, int32, int64, uint8, uint16, uint32:
+		return gkInt
+	case string:
+		return gkString
+	case bool:
+		return gkBool
+	case float32, float64:
+		return gkFloat
+	case time.Time:
+		return gkTime
+	case []byte:
+		return gkBytes
+	}
+	return gkOther
 }
 
 func isInteger(t types.Type) bool {
@@ -713,7 +820,16 @@ func (c *compiler) funcCall(f *expr.FuncCall) {
 	if f.Distinct {
 		c.put("DISTINCT ")
 	}
-	c.exprList(f.Args)
+	cast := len(f.Args) > 0
+	for _, a := range f.Args {
+		cast = cast && untyped(a)
+	}
+	for i, a := range f.Args {
+		if i > 0 {
+			c.put(", ")
+		}
+		c.maybeCast(a, 0, cast)
+	}
 	c.b = append(c.b, ')')
 }
 
@@ -786,15 +902,19 @@ func (c *compiler) caseExpr(x *expr.CaseExpr) {
 		c.b = append(c.b, ' ')
 		c.expr(x.Value, 0)
 	}
+	cast := x.ElseExpr == nil || untyped(x.ElseExpr)
+	for _, w := range x.Whens {
+		cast = cast && untyped(w.Result)
+	}
 	for _, w := range x.Whens {
 		c.put(" WHEN ")
 		c.expr(w.Cond, 0)
 		c.put(" THEN ")
-		c.expr(w.Result, 0)
+		c.maybeCast(w.Result, 0, cast)
 	}
 	if x.ElseExpr != nil {
 		c.put(" ELSE ")
-		c.expr(x.ElseExpr, 0)
+		c.maybeCast(x.ElseExpr, 0, cast)
 	}
 	c.put(" END")
 }
@@ -1121,7 +1241,7 @@ func (c *compiler) selectStmt(s *expr.SelectStmt) {
 		if i > 0 {
 			c.put(", ")
 		}
-		c.expr(rc.Expr, 0)
+		c.maybeCast(rc.Expr, 0, true)
 		if _, ok := rc.Expr.(*expr.LabelExpr); ok || rc.Generated {
 			c.put(" AS ")
 			c.ident(rc.Name)

@@ -214,6 +214,11 @@ func conformSelect(t *testing.T, r *runner) {
 	r.expect(t, expr.Select(addresses.C("user_id"), n).GroupBy(addresses.C("user_id")).OrderBy(n.Desc()), "[[1 2] [2 1]]")
 	r.expect(t, expr.Select(expr.Star()).From(nodes).Where(nodes.C("id").Eq(4)), "[[4 2 a1]]")
 	r.expect(t, expr.Select(id).Where(expr.True(), expr.Not(expr.False()), expr.Eq(age.Gt(40), expr.True())), "[[4]]")
+	// Values alone in expressions: PostgreSQL needs their types spelled out.
+	r.expect(t, expr.Select(expr.Value(1, types.Integer()).Label("one"), expr.Value("x", types.String(5)),
+		expr.Value(int64(2), types.BigInt()).Add(3), expr.Coalesce(expr.Value(nil, types.Integer()), 5),
+		expr.Value(true, types.Boolean()), expr.Value(1.5, types.Double()), expr.Fn("abs", -4).WithType(types.Integer())),
+		"[[1 x 5 5 true 1.5 4]]")
 	u := expr.Alias(users, "u")
 	r.expect(t, expr.Select(u.C("name")).Where(u.C("age").Gt(26)).OrderBy(u.C("name")), "[[bob] [jack]]")
 	r.expect(t, expr.Select(items.C("select"), items.C("name").Label("Order")).Where(items.C("select").Eq(-1)), "[]")

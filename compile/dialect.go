@@ -90,6 +90,11 @@ type Syntax struct {
 	// IntDivision is the operator for dividing two integers when "/" would not truncate
 	// ("DIV" on MySQL, whose "/" returns a decimal); "" when "/" on integers truncates.
 	IntDivision string
+	// CastUntypedBinds writes a bound value as CAST(? AS type) where the database cannot
+	// infer the parameter's type from its surroundings: a value alone in the select list,
+	// both operands of an operator, every argument of a function, every result of a CASE
+	// (PostgreSQL, which would otherwise take such parameters as text).
+	CastUntypedBinds bool
 	// HexByteString writes byte-string literals as '\x0a0b' (PostgreSQL bytea) instead of
 	// X'0a0b'.
 	HexByteString bool

@@ -524,6 +524,10 @@ func (w *walker) expr(e expr.Expr) {
 	case *expr.Bind:
 		w.tag(tBind)
 		w.typ(x.Type)
+		if x.Type.Kind == types.KindUnknown {
+			// The Go type of an untyped value may decide a cast (CastUntypedBinds).
+			w.key = append(w.key, goKind(x.Value))
+		}
 		w.binds = append(w.binds, x)
 	case *expr.BinaryExpr:
 		w.tag(tBinary)

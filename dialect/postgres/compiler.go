@@ -9,12 +9,14 @@ import (
 )
 
 // SQL compiler hooks of PostgreSQL: standard spellings throughout (OFFSET alone, ||,
-// ILIKE, NULLS FIRST/LAST, FOR SHARE, ON CONFLICT), bytea literals as '\x...'.
+// ILIKE, NULLS FIRST/LAST, FOR SHARE, ON CONFLICT), bytea literals as '\x...', and
+// parameters whose type the server cannot infer (SELECT $1, $1 + $2) cast to their type.
 
 var syntax = compile.Syntax{
-	ShareLock:     "FOR SHARE",
-	DefaultValues: "DEFAULT VALUES",
-	HexByteString: true,
+	ShareLock:        "FOR SHARE",
+	DefaultValues:    "DEFAULT VALUES",
+	HexByteString:    true,
+	CastUntypedBinds: true,
 }
 
 // Syntax returns PostgreSQL's spellings.
