@@ -321,10 +321,10 @@ func eachChild(e expr.Expr, fn func(expr.Expr)) {
 		}
 	case *expr.OverExpr:
 		fn(x.Fn)
-		for _, a := range x.PartitionBy {
+		for _, a := range x.PartitionBys {
 			fn(a)
 		}
-		for _, a := range x.OrderBy {
+		for _, a := range x.OrderBys {
 			fn(a)
 		}
 	case *expr.CaseExpr:
@@ -841,17 +841,17 @@ func (c *compiler) over(o *expr.OverExpr) {
 	c.expr(o.Fn, precAtom)
 	c.put(" OVER (")
 	sp := false
-	if len(o.PartitionBy) > 0 {
+	if len(o.PartitionBys) > 0 {
 		c.put("PARTITION BY ")
-		c.exprList(o.PartitionBy)
+		c.exprList(o.PartitionBys)
 		sp = true
 	}
-	if len(o.OrderBy) > 0 {
+	if len(o.OrderBys) > 0 {
 		if sp {
 			c.b = append(c.b, ' ')
 		}
 		c.put("ORDER BY ")
-		c.orderList(o.OrderBy)
+		c.orderList(o.OrderBys)
 		sp = true
 	}
 	if f := o.Frame; f != nil {

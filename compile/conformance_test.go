@@ -311,12 +311,12 @@ func conformWindowCaseCast(t *testing.T, r *runner) {
 	id, name, age := users.C("id"), users.C("name"), users.C("age")
 	if r.has(compile.WindowFunctions) {
 		r.expect(t, expr.Select(addresses.C("email"),
-			expr.RowNumber().Over().Partition(addresses.C("user_id")).Order(addresses.C("email").Desc()),
-			expr.Sum(addresses.C("id")).Over().Order(addresses.C("id")).Rows(expr.UnboundedPreceding, expr.CurrentRow).Label("running"),
-			expr.Rank().Over().Order(addresses.C("user_id")),
+			expr.RowNumber().Over().PartitionBy(addresses.C("user_id")).OrderBy(addresses.C("email").Desc()),
+			expr.Sum(addresses.C("id")).Over().OrderBy(addresses.C("id")).Rows(expr.UnboundedPreceding, expr.CurrentRow).Label("running"),
+			expr.Rank().Over().OrderBy(addresses.C("user_id")),
 			expr.CountStar().Over()).OrderBy(addresses.C("id")),
 			"[[j1@x.org 2 1 1 3] [j2@y.org 1 3 1 3] [w@x.org 1 6 3 3]]")
-		r.expect(t, expr.Select(id, expr.Sum(id).Over().Order(id).Rows(expr.Preceding(1), expr.Following(1))).Where(id.Le(3)).OrderBy(id),
+		r.expect(t, expr.Select(id, expr.Sum(id).Over().OrderBy(id).Rows(expr.Preceding(1), expr.Following(1))).Where(id.Le(3)).OrderBy(id),
 			"[[1 3] [2 6] [3 5]]")
 	} else {
 		r.unsupported(t, expr.Select(expr.RowNumber().Over()))

@@ -162,10 +162,10 @@ func TestGoldenSelect(t *testing.T) {
 		}},
 		{"select_window", func() expr.Statement {
 			return expr.Select(name,
-				expr.RowNumber().Over().Partition(age).Order(name),
-				expr.Sum(age).Over().Order(id).Rows(expr.UnboundedPreceding, expr.CurrentRow).Label("running"),
-				expr.Rank().Over().Order(age.Desc()),
-				expr.Avg(age).Over().Order(age).Range(expr.Preceding(1), expr.Following(2)),
+				expr.RowNumber().Over().PartitionBy(age).OrderBy(name),
+				expr.Sum(age).Over().OrderBy(id).Rows(expr.UnboundedPreceding, expr.CurrentRow).Label("running"),
+				expr.Rank().Over().OrderBy(age.Desc()),
+				expr.Avg(age).Over().OrderBy(age).Range(expr.Preceding(1), expr.Following(2)),
 				expr.CountStar().Over())
 		}},
 		{"select_case", func() expr.Statement {

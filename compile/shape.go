@@ -579,8 +579,8 @@ func (w *walker) expr(e expr.Expr) {
 	case *expr.OverExpr:
 		w.tag(tOver)
 		w.expr(x.Fn)
-		w.exprs(x.PartitionBy)
-		w.exprs(x.OrderBy)
+		w.exprs(x.PartitionBys)
+		w.exprs(x.OrderBys)
 		if f := x.Frame; f != nil {
 			w.key = append(w.key, 2, byte(f.Kind), byte(f.Start.Kind), byte(f.End.Kind))
 			w.num(f.Start.Offset)

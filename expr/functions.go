@@ -26,7 +26,9 @@ func (f *FuncCall) WithType(t types.Type) *FuncCall { n := *f; n.Type = t; retur
 func (f *FuncCall) DistinctArgs() *FuncCall { n := *f; n.Distinct = true; return &n }
 
 // Over returns f as a window function: f OVER (...). Add PARTITION BY, ORDER BY and a
-// frame with the methods of the result.
+// frame with the methods of the result:
+//
+//	expr.RowNumber().Over().PartitionBy(t.C("dept")).OrderBy(t.C("salary").Desc())
 func (f *FuncCall) Over() *OverExpr { return &OverExpr{Fn: f} }
 
 // Fn returns the generic function call name(args...). Go values among args become bound
@@ -169,8 +171,8 @@ type Frame struct {
 // OverExpr is a window function call: Fn OVER (PARTITION BY ... ORDER BY ... frame).
 type OverExpr struct {
 	Fn          Expr
-	PartitionBy []Expr
-	OrderBy     []Expr // Expr or *Ordering
+	PartitionBys []Expr
+	OrderBys     []Expr // Expr or *Ordering
 	Frame       *Frame
 }
 
@@ -179,17 +181,17 @@ func (*OverExpr) exprNode() {}
 // SQLType returns the window function's type.
 func (o *OverExpr) SQLType() types.Type { return TypeOf(o.Fn) }
 
-// Partition returns o with PARTITION BY items appended.
-func (o *OverExpr) Partition(items ...Expr) *OverExpr {
+// PartitionBy returns o with PARTITION BY items appended.
+func (o *OverExpr) PartitionBy(items ...Expr) *OverExpr {
 	n := *o
-	n.PartitionBy = appendExprs(o.PartitionBy, items)
+	n.PartitionBys = appendExprs(o.PartitionBys, items)
 	return &n
 }
 
-// Order returns o with ORDER BY items appended (Exprs or Orderings).
-func (o *OverExpr) Order(items ...Expr) *OverExpr {
+// OrderBy returns o with ORDER BY items appended (Exprs or Orderings).
+func (o *OverExpr) OrderBy(items ...Expr) *OverExpr {
 	n := *o
-	n.OrderBy = appendExprs(o.OrderBy, items)
+	n.OrderBys = appendExprs(o.OrderBys, items)
 	return &n
 }
 
