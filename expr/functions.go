@@ -170,10 +170,10 @@ type Frame struct {
 
 // OverExpr is a window function call: Fn OVER (PARTITION BY ... ORDER BY ... frame).
 type OverExpr struct {
-	Fn          Expr
+	Fn           Expr
 	PartitionBys []Expr
 	OrderBys     []Expr // Expr or *Ordering
-	Frame       *Frame
+	Frame        *Frame
 }
 
 func (*OverExpr) exprNode() {}
