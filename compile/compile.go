@@ -11,7 +11,9 @@ type Compiled struct {
 	SQL      string
 	Args     []any        // bound Go values, before dialect conversion
 	ArgTypes []types.Type // the type of each argument, for dialect conversion
-	Columns  []ResultColumn
+	// Columns describes the result columns (names and types); nil when they are not known
+	// (SELECT *, a Text statement without Columns, DML without RETURNING).
+	Columns []ResultColumn
 	// Returns reports whether executing the statement yields rows (SELECT, or DML with RETURNING).
 	Returns bool
 }
