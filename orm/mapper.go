@@ -62,6 +62,7 @@ func (k relKind) String() string {
 // relation is a relationship field of a model.
 type relation struct {
 	m        *mapper // the owner
+	pos      int     // index in m.rels (and in state.loaded)
 	goName   string
 	index    []int
 	offset   uintptr
@@ -167,3 +168,6 @@ func (m *mapper) relByGoName(name string) *relation {
 
 // sqlType returns the column type of f.
 func (f *field) sqlType() types.Type { return f.col.Type }
+
+// reflectNewAt returns the *T (as any) for a pointer p to a value of m's struct type.
+func reflectNewAt(m *mapper, p unsafe.Pointer) any { return reflect.NewAt(m.typ, p).Interface() }

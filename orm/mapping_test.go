@@ -193,7 +193,7 @@ type Everything struct {
 	Status   string    `retort:"type=enum(status:new|done),default=new"`
 	NullI    types.Null[int64]
 	PtrF     *float64
-	Named    Level `retort:"level"`
+	Named    Level  `retort:"level"`
 	Renamed  string `retort:"name=the_name,notnull"`
 	Skipped  func() `retort:"-"`
 	internal int

@@ -1,0 +1,629 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"unsafe"
+
+	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/expr"
+)
+
+// Limits of one multi-row statement: the number of rows, and of bound parameters (SQLite
+// accepts 32766, PostgreSQL and MySQL 65535).
+const (
+	maxBatchRows   = 1000
+	maxBatchParams = 30000
+)
+
+func sortStates(sts []*state) {
+	sort.Slice(sts, func(i, j int) bool { return sts[i].seq < sts[j].seq })
+}
+
+// relSlice returns the elements of the []*T relationship field of r in the struct at base.
+func relSlice(r *relation, base unsafe.Pointer) []unsafe.Pointer {
+	return *(*[]unsafe.Pointer)(unsafe.Add(base, r.offset))
+}
+
+// relPtr returns the *T relationship field of r in the struct at base.
+func relPtr(r *relation, base unsafe.Pointer) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Add(base, r.offset))
+}
+
+// objectAt returns the *T (as any) for a pointer to a value of model m.
+func (m *mapper) objectAt(p unsafe.Pointer) any {
+	return reflectNewAt(m, p)
+}
+
+// flushWork is the emitter's view of one plan item.
+type flushWork struct {
+	fields []*field // INSERT: the columns given values; UPDATE: the changed columns
+	fills  []fkFill // foreign keys to copy from new parents just before the statement
+}
+
+// fkFill copies the key of a parent written earlier in the flush into the child's
+// foreign key fields.
+type fkFill struct {
+	rel    *relation
+	parent *state
+}
+
+// undoLog restores objects and session bookkeeping after a failed flush.
+type undoLog struct {
+	fns []func()
+}
+
+func (u *undoLog) add(fn func()) { u.fns = append(u.fns, fn) }
+
+func (u *undoLog) run() {
+	for i := len(u.fns) - 1; i >= 0; i-- {
+		u.fns[i]()
+	}
+}
+
+// setField sets f of st to v, recording the old value for undo.
+func (u *undoLog) setField(st *state, f *field, v any) error {
+	old, err := f.get(st.base)
+	if err != nil {
+		return err
+	}
+	if equalValues(old, v) {
+		return nil
+	}
+	if err := f.set(st.base, v); err != nil {
+		return err
+	}
+	u.add(func() { _ = f.set(st.base, old) })
+	return nil
+}
+
+// flush writes the session's changes. The caller holds the session.
+func (s *Session) flush(ctx context.Context) error {
+	var undo undoLog
+	work, items, err := s.prepareFlush(&undo)
+	if err != nil {
+		undo.run()
+		return err
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	ranks, err := s.sm.reg.ranks()
+	if err != nil {
+		undo.run()
+		return err
+	}
+	batches, err := plan(items, func(m *mapper) int { return ranks[m] })
+	if err != nil {
+		undo.run()
+		return err
+	}
+	conn, err := s.connection(ctx)
+	if err != nil {
+		undo.run()
+		return err
+	}
+	f := &emitter{s: s, conn: conn, undo: &undo, items: items, work: work, feat: s.sm.eng.Dialect().Features()}
+	for _, b := range batches {
+		if err = f.batch(ctx, b); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = f.finish()
+	}
+	if err != nil {
+		// The database is unchanged once the transaction is rolled back; put the objects
+		// and the session back as they were before the flush.
+		if s.tx != nil && s.tx.IsActive() {
+			_ = s.tx.Rollback(context.WithoutCancel(ctx))
+		}
+		undo.run()
+		s.failed = err
+		return err
+	}
+	return nil
+}
+
+// prepareFlush cascades, synchronises foreign keys with relationships and lists the rows
+// to write with their dependencies.
+func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
+	// Save-update cascade: objects reachable from tracked objects through relationships
+	// join the session as pending.
+	queue := s.sorted()
+	for len(queue) > 0 {
+		st := queue[0]
+		queue = queue[1:]
+		if st.status == Deleted {
+			continue
+		}
+		for _, r := range st.m.rels {
+			for _, p := range s.related(r, st.base) {
+				if _, ok := s.states[p]; ok {
+					continue
+				}
+				nst := s.track(r.target, r.target.objectAt(p), p, Pending)
+				undo.add(func() { delete(s.states, nst.base) })
+				queue = append(queue, nst)
+			}
+		}
+	}
+	all := s.sorted()
+	index := make(map[*state]int, len(all))
+	var items []planItem
+	var work []flushWork
+	// Foreign key synchronisation from relationships.
+	fills := map[*state][]fkFill{}
+	deps := map[*state][]*state{}
+	for _, st := range all {
+		if st.status == Deleted {
+			continue
+		}
+		for i, r := range st.m.rels {
+			related := s.related(r, st.base)
+			if st.status == Pending && (len(related) > 0 || r.kind == oneToMany && relSlice(r, st.base) != nil) {
+				st.loaded[i] = true
+			}
+			for _, p := range related {
+				other := s.states[p]
+				if other == nil || other.status == Deleted {
+					continue
+				}
+				child, parent := st, other
+				if r.kind == oneToMany {
+					child, parent = other, st
+				}
+				if parent.status == Pending {
+					fills[child] = append(fills[child], fkFill{rel: r, parent: parent})
+					deps[child] = append(deps[child], parent)
+					continue
+				}
+				for k, cf := range r.childCols {
+					v, err := r.parentCols[k].get(parent.base)
+					if err != nil {
+						return nil, nil, err
+					}
+					if err := undo.setField(child, cf, v); err != nil {
+						return nil, nil, err
+					}
+				}
+			}
+		}
+	}
+	for _, st := range all {
+		var w flushWork
+		var kind opKind
+		switch {
+		case st.status == Pending:
+			kind = opInsert
+			for _, f := range st.m.fields {
+				if f.genOnInsert && f.isZero(st.base) && !fillsField(fills[st], f) {
+					continue
+				}
+				w.fields = append(w.fields, f)
+			}
+		case st.status == Deleted && !st.flushedDelete:
+			kind = opDelete
+		case st.status == Persistent:
+			changed, err := st.changedFields()
+			if err != nil {
+				return nil, nil, err
+			}
+			for _, fl := range fills[st] {
+				for _, cf := range fl.rel.childCols {
+					if !slices.Contains(changed, cf) {
+						changed = append(changed, cf)
+					}
+				}
+			}
+			if len(changed) == 0 {
+				continue
+			}
+			kind = opUpdate
+			slices.SortFunc(changed, func(a, b *field) int { return a.pos - b.pos })
+			w.fields = changed
+		default:
+			continue
+		}
+		w.fills = fills[st]
+		index[st] = len(items)
+		items = append(items, planItem{kind: kind, m: st.m, colKey: colKey(w.fields), st: st})
+		work = append(work, w)
+	}
+	// Dependencies: children after their new parents; deleted parents after their deleted
+	// children (found through the children's foreign key values in the identity map).
+	for i := range items {
+		st := items[i].st
+		for _, p := range deps[st] {
+			if j, ok := index[p]; ok {
+				items[i].deps = append(items[i].deps, j)
+			}
+		}
+		if items[i].kind != opDelete {
+			continue
+		}
+		for _, r := range st.m.rels {
+			if r.kind != manyToOne {
+				continue
+			}
+			if pk, ok := r.parentKeyFromSnap(st); ok {
+				if pst, ok := s.identity[pk]; ok {
+					if j, ok := index[pst]; ok && items[j].kind == opDelete {
+						items[j].deps = append(items[j].deps, i)
+					}
+				}
+			}
+		}
+	}
+	return work, items, nil
+}
+
+// parentKeyFromSnap returns the identity key of the parent that child st references
+// through r (a many-to-one relationship on st's mapper), from st's loaded values, when
+// the foreign key references the parent's primary key.
+func (r *relation) parentKeyFromSnap(st *state) (identityKey, bool) {
+	parent := r.target
+	if st.snap == nil || len(r.parentCols) != len(parent.pk) {
+		return identityKey{}, false
+	}
+	vals := make([]any, len(parent.pk))
+	for i, pf := range parent.pk {
+		k := slices.Index(r.parentCols, pf)
+		if k < 0 {
+			return identityKey{}, false
+		}
+		v := st.snap[r.childCols[k].pos]
+		if v == nil {
+			return identityKey{}, false
+		}
+		vals[i] = v
+	}
+	return parent.keyOfValues(vals), true
+}
+
+func fillsField(fills []fkFill, f *field) bool {
+	for _, fl := range fills {
+		if slices.Contains(fl.rel.childCols, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// colKey identifies a set of fields.
+func colKey(fields []*field) string {
+	b := make([]byte, 0, len(fields)*3)
+	for _, f := range fields {
+		b = strconv.AppendInt(b, int64(f.pos), 10)
+		b = append(b, ',')
+	}
+	return string(b)
+}
+
+// related returns the objects r's field of the struct at base points to.
+func (s *Session) related(r *relation, base unsafe.Pointer) []unsafe.Pointer {
+	if r.kind == oneToMany {
+		out := relSlice(r, base)
+		if slices.Contains(out, nil) {
+			out = slices.DeleteFunc(slices.Clone(out), func(p unsafe.Pointer) bool { return p == nil })
+		}
+		return out
+	}
+	if p := relPtr(r, base); p != nil {
+		return []unsafe.Pointer{p}
+	}
+	return nil
+}
+
+// emitter runs the batches of one flush.
+type emitter struct {
+	s     *Session
+	conn  *engine.Conn
+	undo  *undoLog
+	items []planItem
+	work  []flushWork
+	feat  compile.Features
+	done  []int // items written, in order
+}
+
+func (e *emitter) batch(ctx context.Context, b planBatch) error {
+	// Foreign keys from parents written earlier in this flush.
+	for _, i := range b.items {
+		st := e.items[i].st
+		for _, fl := range e.work[i].fills {
+			for k, cf := range fl.rel.childCols {
+				v, err := fl.rel.parentCols[k].get(fl.parent.base)
+				if err != nil {
+					return err
+				}
+				if err := e.undo.setField(st, cf, v); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	var err error
+	switch b.kind {
+	case opInsert:
+		err = e.insert(ctx, b)
+	case opUpdate:
+		err = e.update(ctx, b)
+	case opDelete:
+		err = e.delete(ctx, b)
+	}
+	if err == nil {
+		e.done = append(e.done, b.items...)
+	}
+	return err
+}
+
+// insert writes a batch of new rows: one multi-row INSERT per chunk where the dialect
+// allows, reading generated values back with RETURNING.
+func (e *emitter) insert(ctx context.Context, b planBatch) error {
+	m := b.m
+	fields := e.work[b.items[0]].fields
+	// Values, with client-side defaults applied to zero fields.
+	rows := make([][]any, len(b.items))
+	for n, i := range b.items {
+		st := e.items[i].st
+		row := make([]any, len(fields))
+		for k, f := range fields {
+			if f.hasDefault && f.isZero(st.base) {
+				if err := e.undo.setField(st, f, f.defVal); err != nil {
+					return err
+				}
+			}
+			v, err := f.get(st.base)
+			if err != nil {
+				return err
+			}
+			row[k] = v
+		}
+		rows[n] = row
+	}
+	// What must be read back: generated columns left out of the INSERT.
+	var fetch []*field
+	for _, f := range m.fetchOnInsert {
+		if !slices.Contains(fields, f) {
+			fetch = append(fetch, f)
+		}
+	}
+	keyGiven := true
+	for _, f := range m.pk {
+		keyGiven = keyGiven && slices.Contains(fields, f)
+	}
+	if len(fetch) > 0 && !e.feat.Has(compile.InsertReturning) {
+		return fmt.Errorf("orm: flush: INSERT into %s needs the generated values of %s back, and dialect %s has no INSERT ... RETURNING (not supported yet)",
+			m.table.Name, fetch[0].col.Name, e.s.sm.eng.Dialect().Name())
+	}
+	var returning []*field
+	if len(fetch) > 0 {
+		returning = append(returning, m.pk...)
+		for _, f := range fetch {
+			if !slices.Contains(returning, f) {
+				returning = append(returning, f)
+			}
+		}
+	}
+	// Rows per statement: several when the dialect has multi-row VALUES and the returned
+	// rows can be matched to the objects (by their given key, or by the order of the
+	// autoincrement key), one otherwise.
+	per := 1
+	if e.feat.Has(compile.MultiValuesInsert) && len(fields) > 0 && (len(fetch) == 0 || keyGiven || m.autoinc != nil && slices.Contains(fetch, m.autoinc)) {
+		per = min(maxBatchRows, max(1, maxBatchParams/len(fields)))
+	}
+	for start := 0; start < len(rows); start += per {
+		end := min(start+per, len(rows))
+		stmt := expr.Insert(m.table)
+		if len(fields) > 0 {
+			cols := make([]*expr.ColumnClause, len(fields))
+			for k, f := range fields {
+				cols[k] = f.col.ColumnClause
+			}
+			stmt = stmt.Columns(cols...)
+			for _, row := range rows[start:end] {
+				stmt = stmt.Row(row...)
+			}
+		}
+		if len(returning) > 0 {
+			ret := make([]any, len(returning))
+			for k, f := range returning {
+				ret[k] = f.col.ColumnClause
+			}
+			stmt = stmt.Returning(ret...)
+		}
+		res, err := e.conn.Execute(ctx, stmt)
+		if err != nil {
+			return err
+		}
+		if len(returning) == 0 {
+			continue
+		}
+		if err := e.readBack(m, b.items[start:end], res, returning, keyGiven); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readBack assigns the generated values of an INSERT ... RETURNING to the objects.
+func (e *emitter) readBack(m *mapper, items []int, res *engine.Result, returning []*field, keyGiven bool) error {
+	rows := res.All()
+	if len(rows) != len(items) {
+		return fmt.Errorf("orm: flush: INSERT into %s returned %d rows for %d objects", m.table.Name, len(rows), len(items))
+	}
+	order := make([]int, len(rows)) // order[n]: the row for items[n]
+	for n := range order {
+		order[n] = n
+	}
+	switch {
+	case len(items) == 1:
+	case keyGiven:
+		byKey := make(map[identityKey]int, len(rows))
+		for r, row := range rows {
+			byKey[m.keyOfValues(row.Values()[:len(m.pk)])] = r
+		}
+		for n, i := range items {
+			k, ok, err := m.keyOfObject(e.items[i].st.base)
+			if err != nil {
+				return err
+			}
+			r, found := byKey[k]
+			if !ok || !found {
+				return fmt.Errorf("orm: flush: INSERT into %s: no returned row has the key of object %d", m.table.Name, n)
+			}
+			order[n] = r
+		}
+	default:
+		// Generated keys increase in the order the rows were inserted.
+		k := slices.Index(returning, m.autoinc)
+		sort.SliceStable(order, func(a, b int) bool {
+			x, _ := rows[order[a]].Get(k).(int64)
+			y, _ := rows[order[b]].Get(k).(int64)
+			return x < y
+		})
+	}
+	for n, i := range items {
+		st := e.items[i].st
+		vals := rows[order[n]].Values()
+		for k, f := range returning {
+			if err := e.undo.setField(st, f, vals[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// update writes changed columns, one UPDATE per row (same statement shape for the batch),
+// checking that each matches its row.
+func (e *emitter) update(ctx context.Context, b planBatch) error {
+	m := b.m
+	for _, i := range b.items {
+		st := e.items[i].st
+		stmt := expr.Update(m.table)
+		for _, f := range e.work[i].fields {
+			v, err := f.get(st.base)
+			if err != nil {
+				return err
+			}
+			stmt = stmt.Set(f.col.ColumnClause, v)
+		}
+		stmt = stmt.Where(st.keyCondition())
+		res, err := e.conn.Execute(ctx, stmt)
+		if err != nil {
+			return err
+		}
+		if n := res.RowsAffected(); n != 1 {
+			return &StaleDataError{Op: "UPDATE", Table: m.table.Name, Expected: 1, Matched: n}
+		}
+	}
+	return nil
+}
+
+// keyCondition returns the WHERE condition matching st's row by its loaded key.
+func (st *state) keyCondition() expr.Expr {
+	m := st.m
+	conds := make([]expr.Expr, len(m.pk))
+	for k, f := range m.pk {
+		conds[k] = f.col.ColumnClause.Eq(st.snap[f.pos])
+	}
+	return expr.And(conds...)
+}
+
+// delete removes a batch of rows: DELETE ... WHERE key IN (...) per chunk for a single
+// column key, one statement per row for a composite key.
+func (e *emitter) delete(ctx context.Context, b planBatch) error {
+	m := b.m
+	if len(m.pk) == 1 {
+		pk := m.pk[0]
+		for start := 0; start < len(b.items); start += maxBatchRows {
+			end := min(start+maxBatchRows, len(b.items))
+			keys := make([]any, 0, end-start)
+			for _, i := range b.items[start:end] {
+				keys = append(keys, e.items[i].st.snap[pk.pos])
+			}
+			var cond expr.Expr
+			if len(keys) == 1 {
+				cond = pk.col.ColumnClause.Eq(keys[0])
+			} else {
+				cond = pk.col.ColumnClause.In(keys...)
+			}
+			res, err := e.conn.Execute(ctx, expr.Delete(m.table).Where(cond))
+			if err != nil {
+				return err
+			}
+			if n := res.RowsAffected(); n != int64(len(keys)) {
+				return &StaleDataError{Op: "DELETE", Table: m.table.Name, Expected: int64(len(keys)), Matched: n}
+			}
+		}
+		return nil
+	}
+	for _, i := range b.items {
+		res, err := e.conn.Execute(ctx, expr.Delete(m.table).Where(e.items[i].st.keyCondition()))
+		if err != nil {
+			return err
+		}
+		if n := res.RowsAffected(); n != 1 {
+			return &StaleDataError{Op: "DELETE", Table: m.table.Name, Expected: 1, Matched: n}
+		}
+	}
+	return nil
+}
+
+// finish updates the session for the rows written: new objects become persistent with a
+// snapshot and an identity, updated objects get a new snapshot, deleted objects leave the
+// identity map. Every change is recorded for undo, in case the flush fails later.
+func (e *emitter) finish() error {
+	s := e.s
+	for _, i := range e.done {
+		it := e.items[i]
+		st := it.st
+		oldStatus, oldSnap, oldKey, oldExpired := st.status, st.snap, st.key, st.expired
+		switch it.kind {
+		case opInsert, opUpdate:
+			snap := make([]any, len(st.m.fields))
+			for k, f := range st.m.fields {
+				v, err := f.get(st.base)
+				if err != nil {
+					return err
+				}
+				snap[k] = cloneValue(v)
+			}
+			key, ok := st.m.keyOf(snap, 0)
+			if !ok {
+				return fmt.Errorf("orm: flush: %s has no primary key value after INSERT", st.m.name)
+			}
+			st.snap, st.expired = snap, false
+			if it.kind == opInsert {
+				st.status, st.key = Persistent, key
+				s.identity[key] = st
+				s.txInserted = append(s.txInserted, st)
+				e.undo.add(func() {
+					delete(s.identity, key)
+					s.txInserted = s.txInserted[:len(s.txInserted)-1]
+				})
+			} else if key != oldKey {
+				delete(s.identity, oldKey)
+				st.key = key
+				s.identity[key] = st
+				e.undo.add(func() { delete(s.identity, key); s.identity[oldKey] = st })
+			}
+		case opDelete:
+			st.flushedDelete = true
+			delete(s.identity, st.key)
+			s.txDeleted = append(s.txDeleted, st)
+			e.undo.add(func() {
+				st.flushedDelete = false
+				s.identity[oldKey] = st
+				s.txDeleted = s.txDeleted[:len(s.txDeleted)-1]
+			})
+		}
+		e.undo.add(func() { st.status, st.snap, st.key, st.expired = oldStatus, oldSnap, oldKey, oldExpired })
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package orm
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/internal/testdb"
+)
+
+// capture is a slog.Handler recording the statements an engine echoes: the statement
+// capturing hook of the tests (statement counts, exact SQL).
+type capture struct {
+	mu    sync.Mutex
+	stmts []string // "SQL" or "SQL | args"
+}
+
+func (c *capture) Enabled(context.Context, slog.Level) bool { return true }
+func (c *capture) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *capture) WithGroup(string) slog.Handler            { return c }
+func (c *capture) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	if strings.HasPrefix(msg, "retort:") {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "args" {
+			msg += " | " + a.Value.Resolve().String()
+		}
+		return true
+	})
+	c.mu.Lock()
+	c.stmts = append(c.stmts, msg)
+	c.mu.Unlock()
+	return nil
+}
+
+// take returns the statements recorded since the last call (transaction control left out
+// unless all is set).
+func (c *capture) take(all bool) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, s := range c.stmts {
+		if all || !isTxControl(s) {
+			out = append(out, s)
+		}
+	}
+	c.stmts = nil
+	return out
+}
+
+func isTxControl(s string) bool {
+	for _, p := range []string{"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA"} {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// env is one test database with a registry and a capturing engine.
+type env struct {
+	t      *testing.T
+	target testdb.Target
+	eng    *engine.Engine
+	reg    *Registry
+	cap    *capture
+	ctx    context.Context
+}
+
+// eachDB runs fn on SQLite, PostgreSQL and MariaDB with a fresh database, the models
+// registered by register, and their tables created.
+func eachDB(t *testing.T, register func(reg *Registry) error, fn func(e *env)) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+		c := &capture{}
+		eng, err := engine.Create(ctx, tg.URL, engine.Echo(true), engine.WithLogger(slog.New(c)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { eng.Close() })
+		reg := NewRegistry()
+		if err := register(reg); err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.CreateAll(ctx, reg.MetaData()); err != nil {
+			t.Fatal(err)
+		}
+		c.take(true)
+		fn(&env{t: t, target: tg, eng: eng, reg: reg, cap: c, ctx: ctx})
+	})
+}
+
+// sql picks the expected text for the target's dialect.
+func (e *env) sql(sqlite, postgres, mariadb string) string {
+	switch e.target.Name {
+	case testdb.NamePostgres:
+		return postgres
+	case testdb.NameMariaDB:
+		return mariadb
+	}
+	return sqlite
+}
+
+// expect checks the statements recorded since the last check.
+func (e *env) expect(want ...string) {
+	e.t.Helper()
+	got := e.cap.take(false)
+	if len(got) != len(want) {
+		e.t.Errorf("%d statements, want %d:\n  got:  %s\n  want: %s", len(got), len(want), strings.Join(got, "\n        "), strings.Join(want, "\n        "))
+		return
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			e.t.Errorf("statement %d:\n  got:  %s\n  want: %s", i, got[i], want[i])
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }

@@ -1,0 +1,478 @@
+package orm
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"reflect"
+	"unsafe"
+
+	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/expr"
+)
+
+// SelectStmt is an ORM query for objects of model A: SELECT of all of A's columns, with
+// the clauses of an expr.SelectStmt and relationship loader options. Build it with Select
+// (from a handle) or SelectOf (from a registry); every method returns a new statement, so
+// statements can be shared between goroutines. Run it with Scalars, ScalarOne,
+// ScalarOneOrNone or Stream.
+type SelectStmt[A any] struct {
+	m     *mapper
+	core  *expr.SelectStmt
+	loads []LoadOption
+	err   error
+}
+
+// Select returns a query for the model of handle h (SQLAlchemy's select(A)):
+//
+//	orm.Select(AT).Where(AT.Data.Eq(ptr("x"))).OrderBy(AT.ID.Asc())
+func Select[A any](h Entity[A]) *SelectStmt[A] {
+	t := h.modelTable()
+	if t.m == nil {
+		return &SelectStmt[A]{core: expr.Select(), err: fmt.Errorf("%w: Select of %s", ErrUnboundHandle, reflect.TypeFor[A]())}
+	}
+	return &SelectStmt[A]{m: t.m, core: expr.Select(t.m.table)}
+}
+
+// SelectOf returns a query for model A of reg, for code without a handle.
+func SelectOf[A any](reg *Registry) *SelectStmt[A] {
+	m, ok := reg.mapperOf(reflect.TypeFor[A]())
+	if !ok {
+		return &SelectStmt[A]{core: expr.Select(), err: fmt.Errorf("%w: %s", ErrNotRegistered, reflect.TypeFor[A]())}
+	}
+	return &SelectStmt[A]{m: m, core: expr.Select(m.table)}
+}
+
+func (q *SelectStmt[A]) with(core *expr.SelectStmt) *SelectStmt[A] {
+	n := *q
+	n.core = core
+	return &n
+}
+
+// Where adds conditions (ANDed).
+func (q *SelectStmt[A]) Where(conds ...expr.Expr) *SelectStmt[A] {
+	return q.with(q.core.Where(conds...))
+}
+
+// OrderBy adds ORDER BY items.
+func (q *SelectStmt[A]) OrderBy(items ...expr.Expr) *SelectStmt[A] {
+	return q.with(q.core.OrderBy(items...))
+}
+
+// Limit sets LIMIT n.
+func (q *SelectStmt[A]) Limit(n int) *SelectStmt[A] { return q.with(q.core.Limit(n)) }
+
+// Offset sets OFFSET n.
+func (q *SelectStmt[A]) Offset(n int) *SelectStmt[A] { return q.with(q.core.Offset(n)) }
+
+// Join adds an inner join to right (a Core table, such as BT.Core(), or another
+// FromClause), with the condition inferred from foreign keys when on is empty.
+func (q *SelectStmt[A]) Join(right expr.FromClause, on ...expr.Expr) *SelectStmt[A] {
+	return q.with(q.core.Join(right, on...))
+}
+
+// OuterJoin adds a LEFT OUTER JOIN.
+func (q *SelectStmt[A]) OuterJoin(right expr.FromClause, on ...expr.Expr) *SelectStmt[A] {
+	return q.with(q.core.OuterJoin(right, on...))
+}
+
+// Distinct makes the query SELECT DISTINCT.
+func (q *SelectStmt[A]) Distinct() *SelectStmt[A] { return q.with(q.core.Distinct()) }
+
+// ForUpdate adds a locking clause (see expr.SelectStmt.ForUpdate).
+func (q *SelectStmt[A]) ForUpdate(opts ...expr.LockOption) *SelectStmt[A] {
+	return q.with(q.core.ForUpdate(opts...))
+}
+
+// Options adds relationship loader options, such as SelectIn(AT.Bs).
+func (q *SelectStmt[A]) Options(opts ...LoadOption) *SelectStmt[A] {
+	n := *q
+	n.loads = append(append([]LoadOption(nil), q.loads...), opts...)
+	return &n
+}
+
+// Statement returns the Core statement (without loader options), to run with an engine
+// or combine with package expr.
+func (q *SelectStmt[A]) Statement() *expr.SelectStmt { return q.core }
+
+// ScalarResult holds the values of a query, one per row (the objects of an ORM query),
+// buffered. It is immutable and safe for concurrent reads.
+type ScalarResult[T any] struct {
+	vals []T
+}
+
+// All returns every value. The slice must not be modified.
+func (r *ScalarResult[T]) All() []T { return r.vals }
+
+// Len returns the number of values.
+func (r *ScalarResult[T]) Len() int { return len(r.vals) }
+
+// Values returns an iterator over the values.
+func (r *ScalarResult[T]) Values() iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for _, v := range r.vals {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// First returns the first value, or ErrNoResult.
+func (r *ScalarResult[T]) First() (T, error) {
+	if len(r.vals) == 0 {
+		var zero T
+		return zero, ErrNoResult
+	}
+	return r.vals[0], nil
+}
+
+// One returns the only value: ErrNoResult when there is none, ErrMultipleResults when
+// there are several.
+func (r *ScalarResult[T]) One() (T, error) {
+	var zero T
+	switch len(r.vals) {
+	case 0:
+		return zero, ErrNoResult
+	case 1:
+		return r.vals[0], nil
+	}
+	return zero, ErrMultipleResults
+}
+
+// OneOrNone returns the only value with ok true, ok false (and a nil error) when there is
+// none, or ErrMultipleResults.
+func (r *ScalarResult[T]) OneOrNone() (v T, ok bool, err error) {
+	switch len(r.vals) {
+	case 0:
+		return v, false, nil
+	case 1:
+		return r.vals[0], true, nil
+	}
+	return v, false, ErrMultipleResults
+}
+
+// Scalars runs q in the session (after an autoflush) and returns its objects, buffered:
+// SQLAlchemy's session.scalars(select(A)). Rows already in the identity map come back as
+// the same pointers.
+func Scalars[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*ScalarResult[*A], error) {
+	sts, err := s.runQuery(ctx, q.m, q.core, q.loads, q.err)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*A, len(sts))
+	for i, st := range sts {
+		out[i] = (*A)(st.base)
+	}
+	return &ScalarResult[*A]{vals: out}, nil
+}
+
+// ScalarOne runs q and returns its only object (ErrNoResult, ErrMultipleResults).
+func ScalarOne[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*A, error) {
+	r, err := Scalars(ctx, s, q)
+	if err != nil {
+		return nil, err
+	}
+	return r.One()
+}
+
+// ScalarOneOrNone runs q and returns its only object with ok true, ok false when there is
+// none, or ErrMultipleResults.
+func ScalarOneOrNone[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*A, bool, error) {
+	r, err := Scalars(ctx, s, q)
+	if err != nil {
+		return nil, false, err
+	}
+	return r.OneOrNone()
+}
+
+// runQuery executes a SELECT of m's columns and hydrates its rows.
+func (s *Session) runQuery(ctx context.Context, m *mapper, core *expr.SelectStmt, loads []LoadOption, qerr error) ([]*state, error) {
+	if qerr != nil {
+		return nil, qerr
+	}
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	defer s.leave()
+	if err := s.beforeQuery(ctx); err != nil {
+		return nil, err
+	}
+	res, err := s.conn.Execute(ctx, core)
+	if err != nil {
+		return nil, err
+	}
+	sts := make([]*state, 0, res.Len())
+	for _, row := range res.All() {
+		st, err := s.hydrate(m, row.Values(), 0, false)
+		if err != nil {
+			return nil, err
+		}
+		sts = append(sts, st)
+	}
+	if err := s.applyLoads(ctx, m, sts, loads); err != nil {
+		return nil, err
+	}
+	return sts, nil
+}
+
+// hydrate returns the object for a row whose m columns start at vals[off]: the object of
+// the identity map when the row is already there (its fields overwritten when it is
+// expired or force is set), a new object otherwise.
+func (s *Session) hydrate(m *mapper, vals []any, off int, force bool) (*state, error) {
+	n := len(m.fields)
+	if len(vals) < off+n {
+		return nil, fmt.Errorf("orm: row has %d columns, %s needs %d", len(vals)-off, m.name, n)
+	}
+	key, ok := m.keyOf(vals, off)
+	if !ok {
+		return nil, fmt.Errorf("orm: row of %s has a NULL primary key", m.table.Name)
+	}
+	if st, found := s.identity[key]; found {
+		if st.expired || force {
+			if err := s.populate(st, vals[off:off+n]); err != nil {
+				return nil, err
+			}
+		}
+		return st, nil
+	}
+	rv := reflect.New(m.typ)
+	base := rv.UnsafePointer()
+	for i, f := range m.fields {
+		if err := f.set(base, vals[off+i]); err != nil {
+			return nil, err
+		}
+	}
+	st := s.track(m, rv.Interface(), base, Persistent)
+	st.key = key
+	st.snap = make([]any, n)
+	copy(st.snap, vals[off:off+n])
+	s.identity[key] = st
+	return st, nil
+}
+
+// populate overwrites the fields and snapshot of st with a row's values.
+func (s *Session) populate(st *state, vals []any) error {
+	for i, f := range st.m.fields {
+		if err := f.set(st.base, vals[i]); err != nil {
+			return err
+		}
+	}
+	snap := make([]any, len(vals))
+	copy(snap, vals)
+	st.snap, st.expired = snap, false
+	return nil
+}
+
+// Stream runs q and yields its objects one at a time, reading rows through the engine's
+// stream (a server-side cursor on PostgreSQL), so memory stays bounded however many rows
+// the query returns: SQLAlchemy's session.stream(...).scalars(). The session cannot be
+// used by the loop body while the stream is open (ErrConcurrentUse).
+//
+// Loader options need queries of their own, which the engine cannot interleave with an
+// open stream: with options, the primary rows are read first (buffered), then objects
+// are yielded in chunks of 100, each chunk's relationships loaded before it is yielded.
+func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[*A, error] {
+	return func(yield func(*A, error) bool) {
+		if q.err != nil {
+			yield(nil, q.err)
+			return
+		}
+		if len(q.loads) > 0 {
+			streamBuffered(ctx, s, q, yield)
+			return
+		}
+		if err := s.enter(); err != nil {
+			yield(nil, err)
+			return
+		}
+		defer s.leave()
+		if err := s.beforeQuery(ctx); err != nil {
+			yield(nil, err)
+			return
+		}
+		for row, err := range s.conn.Stream(ctx, q.core) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			st, err := s.hydrate(q.m, row.Values(), 0, false)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield((*A)(st.base), nil) {
+				return
+			}
+		}
+	}
+}
+
+const streamLoadChunk = 100
+
+func streamBuffered[A any](ctx context.Context, s *Session, q *SelectStmt[A], yield func(*A, error) bool) {
+	sts, err := s.runQuery(ctx, q.m, q.core, nil, nil)
+	if err != nil {
+		yield(nil, err)
+		return
+	}
+	for start := 0; start < len(sts); start += streamLoadChunk {
+		chunk := sts[start:min(start+streamLoadChunk, len(sts))]
+		if err := s.enter(); err != nil {
+			yield(nil, err)
+			return
+		}
+		err := s.applyLoads(ctx, q.m, chunk, q.loads)
+		s.leave()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for _, st := range chunk {
+			if !yield((*A)(st.base), nil) {
+				return
+			}
+		}
+	}
+}
+
+// Get returns the object of model A with the given primary key (one value per key
+// column, in key order), or nil and a nil error when there is no such row. An object
+// already in the identity map is returned without SQL (unless it is expired).
+func Get[A any](ctx context.Context, s *Session, key ...any) (*A, error) {
+	st, err := s.get(ctx, reflect.TypeFor[A](), key)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	return (*A)(st.base), nil
+}
+
+// GetOne is Get that returns ErrNoResult when there is no such row.
+func GetOne[A any](ctx context.Context, s *Session, key ...any) (*A, error) {
+	a, err := Get[A](ctx, s, key...)
+	if err == nil && a == nil {
+		return nil, fmt.Errorf("%w: %s with key %v", ErrNoResult, reflect.TypeFor[A](), key)
+	}
+	return a, err
+}
+
+func (s *Session) get(ctx context.Context, t reflect.Type, key []any) (*state, error) {
+	m, ok := s.sm.reg.mapperOf(t)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNotRegistered, t)
+	}
+	if len(key) != len(m.pk) {
+		return nil, fmt.Errorf("orm: Get %s: %d key values for a %d-column primary key", m.name, len(key), len(m.pk))
+	}
+	vals := make([]any, len(key))
+	for i, f := range m.pk {
+		v, err := argValue(f, key[i])
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	if err := s.enter(); err != nil {
+		return nil, err
+	}
+	if err := s.usable(); err != nil {
+		s.leave()
+		return nil, err
+	}
+	if st, ok := s.identity[m.keyOfValues(vals)]; ok && !st.expired {
+		s.leave()
+		if st.status == Deleted {
+			return nil, nil
+		}
+		return st, nil
+	}
+	s.leave()
+	conds := make([]expr.Expr, len(m.pk))
+	for i, f := range m.pk {
+		conds[i] = f.col.ColumnClause.Eq(vals[i])
+	}
+	sts, err := s.runQuery(ctx, m, expr.Select(m.table).Where(conds...), nil, nil)
+	if err != nil || len(sts) == 0 {
+		return nil, err
+	}
+	return sts[0], nil
+}
+
+// argValue converts a Go value given for field f (a key value for Get) to the canonical
+// value of f's column: a value of f's own type, or of a type convertible to it (an int for
+// an int64 key, a string for a named string type).
+func argValue(f *field, v any) (any, error) {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return nil, fmt.Errorf("orm: nil value for %s.%s", f.m.name, f.goName)
+	}
+	target := f.typ
+	if target.Kind() == reflect.Pointer {
+		target = target.Elem()
+	}
+	if rv.Type() != target {
+		if !rv.Type().ConvertibleTo(target) || !sameFamily(rv.Kind(), target.Kind()) {
+			return nil, fmt.Errorf("orm: %T value for %s.%s, which is %s", v, f.m.name, f.goName, f.typ)
+		}
+		rv = rv.Convert(target)
+	}
+	p := reflect.New(f.typ)
+	if f.typ.Kind() == reflect.Pointer {
+		inner := reflect.New(target)
+		inner.Elem().Set(rv)
+		p.Elem().Set(inner)
+	} else {
+		p.Elem().Set(rv)
+	}
+	return f.get(p.UnsafePointer())
+}
+
+func sameFamily(a, b reflect.Kind) bool {
+	fam := func(k reflect.Kind) int {
+		switch {
+		case k >= reflect.Int && k <= reflect.Uint64:
+			return 1
+		case k == reflect.Float32 || k == reflect.Float64:
+			return 2
+		case k == reflect.String:
+			return 3
+		}
+		return 10 + int(k)
+	}
+	return fam(a) == fam(b)
+}
+
+// Refresh reloads obj's fields from the database now (SELECT by its primary key) and
+// clears its expired mark. ErrNoResult when its row no longer exists.
+func (s *Session) Refresh(ctx context.Context, obj any) error {
+	_, base, err := s.objectOf(obj)
+	if err != nil {
+		return err
+	}
+	if err := s.enter(); err != nil {
+		return err
+	}
+	defer s.leave()
+	st, ok := s.states[base]
+	if !ok || st.status == Pending {
+		return fmt.Errorf("%w: Refresh of a %T", ErrNotPersistent, obj)
+	}
+	if err := s.beforeQuery(ctx); err != nil {
+		return err
+	}
+	m := st.m
+	res, err := s.conn.Execute(ctx, expr.Select(m.table).Where(st.keyCondition()))
+	if err != nil {
+		return err
+	}
+	row, err := res.One()
+	if err != nil {
+		return fmt.Errorf("orm: Refresh %s: %w", m.name, err)
+	}
+	return s.populate(st, row.Values())
+}
+
+// objectBase returns the address of obj, a pointer to a model struct.
+func objectBase(obj any) unsafe.Pointer { return reflect.ValueOf(obj).UnsafePointer() }
+
+var _ = engine.ErrNoResult
