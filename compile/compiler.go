@@ -1794,7 +1794,13 @@ func (c *compiler) insert(s *expr.InsertStmt) {
 		saved := c.scopes
 		c.scopes = nil
 		c.with()
-		c.query(s.Select)
+		q := s.Select
+		if sel, ok := q.(*expr.SelectStmt); ok && s.Conflict != nil && len(sel.Wheres) == 0 {
+			// SQLite needs a WHERE before ON CONFLICT to parse INSERT ... SELECT ... ON
+			// CONFLICT (ON could otherwise belong to a join); WHERE true is harmless elsewhere.
+			q = sel.Where(expr.True())
+		}
+		c.query(q)
 		c.scopes = saved
 	case len(cols) == 0:
 		if len(rows) > 1 {

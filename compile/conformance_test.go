@@ -445,6 +445,10 @@ func conformUpsert(t *testing.T, r *runner) {
 			r.expect(t, expr.Insert(users).Values(map[string]any{"id": 20, "name": "u20d"}).OnConflict(id).
 				DoUpdateSet(expr.Set(name, expr.Excluded(name))).Returning(id, name), "[[20 u20d]]")
 		}
+		// INSERT ... SELECT ... ON CONFLICT (SQLite needs the WHERE the compiler adds).
+		r.exec(t, expr.Insert(users).FromSelect([]*expr.ColumnClause{id, name},
+			expr.Select(orders.C("id").Add(19), expr.Cast(orders.C("id"), types.String(10))).From(orders)).OnConflict(id).DoNothing())
+		r.expect(t, expr.Select(id, name).Where(id.Between(20, 22)).OrderBy(id), "[[20 u20d] [21 2] [22 3]]")
 		r.unsupported(t, expr.Insert(users).Values(map[string]any{"id": 20, "name": "x"}).OnDuplicateKeyUpdate(expr.Set(name, "x")))
 	} else {
 		r.exec(t, expr.Insert(users).Values(map[string]any{"id": 20, "name": "u20b"}).

@@ -58,6 +58,10 @@ func TestGoldenDML(t *testing.T) {
 				Where(age.Lt(expr.Excluded(age))).
 				DoUpdateSet(expr.Set(name, expr.Excluded(name)), expr.Set(age, age.Add(1)))
 		}},
+		{"upsert_from_select", func() expr.Statement {
+			return expr.Insert(users).FromSelect([]*expr.ColumnClause{id, name}, expr.Select(addresses.C("id"), addresses.C("email"))).
+				OnConflict(id).DoNothing()
+		}},
 		{"upsert_on_duplicate_key", func() expr.Statement {
 			return expr.Insert(users).Values(map[string]any{"id": 1, "name": "a"}).
 				OnDuplicateKeyUpdate(expr.Set(name, expr.Inserted(name)), expr.Set(age, age.Add(1)))
