@@ -42,7 +42,9 @@ type compiler struct {
 	anonNames map[expr.FromClause]string
 	nAnon     int
 	cteDone   bool // the WITH clause has been written
-	err       error
+	// orderLabels are the select-list items an ORDER BY being written may refer to by name
+	orderLabels []expr.Expr
+	err         error
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
@@ -851,7 +853,10 @@ func (c *compiler) over(o *expr.OverExpr) {
 			c.b = append(c.b, ' ')
 		}
 		c.put("ORDER BY ")
+		saved := c.orderLabels
+		c.orderLabels = nil
 		c.orderList(o.OrderBys)
+		c.orderLabels = saved
 		sp = true
 	}
 	if f := o.Frame; f != nil {
@@ -997,7 +1002,15 @@ func (c *compiler) orderList(items []expr.Expr) {
 
 func (c *compiler) orderValue(e expr.Expr, outer int) {
 	if l, ok := e.(*expr.LabelExpr); ok {
-		c.ident(l.Name)
+		// A label of the select list is referred to by name; any other label stands for
+		// its expression.
+		for _, col := range c.orderLabels {
+			if col == e {
+				c.ident(l.Name)
+				return
+			}
+		}
+		c.expr(l.X, outer)
 		return
 	}
 	if _, ok := e.(*expr.Ordering); ok {
@@ -1270,7 +1283,10 @@ func (c *compiler) selectStmt(s *expr.SelectStmt) {
 	}
 	if len(s.OrderBys) > 0 {
 		c.put(" ORDER BY ")
+		saved := c.orderLabels
+		c.orderLabels = s.Cols
 		c.orderList(s.OrderBys)
+		c.orderLabels = saved
 	}
 	c.limitOffset(s.LimitExpr, s.OffsetExpr)
 	if l := s.Lock; l != nil {
@@ -1361,7 +1377,13 @@ func (c *compiler) compound(s *expr.CompoundSelect) {
 	if len(s.OrderBys) > 0 {
 		c.put(" ORDER BY ")
 		c.noQual++
+		saved := c.orderLabels
+		c.orderLabels = nil
+		for _, rc := range expr.ResultColumnsOf(s) {
+			c.orderLabels = append(c.orderLabels, rc.Expr)
+		}
 		c.orderList(s.OrderBys)
+		c.orderLabels = saved
 		c.noQual--
 	}
 	c.limitOffset(s.LimitExpr, s.OffsetExpr)

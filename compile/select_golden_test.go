@@ -74,6 +74,9 @@ func TestGoldenSelect(t *testing.T) {
 			n := expr.Count(id).Label("n")
 			return expr.Select(name, n).GroupBy(name).OrderBy(n.Desc(), name)
 		}},
+		{"select_order_by_unselected_label", func() expr.Statement {
+			return expr.Select(name).OrderBy(age.Add(1).Label("older").Desc(), name)
+		}},
 		{"select_star", func() expr.Statement { return expr.Select(expr.Star()).From(users).Where(id.Eq(1)) }},
 		{"select_values_only", func() expr.Statement {
 			return expr.Select(expr.Value(1, types.Integer()).Label("one"), expr.True(), expr.Label(expr.Null(), "nothing"))
