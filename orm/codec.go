@@ -463,6 +463,9 @@ func bytesCodec(t reflect.Type, asJSON bool) codec {
 				}
 				return json.RawMessage(b), nil
 			}
+			if b == nil {
+				return []byte{}, nil // a nil slice in a non-nullable field is empty, not NULL
+			}
 			return b, nil
 		},
 		set: func(p unsafe.Pointer, v any) error {

@@ -63,6 +63,7 @@ func seedAB(t *testing.T, e *env, sm *SessionMaker) []*A {
 
 func TestSeedAsyncORM(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
+		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
 		ctx := e.ctx
@@ -181,6 +182,7 @@ func TestSeedAsyncORM(t *testing.T) {
 
 func TestIdentityMap(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
+		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
 		seedAB(t, e, sm)
@@ -225,6 +227,7 @@ func TestIdentityMap(t *testing.T) {
 
 func TestFlushNoChangeAndChangedColumnsOnly(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
+		t := e.t
 		bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
 		seedAB(t, e, sm)
@@ -261,6 +264,7 @@ func TestFlushNoChangeAndChangedColumnsOnly(t *testing.T) {
 
 func TestDeleteChildrenBeforeParents(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
+		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
 		seedAB(t, e, sm)
@@ -301,6 +305,7 @@ func TestDeleteChildrenBeforeParents(t *testing.T) {
 
 func TestFailedFlushRollsBack(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
+		t := e.t
 		bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
 		seedAB(t, e, sm)
@@ -367,6 +372,7 @@ func TestFailedFlushRollsBack(t *testing.T) {
 
 func TestStaleData(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
+		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
 		seedAB(t, e, sm)
@@ -404,6 +410,7 @@ func TestStaleData(t *testing.T) {
 
 func TestConcurrentUseDetected(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
+		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
 		seedAB(t, e, sm)
