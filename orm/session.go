@@ -267,7 +267,20 @@ func (s *Session) add(obj any) error {
 	if _, ok := s.states[base]; ok {
 		return nil
 	}
-	s.track(m, obj, base, Pending)
+	// Save-update cascade, at once (so that related objects take their place in the
+	// order of addition) and again at flush.
+	queue := []*state{s.track(m, obj, base, Pending)}
+	for len(queue) > 0 {
+		st := queue[0]
+		queue = queue[1:]
+		for _, r := range st.m.rels {
+			for _, p := range s.related(r, st.base) {
+				if _, ok := s.states[p]; !ok {
+					queue = append(queue, s.track(r.target, r.target.objectAt(p), p, Pending))
+				}
+			}
+		}
+	}
 	return nil
 }
 
