@@ -118,9 +118,137 @@
 // written yet) may write the handle structs from the models; they are ordinary Go either
 // way.
 //
+// # Sessions
+//
+//	sm := orm.NewSessionMaker(eng, reg, orm.ExpireOnCommit(false))
+//	err := sm.Begin(ctx, func(ctx context.Context, s *orm.Session) error {
+//		return s.AddAll(&A{Bs: []*B{{}, {}}, Data: ptr("a1")}, &A{Data: ptr("a2")})
+//	}) // flushed and committed, or rolled back on error or panic
+//
+//	s := sm.New()
+//	defer s.Close()
+//	as, err := orm.Scalars(ctx, s, orm.Select(AT).Options(orm.SelectIn(AT.Bs)).OrderBy(AT.ID.Asc()))
+//	for _, a := range as.All() { ... a.Bs ... }
+//	a1, err := orm.ScalarOne(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()).Limit(1))
+//	a1.Data = ptr("new data")
+//	err = s.Commit(ctx) // UPDATE a SET data = ? WHERE a.id = ?
+//
+// Go methods cannot have type parameters, so the calls that return objects are generic
+// functions taking the session: Scalars, ScalarOne, ScalarOneOrNone, Stream, Get, GetOne,
+// Load. Everything else is a method of *Session. Every call that may do I/O takes a
+// context first.
+//
+// A Session follows SQLAlchemy's: it autobegins a transaction on the first statement and
+// holds one connection until Commit, Rollback or Close. Object states are transient,
+// pending, persistent, deleted and detached (Status). Go cannot attach state to a plain
+// struct, so the session keeps, per tracked object, its mapper, its status, its identity
+// key, a snapshot of the canonical column values last loaded or written, an expired mark
+// and a loaded mark per relationship; objects are tracked by their pointer. A struct the
+// session does not track is "transient" to it (a detached object cannot be told apart
+// from a new one, so re-attaching is Merge's job, not Add's).
+//
+// Identity map: within a session one primary key is one Go pointer. Get on a key already
+// loaded returns the same pointer without SQL; a query returning a row already present
+// returns that pointer and, as in SQLAlchemy, does not overwrite its fields unless it is
+// expired.
+//
+// Changes are found by comparison, not by interception: at flush every persistent
+// object's fields are compared with its snapshot (timestamps as instants, bytes by
+// content), and the UPDATE sets only the changed columns; a flush with no change emits
+// no SQL. The cost is one pass over the tracked objects per flush (and so per autoflush);
+// a later optimisation can skip objects loaded read-only.
+//
+// expire_on_commit (ExpireOnCommit, default true as in SQLAlchemy): Go cannot intercept
+// field reads, so no lazy reload is possible. Expired therefore means: the object keeps
+// its current field values, the next query that returns its row overwrites them with the
+// database's values (instead of leaving the object as it is), and Refresh reloads it at
+// once. After Rollback every persistent object is expired the same way, since its fields
+// may hold values the database no longer has. With ExpireOnCommit(false) the objects
+// keep their values after Commit and are not overwritten by later queries until Expire
+// or Refresh.
+//
+// Autoflush (default on): queries (Scalars, Stream, Get on a miss, Execute, Load,
+// Refresh) flush pending changes first so that they see them.
+//
+// # Unit of work
+//
+// A flush has four separate stages:
+//
+//  1. preparation (flush.go, prepareFlush): the save-update cascade (objects reachable
+//     through relationship fields join the session as pending; also done at Add), the
+//     synchronisation of foreign keys from relationships (a child in a parent's
+//     collection, or whose parent pointer is set, gets the parent's key; when the parent
+//     is new, the copy is scheduled for after the parent's INSERT), and the list of rows
+//     to write: INSERT for pending objects (with their column set: zero-valued
+//     columns that the database generates, an autoincrement key or a server default,
+//     are left out so that the database fills them), UPDATE with the changed columns for
+//     persistent objects, DELETE for objects marked deleted; plus the dependencies between
+//     rows (a child waits for its new parent, a deleted parent for its deleted children).
+//  2. planning (uow.go, plan): a pure function from rows and dependencies to ordered
+//     batches: saves in table dependency order (the rank of a table in
+//     MetaData.SortedTables), then deletes in reverse order, rows ordered topologically
+//     within (so self-referencing tables work level by level), consecutive rows with the
+//     same operation, table and column set grouped. Unit-tested without a database.
+//  3. emitting (flush.go, emitter): each batch runs through the engine: one multi-row
+//     INSERT ... RETURNING per chunk (up to 1000 rows or 30000 parameters) on dialects
+//     with compile.InsertReturning and compile.MultiValuesInsert, reading back the
+//     generated key and server defaults (create_date) in the same statement; returned
+//     rows are matched to objects by their key when the application gave it, or by the
+//     ascending order of the autoincrement key (which the three databases assign in
+//     VALUES order) — never by trusting the order of RETURNING; one UPDATE per row with
+//     a check that it matched exactly one row; one DELETE ... WHERE key IN (...) per
+//     chunk, checked the same way (0 rows matched is a *StaleDataError). Before each
+//     batch, foreign keys of its rows are copied from the parents written earlier.
+//  4. bookkeeping: new objects become persistent with a snapshot and enter the identity
+//     map, updated ones get a new snapshot, deleted ones leave the identity map.
+//
+// Every change the flush makes to objects (generated keys, fetched defaults, copied
+// foreign keys, client defaults) and to the session is journalled. If any statement
+// fails, the transaction is rolled back (the database is unchanged), the journal is
+// undone (objects and session are as before the flush), and the session reports
+// ErrPendingRollback, wrapping the cause (an *engine.IntegrityError, a *StaleDataError,
+// ...), until Rollback is called.
+//
+// Commit: flush, COMMIT, objects whose deletion was committed become detached, all
+// objects are expired if ExpireOnCommit, the connection goes back to the pool. Rollback:
+// ROLLBACK, objects inserted in the transaction become transient again, objects whose
+// DELETE was flushed become persistent again, every persistent object is expired.
+//
+// # Relationships
+//
+// No I/O ever happens on field access. A relationship field holds what a loader put
+// there or what the application assigned. SelectIn(AT.Bs) (SQLAlchemy's selectinload)
+// runs one SELECT ... WHERE fk IN (...) per 500 parents after the main query and assigns
+// the collections (empty, non-nil slices for parents without children), filling the
+// back_populates side too; Load(ctx, s, AT.Bs, a1) does the same on demand (the explicit
+// form of SQLAlchemy's lazy load, await a1.awaitable_attrs.bs). IsLoaded distinguishes a
+// collection loaded empty from one never loaded.
+//
+// Stream yields objects from the engine's stream (a server-side cursor on PostgreSQL).
+// The engine cannot run another statement on a connection while a stream is open, so
+// with loader options Stream reads the primary rows first and loads relationships per
+// chunk of 100 objects.
+//
+// # Concurrency
+//
+// A Session is for one goroutine at a time; every method marks it busy for its duration
+// (an atomic flag, not a lock), so a call from a second goroutine, or from inside a
+// Stream loop, returns ErrConcurrentUse instead of corrupting state. Registries,
+// session makers, handles and statements are safe for concurrent use.
+//
 // # Status
 //
-// This package is being built in steps (see issue 3). Done: mapping, codecs, handles,
-// and the pieces listed in the files' own comments. The session, unit of work and
-// loaders are described below as they land.
+// Done (issue 3): mapping, handles, hydration through the identity map, the planner,
+// Session/SessionMaker with Add/AddAll/Delete/Flush/Commit/Rollback/Begin/Close,
+// Get/GetOne, Scalars/ScalarOne/ScalarOneOrNone/Stream, Execute (Core statements in the
+// session's transaction), Refresh/Expire/ExpireAll/Expunge/ExpungeAll/IsModified,
+// New/Dirty/Deleted views, SelectIn and Load, tested on SQLite, PostgreSQL and MariaDB.
+//
+// Not done yet (see the report of the session that wrote this): BeginNested
+// (savepoints), Merge, results of several entities or entities plus columns
+// (select(A, B.data)), nulling the foreign keys of loaded children when their parent is
+// deleted (SQLAlchemy's default without delete cascade; today the database's ON DELETE
+// decides), cascade=delete/delete-orphan, dialects without INSERT ... RETURNING (MySQL:
+// needs the last insert id from the engine), the examples/ programs and the benchmarks
+// against raw pgx, and cmd/retort-gen.
 package orm
