@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,7 +42,12 @@ func setupBench(b *testing.B) *benchEnv {
 	}
 	tg := testdb.Postgres(b)
 	ctx := context.Background()
-	eng, err := engine.Create(ctx, tg.URL, engine.PoolSize(4))
+	// The same connection settings for all three: no TLS on the local connection.
+	sep := "?"
+	if strings.Contains(tg.URL, "?") {
+		sep = "&"
+	}
+	eng, err := engine.Create(ctx, tg.URL+sep+"sslmode=disable", engine.PoolSize(4))
 	if err != nil {
 		b.Fatal(err)
 	}
