@@ -239,13 +239,15 @@
 // # Status
 //
 // Done (issue 3): mapping, handles, hydration through the identity map, the planner,
-// Session/SessionMaker with Add/AddAll/Delete/Flush/Commit/Rollback/Begin/Close,
+// Session/SessionMaker with Add/AddAll/Delete/Flush/Commit/Rollback/Begin/BeginNested/Close,
 // Get/GetOne, Scalars/ScalarOne/ScalarOneOrNone/Stream, Execute (Core statements in the
 // session's transaction), Refresh/Expire/ExpireAll/Expunge/ExpungeAll/IsModified,
 // New/Dirty/Deleted views, SelectIn and Load, tested on SQLite, PostgreSQL and MariaDB.
 //
-// Not done yet (see the report of the session that wrote this): BeginNested
-// (savepoints), Merge, results of several entities or entities plus columns
+// BeginNested (savepoints: a failure inside rolls back only the savepoint and its
+// objects, the session stays usable) is done too.
+//
+// Not done yet (see the report of the session that wrote this): Merge, results of several entities or entities plus columns
 // (select(A, B.data)), nulling the foreign keys of loaded children when their parent is
 // deleted (SQLAlchemy's default without delete cascade; today the database's ON DELETE
 // decides), cascade=delete/delete-orphan, dialects without INSERT ... RETURNING (MySQL:

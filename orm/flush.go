@@ -117,9 +117,14 @@ func (s *Session) flush(ctx context.Context) error {
 		err = f.finish()
 	}
 	if err != nil {
-		// The database is unchanged once the transaction is rolled back; put the objects
-		// and the session back as they were before the flush.
-		if s.tx != nil && s.tx.IsActive() {
+		// The database is unchanged once the transaction (or, inside BeginNested, the
+		// innermost savepoint) is rolled back; put the objects and the session back as
+		// they were before the flush.
+		if n := len(s.savepoints); n > 0 {
+			sp := s.savepoints[n-1]
+			_ = sp.tx.Rollback(context.WithoutCancel(ctx))
+			sp.failed, sp.err = true, err
+		} else if s.tx != nil && s.tx.IsActive() {
 			_ = s.tx.Rollback(context.WithoutCancel(ctx))
 		}
 		undo.run()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 
@@ -151,6 +152,8 @@ type Session struct {
 	// Per transaction: objects inserted and deletions flushed in it, for Rollback.
 	txInserted []*state
 	txDeleted  []*state
+	// Active savepoints (BeginNested), innermost last.
+	savepoints []*savepoint
 
 	failed error // the flush error that requires Rollback
 	closed bool
@@ -601,6 +604,7 @@ func (s *Session) afterRollback() {
 // release returns the connection to the pool.
 func (s *Session) release() {
 	s.tx = nil
+	s.savepoints = nil
 	if s.conn != nil {
 		_ = s.conn.Close()
 		s.conn = nil
@@ -671,5 +675,122 @@ func (s *Session) Close() error {
 	}
 	s.states, s.identity = nil, nil
 	s.closed = true
+	return err
+}
+
+// savepoint is an active BeginNested scope.
+type savepoint struct {
+	tx       *engine.Tx
+	ins, del int    // lengths of txInserted and txDeleted when it began
+	seq      uint64 // the session's addition counter when it began
+	failed   bool   // a flush inside it failed and rolled it back
+	err      error  // that flush's error
+}
+
+// innerTx returns the innermost active transaction (savepoint or transaction).
+func (s *Session) innerTx() *engine.Tx {
+	if n := len(s.savepoints); n > 0 {
+		return s.savepoints[n-1].tx
+	}
+	return s.tx
+}
+
+// BeginNested runs fn inside a SAVEPOINT of the session's transaction (beginning the
+// transaction if needed), as SQLAlchemy's "with session.begin_nested():". Pending changes
+// are flushed before the savepoint. When fn returns nil, the session is flushed and the
+// savepoint released (the enclosing transaction still has to commit). When fn returns an
+// error or panics, or a flush inside fails, only the savepoint is rolled back: objects
+// added or inserted since it began become transient again, deletions flushed since
+// become persistent again, every persistent object is expired, and the session stays
+// usable.
+func (s *Session) BeginNested(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if err := s.enter(); err != nil {
+		return err
+	}
+	sp, err := s.beginNested(ctx)
+	s.leave()
+	if err != nil {
+		return err
+	}
+	normal := false
+	defer func() {
+		if !normal {
+			s.busy.Store(false)
+			s.endNested(context.WithoutCancel(ctx), sp, false)
+		}
+	}()
+	err = fn(ctx)
+	normal = true
+	if e := s.enter(); e != nil {
+		return errors.Join(err, e)
+	}
+	defer s.leave()
+	if err == nil && !sp.failed {
+		if err = s.flush(ctx); err == nil {
+			return s.endNested(ctx, sp, true)
+		}
+	}
+	if err == nil && sp.failed {
+		err = sp.err // fn went on after a failed flush and returned nil
+	}
+	if rbErr := s.endNested(ctx, sp, false); rbErr != nil {
+		return errors.Join(err, rbErr)
+	}
+	return err
+}
+
+func (s *Session) beginNested(ctx context.Context) (*savepoint, error) {
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	if _, err := s.connection(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.flush(ctx); err != nil {
+		return nil, err
+	}
+	tx, err := s.innerTx().BeginNested(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sp := &savepoint{tx: tx, ins: len(s.txInserted), del: len(s.txDeleted), seq: s.seq}
+	s.savepoints = append(s.savepoints, sp)
+	return sp, nil
+}
+
+// endNested releases (commit) or rolls back sp and pops it with the savepoints inside it.
+func (s *Session) endNested(ctx context.Context, sp *savepoint, commit bool) error {
+	i := slices.Index(s.savepoints, sp)
+	if i < 0 {
+		return nil // the transaction ended inside fn
+	}
+	s.savepoints = s.savepoints[:i]
+	if commit {
+		return sp.tx.Commit(ctx)
+	}
+	var err error
+	if !sp.failed && sp.tx.IsActive() {
+		err = sp.tx.Rollback(ctx)
+	}
+	for _, st := range s.txInserted[sp.ins:] {
+		s.forget(st)
+		st.status = Transient
+	}
+	for _, st := range s.txDeleted[sp.del:] {
+		st.flushedDelete = false
+		st.status = Persistent
+		s.identity[st.key] = st
+	}
+	s.txInserted, s.txDeleted = s.txInserted[:sp.ins], s.txDeleted[:sp.del]
+	for _, st := range s.states {
+		switch {
+		case st.status == Pending && st.seq > sp.seq:
+			s.forget(st) // added inside the savepoint
+			st.status = Transient
+		case st.status == Persistent || st.status == Deleted:
+			st.expired = true
+		}
+	}
+	s.failed = nil
 	return err
 }
