@@ -52,17 +52,31 @@ type fkFill struct {
 	parent *state
 }
 
-// undoLog restores objects and session bookkeeping after a failed flush.
+// undoLog restores objects and session bookkeeping after a failed flush. Field writes
+// are recorded as entries (no closure per write); other changes as functions.
 type undoLog struct {
-	fns []func()
+	entries []undoEntry
 }
 
-func (u *undoLog) add(fn func()) { u.fns = append(u.fns, fn) }
+type undoEntry struct {
+	st  *state
+	f   *field
+	old any
+	fn  func()
+}
+
+func (u *undoLog) add(fn func()) { u.entries = append(u.entries, undoEntry{fn: fn}) }
 
 func (u *undoLog) run() {
-	for i := len(u.fns) - 1; i >= 0; i-- {
-		u.fns[i]()
+	for i := len(u.entries) - 1; i >= 0; i-- {
+		e := u.entries[i]
+		if e.fn != nil {
+			e.fn()
+		} else {
+			_ = e.f.set(e.st.base, e.old)
+		}
 	}
+	u.entries = nil
 }
 
 // setField sets f of st to v, recording the old value for undo.
@@ -77,7 +91,7 @@ func (u *undoLog) setField(st *state, f *field, v any) error {
 	if err := f.set(st.base, v); err != nil {
 		return err
 	}
-	u.add(func() { _ = f.set(st.base, old) })
+	u.entries = append(u.entries, undoEntry{st: st, f: f, old: old})
 	return nil
 }
 
@@ -159,6 +173,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 	}
 	all := s.sorted()
 	index := make(map[*state]int, len(all))
+	keys := colKeys{}
 	var items []planItem
 	var work []flushWork
 	// Foreign key synchronisation from relationships.
@@ -236,7 +251,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 		}
 		w.fills = fills[st]
 		index[st] = len(items)
-		items = append(items, planItem{kind: kind, m: st.m, colKey: colKey(w.fields), st: st})
+		items = append(items, planItem{kind: kind, m: st.m, colKey: keys.of(w.fields), st: st})
 		work = append(work, w)
 	}
 	// Dependencies: children after their new parents; deleted parents after their deleted
@@ -297,6 +312,26 @@ func fillsField(fills []fkFill, f *field) bool {
 		}
 	}
 	return false
+}
+
+// colKeys caches the keys of column sets within one flush (sets of at most 64 fields
+// are looked up by bit mask, so rows with the same set share one string).
+type colKeys map[uint64]string
+
+func (c colKeys) of(fields []*field) string {
+	var mask uint64
+	for _, f := range fields {
+		if f.pos >= 64 {
+			return colKey(fields)
+		}
+		mask |= 1 << f.pos
+	}
+	k, ok := c[mask]
+	if !ok {
+		k = colKey(fields)
+		c[mask] = k
+	}
+	return k
 }
 
 // colKey identifies a set of fields.
@@ -421,25 +456,33 @@ func (e *emitter) insert(ctx context.Context, b planBatch) error {
 	if e.feat.Has(compile.MultiValuesInsert) && len(fields) > 0 && (len(fetch) == 0 || keyGiven || m.autoinc != nil && slices.Contains(fetch, m.autoinc)) {
 		per = min(maxBatchRows, max(1, maxBatchParams/len(fields)))
 	}
+	cols := make([]*expr.ColumnClause, len(fields))
+	for k, f := range fields {
+		cols[k] = f.col.ColumnClause
+	}
+	var ret []expr.Expr
+	for _, f := range returning {
+		ret = append(ret, f.col.ColumnClause)
+	}
 	for start := 0; start < len(rows); start += per {
 		end := min(start+per, len(rows))
-		stmt := expr.Insert(m.table)
+		// The statement is built directly (its fields are exported) rather than with one
+		// Row call per row, which copies the rows each time: one slab of bound values.
+		stmt := &expr.InsertStmt{Table: m.table, Returns: ret}
 		if len(fields) > 0 {
-			cols := make([]*expr.ColumnClause, len(fields))
-			for k, f := range fields {
-				cols[k] = f.col.ColumnClause
+			n := end - start
+			binds := make([]expr.Bind, n*len(fields))
+			exprs := make([]expr.Expr, n*len(fields))
+			stmt.Cols = cols
+			stmt.Rows = make([][]expr.Expr, n)
+			for r, row := range rows[start:end] {
+				for k, v := range row {
+					x := r*len(fields) + k
+					binds[x] = expr.Bind{Value: v, Type: fields[k].col.Type}
+					exprs[x] = &binds[x]
+				}
+				stmt.Rows[r] = exprs[r*len(fields) : (r+1)*len(fields) : (r+1)*len(fields)]
 			}
-			stmt = stmt.Columns(cols...)
-			for _, row := range rows[start:end] {
-				stmt = stmt.Row(row...)
-			}
-		}
-		if len(returning) > 0 {
-			ret := make([]any, len(returning))
-			for k, f := range returning {
-				ret[k] = f.col.ColumnClause
-			}
-			stmt = stmt.Returning(ret...)
 		}
 		res, err := e.conn.Execute(ctx, stmt)
 		if err != nil {

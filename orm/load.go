@@ -180,9 +180,10 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 		if err != nil {
 			return err
 		}
+		sl := newSlab(target, res.Len())
 		for _, row := range res.All() {
 			vals := row.Values()
-			st, err := s.hydrate(target, vals, 0, false)
+			st, err := s.hydrate(target, vals, 0, false, sl)
 			if err != nil {
 				return err
 			}

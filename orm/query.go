@@ -203,8 +203,10 @@ func (s *Session) runQuery(ctx context.Context, m *mapper, core *expr.SelectStmt
 		return nil, err
 	}
 	sts := make([]*state, 0, res.Len())
+	sl := newSlab(m, res.Len())
+	s.reserve(res.Len())
 	for _, row := range res.All() {
-		st, err := s.hydrate(m, row.Values(), 0, false)
+		st, err := s.hydrate(m, row.Values(), 0, false, sl)
 		if err != nil {
 			return nil, err
 		}
@@ -219,7 +221,7 @@ func (s *Session) runQuery(ctx context.Context, m *mapper, core *expr.SelectStmt
 // hydrate returns the object for a row whose m columns start at vals[off]: the object of
 // the identity map when the row is already there (its fields overwritten when it is
 // expired or force is set), a new object otherwise.
-func (s *Session) hydrate(m *mapper, vals []any, off int, force bool) (*state, error) {
+func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) (*state, error) {
 	n := len(m.fields)
 	if len(vals) < off+n {
 		return nil, fmt.Errorf("orm: row has %d columns, %s needs %d", len(vals)-off, m.name, n)
@@ -243,12 +245,53 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool) (*state, e
 			return nil, err
 		}
 	}
-	st := s.track(m, rv.Interface(), base, Persistent)
-	st.key = key
-	st.snap = make([]any, n)
-	copy(st.snap, vals[off:off+n])
+	st, snap := sl.next(m)
+	s.seq++
+	*st = state{m: m, obj: rv.Interface(), base: base, status: Persistent, seq: s.seq, key: key, snap: snap}
+	if len(m.rels) > 0 {
+		st.loaded = make([]bool, len(m.rels))
+	}
+	copy(snap, vals[off:off+n])
+	s.states[base] = st
 	s.identity[key] = st
 	return st, nil
+}
+
+// reserve sizes the session's maps for n more objects when they are still empty (a fresh
+// session loading a large result), sparing the maps' repeated growth.
+func (s *Session) reserve(n int) {
+	if n > 8 && len(s.states) == 0 {
+		s.states = make(map[unsafe.Pointer]*state, n)
+		s.identity = make(map[identityKey]*state, n)
+	}
+}
+
+// slab allocates the session's records of the objects of one result together: one
+// allocation for the states and one for the snapshots of up to n rows, instead of two
+// per row. Only the objects themselves are allocated one by one (so that keeping one
+// object does not keep a whole result alive).
+type slab struct {
+	states []state
+	snaps  []any
+}
+
+func newSlab(m *mapper, n int) *slab {
+	if n <= 1 {
+		return nil
+	}
+	return &slab{states: make([]state, n), snaps: make([]any, n*len(m.fields))}
+}
+
+// next returns a state and a snapshot slice for one object of m.
+func (sl *slab) next(m *mapper) (*state, []any) {
+	nf := len(m.fields)
+	if sl == nil || len(sl.states) == 0 || len(sl.snaps) < nf {
+		return new(state), make([]any, nf)
+	}
+	st := &sl.states[0]
+	snap := sl.snaps[:nf:nf]
+	sl.states, sl.snaps = sl.states[1:], sl.snaps[nf:]
+	return st, snap
 }
 
 // populate overwrites the fields and snapshot of st with a row's values.
@@ -296,7 +339,7 @@ func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[
 				yield(nil, err)
 				return
 			}
-			st, err := s.hydrate(q.m, row.Values(), 0, false)
+			st, err := s.hydrate(q.m, row.Values(), 0, false, nil)
 			if err != nil {
 				yield(nil, err)
 				return
