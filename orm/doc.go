@@ -224,6 +224,13 @@
 // form of SQLAlchemy's lazy load, await a1.awaitable_attrs.bs). IsLoaded distinguishes a
 // collection loaded empty from one never loaded.
 //
+// Deleting a parent: as SQLAlchemy does without a delete cascade, the children of its
+// one-to-many relationships are loaded (when they were not) and their foreign keys set
+// to NULL before the parent's DELETE, so they survive it. When the foreign key has
+// ON DELETE CASCADE or SET NULL (ondelete=...), the database is left to do it and nothing
+// is loaded (SQLAlchemy's passive_deletes, chosen from the schema instead of a flag). A
+// child whose foreign key field cannot hold NULL stops the flush with an error naming it.
+//
 // Stream yields objects from the engine's stream (a server-side cursor on PostgreSQL).
 // The engine cannot run another statement on a connection while a stream is open, so
 // with loader options Stream reads the primary rows first and loads relationships per
@@ -248,9 +255,8 @@
 // objects, the session stays usable) is done too.
 //
 // Not done yet (see the report of the session that wrote this): Merge, results of several entities or entities plus columns
-// (select(A, B.data)), nulling the foreign keys of loaded children when their parent is
-// deleted (SQLAlchemy's default without delete cascade; today the database's ON DELETE
-// decides), cascade=delete/delete-orphan, dialects without INSERT ... RETURNING (MySQL:
+// (select(A, B.data)), cascade=delete/delete-orphan and the release of children removed
+// from a loaded collection (needs a snapshot of collections), dialects without INSERT ... RETURNING (MySQL:
 // needs the last insert id from the engine), the examples/ programs and the benchmarks
 // against raw pgx, and cmd/retort-gen.
 package orm

@@ -98,6 +98,10 @@ func (u *undoLog) setField(st *state, f *field, v any) error {
 // flush writes the session's changes. The caller holds the session.
 func (s *Session) flush(ctx context.Context) error {
 	var undo undoLog
+	if err := s.releaseChildren(ctx, &undo); err != nil {
+		undo.run()
+		return err
+	}
 	work, items, err := s.prepareFlush(&undo)
 	if err != nil {
 		undo.run()
@@ -144,6 +148,82 @@ func (s *Session) flush(ctx context.Context) error {
 		undo.run()
 		s.failed = err
 		return err
+	}
+	return nil
+}
+
+// releaseChildren applies SQLAlchemy's default for a parent deleted without a delete
+// cascade: the children of its one-to-many relationships (loaded now if they were not)
+// get their foreign key set to NULL, and so survive the parent. When the foreign key has
+// ON DELETE CASCADE or SET NULL, the database takes care of the children and nothing is
+// loaded (SQLAlchemy's passive_deletes, chosen automatically). A child whose foreign key
+// field cannot hold NULL makes the flush fail with an error naming it, before any SQL.
+func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
+	type job struct {
+		r       *relation
+		parents []*state
+	}
+	var jobs []*job
+	for _, st := range s.sorted() {
+		if st.status != Deleted || st.flushedDelete {
+			continue
+		}
+		for _, r := range st.m.rels {
+			if r.kind != oneToMany || r.onDelete == "CASCADE" || r.onDelete == "SET NULL" {
+				continue
+			}
+			var j *job
+			for _, x := range jobs {
+				if x.r == r {
+					j = x
+				}
+			}
+			if j == nil {
+				j = &job{r: r}
+				jobs = append(jobs, j)
+			}
+			j.parents = append(j.parents, st)
+		}
+	}
+	for _, j := range jobs {
+		var toLoad []*state
+		for _, p := range j.parents {
+			if !p.loaded[j.r.pos] {
+				toLoad = append(toLoad, p)
+			}
+		}
+		if len(toLoad) > 0 {
+			if _, err := s.connection(ctx); err != nil {
+				return err
+			}
+			if err := s.loadRelation(ctx, j.r, toLoad); err != nil {
+				return err
+			}
+		}
+		for _, p := range j.parents {
+			for _, c := range relSlice(j.r, p.base) {
+				cst := s.states[c]
+				if c == nil || cst == nil || cst.status == Deleted {
+					continue
+				}
+				for _, cf := range j.r.childCols {
+					if !cf.nullable {
+						return fmt.Errorf("orm: flush: deleting a %s leaves a %s that references it, and %s.%s cannot be NULL: delete the %s too, or give the foreign key ondelete=cascade",
+							p.m.name, cst.m.name, cst.m.typ.Name(), cf.goName, cst.m.typ.Name())
+					}
+					if err := undo.setField(cst, cf, nil); err != nil {
+						return err
+					}
+				}
+				if back := j.r.back; back != nil {
+					bp := (*unsafe.Pointer)(unsafe.Add(cst.base, back.offset))
+					if old := *bp; old == p.base {
+						*bp = nil
+						undo.add(func() { *bp = old })
+					}
+				}
+			}
+		}
 	}
 	return nil
 }

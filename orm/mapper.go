@@ -76,6 +76,9 @@ type relation struct {
 	// one-to-many, the owner for many-to-one) reference parentCols of the parent side.
 	childCols  []*field
 	parentCols []*field
+	// onDelete is the foreign key's ON DELETE action ("CASCADE", "SET NULL", ...): when
+	// the database takes care of the children, deleting a parent leaves them alone.
+	onDelete string
 }
 
 // child and parent return the mappers on each side of the foreign key.

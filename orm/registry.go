@@ -720,6 +720,7 @@ func (b *batch) resolveRel(r *relation, tag fieldTag) {
 		}
 	}
 	r.childCols, r.parentCols = nil, nil
+	r.onDelete = fk.OnDelete
 	for i, c := range fk.Columns {
 		cf := child.fieldByColumn(c)
 		pf := parent.fieldByColumn(fk.RefCols[i])

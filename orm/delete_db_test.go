@@ -1,0 +1,86 @@
+package orm
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+// Author/Book: a nullable foreign key without ON DELETE, so deleting an author sets its
+// books' author_id to NULL (SQLAlchemy's default without a delete cascade).
+type Author struct {
+	ID    int64
+	Name  string
+	Books []*Book `retort:"rel,back_populates=Author"`
+}
+
+type Book struct {
+	ID       int64
+	Title    string
+	AuthorID *int64 `retort:"fk=author.id"`
+	Author   *Author `retort:"rel,back_populates=Books"`
+}
+
+func TestDeleteParentReleasesChildren(t *testing.T) {
+	eachDB(t, func(reg *Registry) error {
+		if err := Register[Author](reg); err != nil {
+			return err
+		}
+		return Register[A](reg)
+	}, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error {
+			return s.Add(&Author{Name: "ann", Books: []*Book{{Title: "one"}, {Title: "two"}}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.cap.take(true)
+		s := sm.New()
+		defer s.Close()
+		ann, err := GetOne[Author](e.ctx, s, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ann); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The books are loaded, released (UPDATE ... SET author_id = NULL), then the author
+		// is deleted.
+		e.expect(
+			e.sql("SELECT author.id, author.name FROM author WHERE author.id = ? | [1]", "SELECT author.id, author.name FROM author WHERE author.id = $1 | [1]", "SELECT author.id, author.name FROM author WHERE author.id = ? | [1]"),
+			e.sql("SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN (?) ORDER BY book.id | [1]", "SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN ($1) ORDER BY book.id | [1]", "SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN (?) ORDER BY book.id | [1]"),
+			e.sql("UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 1]", "UPDATE book SET author_id = $1 WHERE book.id = $2 | [NULL 1]", "UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 1]"),
+			e.sql("UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 2]", "UPDATE book SET author_id = $1 WHERE book.id = $2 | [NULL 2]", "UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 2]"),
+			e.sql("DELETE FROM author WHERE author.id = ? | [1]", "DELETE FROM author WHERE author.id = $1 | [1]", "DELETE FROM author WHERE author.id = ? | [1]"),
+		)
+		b1, err := GetOne[Book](e.ctx, s, 1)
+		if err != nil || b1.AuthorID != nil || b1.Author != nil {
+			t.Errorf("book after its author's deletion: %+v %v", b1, err)
+		}
+
+		// A child whose foreign key cannot be NULL stops the flush before any SQL.
+		if err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error {
+			return s.Add(&A{Bs: []*B{{}}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s2 := sm.New()
+		defer s2.Close()
+		a, err := GetOne[A](e.ctx, s2, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s2.Delete(a); err != nil {
+			t.Fatal(err)
+		}
+		err = s2.Flush(e.ctx)
+		if err == nil || !strings.Contains(err.Error(), "deleting a orm.A leaves a orm.B that references it, and B.AID cannot be NULL") {
+			t.Errorf("flush: %v", err)
+		}
+	})
+}
