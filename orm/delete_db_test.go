@@ -17,7 +17,7 @@ type Author struct {
 type Book struct {
 	ID       int64
 	Title    string
-	AuthorID *int64 `retort:"fk=author.id"`
+	AuthorID *int64  `retort:"fk=author.id"`
 	Author   *Author `retort:"rel,back_populates=Books"`
 }
 
