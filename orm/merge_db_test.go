@@ -1,0 +1,45 @@
+package orm
+
+import "testing"
+
+func TestMerge(t *testing.T) {
+	eachDB(t, registerAB, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		seedAB(t, e, sm)
+		// A detached object from a closed session, changed, merged into a new session.
+		s1 := sm.New()
+		detached, err := GetOne[A](e.ctx, s1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s1.Close()
+		detached.Data = ptr("merged")
+		s := sm.New()
+		defer s.Close()
+		got, err := Merge(e.ctx, s, detached)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == detached || *got.Data != "merged" || s.Status(got) != Persistent || s.Status(detached) != Transient {
+			t.Fatalf("Merge: got %p (%v) data %q, detached %v", got, s.Status(got), *got.Data, s.Status(detached))
+		}
+		again, err := Merge(e.ctx, s, &A{ID: 2, Data: ptr("again"), CreateDate: got.CreateDate})
+		if err != nil || again != got || *got.Data != "again" {
+			t.Errorf("second Merge: %p %v, want %p", again, err, got)
+		}
+		// A new object (zero key) becomes a pending copy.
+		fresh, err := Merge(e.ctx, s, &A{Data: ptr("new")})
+		if err != nil || s.Status(fresh) != Pending {
+			t.Fatalf("Merge of a new object: %v %v", s.Status(fresh), err)
+		}
+		e.cap.take(true)
+		if err := s.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.expect(
+			e.sql("INSERT INTO a (data) VALUES (?) RETURNING id, create_date | [\"new\"]", "INSERT INTO a (data) VALUES ($1) RETURNING id, create_date | [\"new\"]", "INSERT INTO a (data) VALUES (?) RETURNING id, create_date | [\"new\"]"),
+			e.sql("UPDATE a SET data = ? WHERE a.id = ? | [\"again\" 2]", "UPDATE a SET data = $1 WHERE a.id = $2 | [\"again\" 2]", "UPDATE a SET data = ? WHERE a.id = ? | [\"again\" 2]"),
+		)
+	})
+}
