@@ -46,6 +46,11 @@ type Entity[A any] interface {
 
 func (t Table[A]) modelTable() Table[A] { return t }
 
+// entityMapper gives non-generic code (SelectRows) the mapper of a handle.
+func (t Table[A]) entityMapper() *mapper { return t.m }
+
+type entityRef interface{ entityMapper() *mapper }
+
 // Core returns the model's Core table (nil before registration), for use with package
 // expr and the engine.
 func (t Table[A]) Core() *schema.Table {
