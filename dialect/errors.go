@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -27,45 +28,52 @@ func (k IntegrityKind) String() string {
 }
 
 // ErrIntegrity is matched (errors.Is) by every IntegrityError.
-var ErrIntegrity = errors.New("integrity constraint violated")
+var ErrIntegrity = errors.New("dialect: integrity constraint violated")
 
 // ErrConvert is matched (errors.Is) by every error of a Dialect's ConvertArg and
 // ConvertResult: a Go value that cannot stand for a column type, or a database value
 // that cannot be read as one.
-var ErrConvert = errors.New("cannot convert value")
+var ErrConvert = errors.New("dialect: cannot convert value")
 
-// IntegrityError is a constraint violation reported by the database.
+// IntegrityError is a constraint violation reported by the database, classified the same
+// way by every dialect. Its text is built from the classified fields only, never from the
+// driver's message, which may quote the offending values (MySQL's "Duplicate entry 'x'");
+// Unwrap reaches the driver's error. An IntegrityError is a plain value, safe for
+// concurrent reads once returned; it lives as long as the caller keeps it.
 type IntegrityError struct {
 	Kind       IntegrityKind
 	Constraint string // the constraint's name, when the database reports it
 	Table      string // the table, when known
-	Column     string // the column, when known (NOT NULL, SQLite UNIQUE)
+	Column     string // the column, when known (NOT NULL, SQLite UNIQUE); "a, b" for several
 	Err        error  // the driver's error
 }
 
+// Error returns "dialect: <kind> constraint "<name>" violated (table T, column C)", the
+// name and the parenthesised part only as far as they are known.
 func (e *IntegrityError) Error() string {
 	var b strings.Builder
-	b.WriteString("retort: ")
+	b.WriteString("dialect: ")
 	b.WriteString(e.Kind.String())
-	b.WriteString(" constraint violated")
+	b.WriteString(" constraint ")
 	if e.Constraint != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Constraint)
+		b.WriteString(strconv.Quote(e.Constraint))
+		b.WriteByte(' ')
 	}
+	b.WriteString("violated")
 	if e.Table != "" || e.Column != "" {
 		b.WriteString(" (")
-		b.WriteString(e.Table)
+		if e.Table != "" {
+			b.WriteString("table ")
+			b.WriteString(e.Table)
+		}
 		if e.Column != "" {
 			if e.Table != "" {
-				b.WriteByte('.')
+				b.WriteString(", ")
 			}
+			b.WriteString("column ")
 			b.WriteString(e.Column)
 		}
-		b.WriteString(")")
-	}
-	if e.Err != nil {
-		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteByte(')')
 	}
 	return b.String()
 }

@@ -78,7 +78,7 @@ type StatementError struct {
 	Err error
 }
 
-// Error returns "engine: <cause> [SQL: <text>]".
+// Error returns "engine: statement failed: <cause> [SQL: <text>]".
 func (e *StatementError) Error() string {
 	sql := e.SQL
 	if len(sql) > maxSQLInError {
@@ -88,7 +88,7 @@ func (e *StatementError) Error() string {
 	if e.Err != nil {
 		msg = e.Err.Error()
 	}
-	return "engine: " + msg + " [SQL: " + sql + "]"
+	return "engine: statement failed: " + msg + " [SQL: " + sql + "]"
 }
 
 // Unwrap returns the cause.

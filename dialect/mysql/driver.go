@@ -89,7 +89,9 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 		p.Close()
 		return nil, nil, err
 	}
-	return New(flavor, major, minor, patch), p, nil
+	d := New(flavor, major, minor, patch)
+	p.name = d.Name()
+	return d, p, nil
 }
 
 // ParseVersion reads what SELECT VERSION() returns: "10.11.19-MariaDB-0+deb12u1" is
@@ -342,6 +344,7 @@ type pool struct {
 	isolation string
 	timeout   time.Duration
 	prePing   bool
+	name      string // the dialect's name ("mysql" or "mariadb"), in front of driver errors
 }
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
@@ -361,7 +364,7 @@ func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
 			if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "database is closed") {
 				return nil, fmt.Errorf("mysql: the pool is closed: %w", err)
 			}
-			return nil, conv.CtxErr(ctx, "mysql", fmt.Errorf("mysql: acquire connection: %w", err))
+			return nil, conv.DriverErr(ctx, "mysql", fmt.Errorf("mysql: acquire connection: %w", err))
 		}
 		var id int64
 		_ = c.Raw(func(dc any) error {
@@ -376,7 +379,7 @@ func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
 				if attempt < 3 && actx.Err() == nil {
 					continue
 				}
-				return nil, conv.CtxErr(ctx, "mysql", fmt.Errorf("mysql: connection failed its ping: %w", err))
+				return nil, conv.DriverErr(ctx, "mysql", fmt.Errorf("mysql: connection failed its ping: %w", err))
 			}
 		}
 		return &conn{pool: p, c: c, id: id}, nil
@@ -460,7 +463,7 @@ func (c *conn) fail(ctx context.Context, err error) error {
 	if ctx.Err() != nil || errors.Is(err, driver.ErrBadConn) {
 		c.interrupted.Store(true)
 	}
-	return conv.CtxErr(ctx, "mysql", err)
+	return conv.DriverErr(ctx, c.pool.name, err)
 }
 
 func (c *conn) Query(ctx context.Context, query string, args []any) (dialect.Rows, error) {
@@ -563,8 +566,13 @@ func (r *rows) Columns() []string {
 	return r.cols
 }
 
-func (r *rows) Next() bool             { return r.r.Next() }
-func (r *rows) Scan(dest ...any) error { return r.r.Scan(dest...) }
+func (r *rows) Next() bool { return r.r.Next() }
+func (r *rows) Scan(dest ...any) error {
+	if err := r.r.Scan(dest...); err != nil {
+		return r.c.fail(r.ctx, err)
+	}
+	return nil
+}
 
 func (r *rows) Err() error {
 	if err := r.r.Err(); err != nil {

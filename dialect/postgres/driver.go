@@ -220,7 +220,7 @@ func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
 		if errors.Is(err, puddle.ErrClosedPool) {
 			return nil, fmt.Errorf("postgresql: the pool is closed: %w", err)
 		}
-		return nil, conv.CtxErr(ctx, "postgresql", fmt.Errorf("postgresql: acquire connection: %w", err))
+		return nil, conv.DriverErr(ctx, "postgresql", fmt.Errorf("postgresql: acquire connection: %w", err))
 	}
 	return &conn{pool: p, c: c}, nil
 }
@@ -260,7 +260,7 @@ func (c *conn) fail(ctx context.Context, err error) error {
 	if ctx.Err() != nil || c.c.Conn().IsClosed() {
 		c.interrupted = true
 	}
-	return conv.CtxErr(ctx, "postgresql", err)
+	return conv.DriverErr(ctx, "postgresql", err)
 }
 
 func (c *conn) Exec(ctx context.Context, sql string, args []any) (int64, error) {
@@ -410,7 +410,7 @@ func (r *rows) Next() bool {
 func (r *rows) Scan(dest ...any) error {
 	r.describe()
 	if len(r.json) == 0 || len(dest) != len(r.cols) {
-		return r.r.Scan(dest...)
+		return r.scanErr(r.r.Scan(dest...))
 	}
 	raw := r.r.RawValues()
 	fds := r.r.FieldDescriptions()
@@ -431,7 +431,15 @@ func (r *rows) Scan(dest ...any) error {
 		}
 		*p = types.RawJSON(append([]byte(nil), b...))
 	}
-	return r.r.Scan(r.dest...)
+	return r.scanErr(r.r.Scan(r.dest...))
+}
+
+// scanErr passes a Scan error on with the dialect's name.
+func (r *rows) scanErr(err error) error {
+	if err != nil {
+		return r.c.fail(r.ctx, err)
+	}
+	return nil
 }
 
 func (r *rows) Err() error {

@@ -109,7 +109,7 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 		if err != nil {
 			keepDB.Close()
 			db.Close()
-			return nil, nil, conv.CtxErr(ctx, "sqlite", fmt.Errorf("sqlite: open in-memory database: %w", err))
+			return nil, nil, conv.DriverErr(ctx, "sqlite", fmt.Errorf("sqlite: open in-memory database: %w", err))
 		}
 		p.keepDB, p.keep = keepDB, keep
 	} else {
@@ -128,7 +128,7 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	}
 	if err := db.PingContext(ctx); err != nil {
 		p.Close()
-		return nil, nil, conv.CtxErr(ctx, "sqlite", fmt.Errorf("sqlite: open %q: %w", cfg.Database, err))
+		return nil, nil, conv.DriverErr(ctx, "sqlite", fmt.Errorf("sqlite: open %q: %w", cfg.Database, err))
 	}
 	return New(), p, nil
 }
@@ -198,7 +198,7 @@ func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
 			if errors.Is(err, sql.ErrConnDone) {
 				return nil, fmt.Errorf("sqlite: the pool is closed: %w", err)
 			}
-			return nil, conv.CtxErr(ctx, "sqlite", fmt.Errorf("sqlite: acquire connection: %w", err))
+			return nil, conv.DriverErr(ctx, "sqlite", fmt.Errorf("sqlite: acquire connection: %w", err))
 		}
 		if p.prePing {
 			if err := c.PingContext(actx); err != nil {
@@ -206,7 +206,7 @@ func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
 				if attempt < 3 && actx.Err() == nil {
 					continue
 				}
-				return nil, conv.CtxErr(ctx, "sqlite", fmt.Errorf("sqlite: connection failed its ping: %w", err))
+				return nil, conv.DriverErr(ctx, "sqlite", fmt.Errorf("sqlite: connection failed its ping: %w", err))
 			}
 		}
 		return &conn{pool: p, c: c}, nil
@@ -242,7 +242,7 @@ type conn struct {
 func (c *conn) Exec(ctx context.Context, query string, args []any) (int64, error) {
 	res, err := c.c.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, conv.CtxErr(ctx, "sqlite", err)
+		return 0, conv.DriverErr(ctx, "sqlite", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -254,7 +254,7 @@ func (c *conn) Exec(ctx context.Context, query string, args []any) (int64, error
 func (c *conn) Query(ctx context.Context, query string, args []any) (dialect.Rows, error) {
 	r, err := c.c.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, conv.CtxErr(ctx, "sqlite", err)
+		return nil, conv.DriverErr(ctx, "sqlite", err)
 	}
 	return &rows{ctx: ctx, r: r}, nil
 }
@@ -272,20 +272,20 @@ func (c *conn) Begin(ctx context.Context, opts dialect.TxOptions) error {
 	}
 	if level == "READ UNCOMMITTED" {
 		if _, err := c.c.ExecContext(ctx, "PRAGMA read_uncommitted = 1"); err != nil {
-			return conv.CtxErr(ctx, "sqlite", err)
+			return conv.DriverErr(ctx, "sqlite", err)
 		}
 		c.pragmas = true
 	}
 	if opts.ReadOnly {
 		if _, err := c.c.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
 			c.resetPragmas()
-			return conv.CtxErr(ctx, "sqlite", err)
+			return conv.DriverErr(ctx, "sqlite", err)
 		}
 		c.pragmas = true
 	}
 	if _, err := c.c.ExecContext(ctx, "BEGIN"); err != nil {
 		c.resetPragmas()
-		return conv.CtxErr(ctx, "sqlite", err)
+		return conv.DriverErr(ctx, "sqlite", err)
 	}
 	c.inTx = true
 	return nil
@@ -295,7 +295,7 @@ func (c *conn) Begin(ctx context.Context, opts dialect.TxOptions) error {
 // still open and must be rolled back.
 func (c *conn) Commit(ctx context.Context) error {
 	if _, err := c.c.ExecContext(ctx, "COMMIT"); err != nil {
-		return conv.CtxErr(ctx, "sqlite", err)
+		return conv.DriverErr(ctx, "sqlite", err)
 	}
 	c.inTx = false
 	c.resetPragmas()
@@ -309,7 +309,7 @@ func (c *conn) Rollback(ctx context.Context) error {
 	c.inTx = false
 	c.resetPragmas()
 	if err != nil && !strings.Contains(err.Error(), "no transaction is active") {
-		return conv.CtxErr(ctx, "sqlite", err)
+		return conv.DriverErr(ctx, "sqlite", err)
 	}
 	return nil
 }
@@ -329,7 +329,7 @@ func (c *conn) resetPragmas() {
 }
 
 func (c *conn) Ping(ctx context.Context) error {
-	return conv.CtxErr(ctx, "sqlite", c.c.PingContext(ctx))
+	return conv.DriverErr(ctx, "sqlite", c.c.PingContext(ctx))
 }
 
 // Release returns the connection to the pool, rolling back a transaction left open; with
@@ -371,6 +371,6 @@ func (r *rows) Columns() []string {
 }
 
 func (r *rows) Next() bool             { return r.r.Next() }
-func (r *rows) Scan(dest ...any) error { return r.r.Scan(dest...) }
-func (r *rows) Err() error             { return conv.CtxErr(r.ctx, "sqlite", r.r.Err()) }
-func (r *rows) Close() error           { return r.r.Close() }
+func (r *rows) Scan(dest ...any) error { return conv.DriverErr(r.ctx, "sqlite", r.r.Scan(dest...)) }
+func (r *rows) Err() error             { return conv.DriverErr(r.ctx, "sqlite", r.r.Err()) }
+func (r *rows) Close() error           { return conv.DriverErr(r.ctx, "sqlite", r.r.Close()) }

@@ -108,16 +108,25 @@ func TestUnwrap(t *testing.T) {
 func TestErrors(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	driverErr := errors.New("interrupted (9)")
-	if CtxErr(ctx, "x", driverErr) != driverErr {
-		t.Error("CtxErr changed an error while the context was live")
+	if DriverErr(ctx, "x", nil) != nil {
+		t.Error("DriverErr(nil) is not nil")
+	}
+	live := DriverErr(ctx, "x", driverErr)
+	var de *DriverError
+	if !errors.As(live, &de) || !errors.Is(live, driverErr) || live.Error() != "x: interrupted (9)" {
+		t.Errorf("DriverErr with a live context = %v, want the driver's error behind the dialect's name", live)
+	}
+	own := errors.New("x: pool closed")
+	if DriverErr(ctx, "x", own) != own {
+		t.Error("DriverErr prefixed an error that already names the dialect")
 	}
 	cancel()
-	err := CtxErr(ctx, "x", driverErr)
+	err := DriverErr(ctx, "x", driverErr)
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, driverErr) || err.Error() != "x: statement interrupted: context canceled (interrupted (9))" {
-		t.Errorf("CtxErr = %v", err)
+		t.Errorf("DriverErr = %v", err)
 	}
-	if CtxErr(ctx, "x", err) != err {
-		t.Error("CtxErr wrapped twice")
+	if DriverErr(ctx, "x", err) != err {
+		t.Error("DriverErr wrapped twice")
 	}
 	if got := Redact("user:p%40ss@host p@ss", "p@ss"); got != "user:xxxxx@host xxxxx" {
 		t.Errorf("Redact = %q", got)

@@ -32,21 +32,41 @@ func (e *CanceledError) Unwrap() []error {
 	return []error{e.Ctx, e.Err}
 }
 
-// CtxErr returns err unchanged when ctx is still live, and a *CanceledError when ctx has
-// ended (whatever the driver reported for the interruption).
-func CtxErr(ctx context.Context, dialect string, err error) error {
+// DriverError is an error a database driver returned, passed on by a dialect package with
+// the dialect's name in front of the driver's own text ("postgresql: ERROR: ..."). It
+// unwraps to the driver's error, so errors.As still finds the driver's type
+// (*pgconn.PgError, *mysql.MySQLError, *sqlite.Error). A plain value, safe for concurrent
+// reads; it lives as long as the caller keeps it.
+type DriverError struct {
+	Dialect string
+	Err     error
+}
+
+// Error returns "<dialect>: <driver's message>".
+func (e *DriverError) Error() string { return e.Dialect + ": " + e.Err.Error() }
+
+// Unwrap returns the driver's error.
+func (e *DriverError) Unwrap() error { return e.Err }
+
+// DriverErr returns the error of a driver call made under ctx: nil for nil; a
+// *CanceledError when ctx has ended (whatever the driver reported for the interruption);
+// otherwise err with the dialect's name in front (a *DriverError), unless its text
+// already starts with "<dialect>: " (the dialect's own errors).
+func DriverErr(ctx context.Context, dialect string, err error) error {
 	if err == nil {
 		return nil
 	}
-	cerr := ctx.Err()
-	if cerr == nil {
+	if cerr := ctx.Err(); cerr != nil {
+		var ce *CanceledError
+		if errors.As(err, &ce) {
+			return err
+		}
+		return &CanceledError{Dialect: dialect, Ctx: cerr, Err: err}
+	}
+	if strings.HasPrefix(err.Error(), dialect+": ") {
 		return err
 	}
-	var ce *CanceledError
-	if errors.As(err, &ce) {
-		return err
-	}
-	return &CanceledError{Dialect: dialect, Ctx: cerr, Err: err}
+	return &DriverError{Dialect: dialect, Err: err}
 }
 
 // ConnectError is the error of opening a database. Its text names the server, database
