@@ -246,17 +246,19 @@
 // # Status
 //
 // Done (issue 3): mapping, handles, hydration through the identity map, the planner,
-// Session/SessionMaker with Add/AddAll/Delete/Flush/Commit/Rollback/Begin/BeginNested/Close,
-// Get/GetOne, Scalars/ScalarOne/ScalarOneOrNone/Stream, Execute (Core statements in the
-// session's transaction), Refresh/Expire/ExpireAll/Expunge/ExpungeAll/IsModified,
-// New/Dirty/Deleted views, SelectIn and Load, tested on SQLite, PostgreSQL and MariaDB.
+// Session/SessionMaker with Add/AddAll/Delete/Flush/Commit/Rollback/Begin/BeginNested
+// (savepoints: a failure inside rolls back only the savepoint and its objects, the
+// session stays usable)/Close, Get/GetOne, Scalars/ScalarOne/ScalarOneOrNone/Stream,
+// SelectRows with Session.Rows (select(A, B.data)), Execute (Core statements in the
+// session's transaction), Merge, Refresh/Expire/ExpireAll/Expunge/ExpungeAll/IsModified,
+// New/Dirty/Deleted views, SelectIn and Load, the release of children of a deleted
+// parent, benchmarks beside raw pgx (bench_test.go); tested on SQLite, PostgreSQL and
+// MariaDB.
 //
-// BeginNested (savepoints: a failure inside rolls back only the savepoint and its
-// objects, the session stays usable) is done too.
-//
-// Not done yet (see the report of the session that wrote this): Merge, results of several entities or entities plus columns
-// (select(A, B.data)), cascade=delete/delete-orphan and the release of children removed
-// from a loaded collection (needs a snapshot of collections), dialects without INSERT ... RETURNING (MySQL:
-// needs the last insert id from the engine), the examples/ programs and the benchmarks
-// against raw pgx, and cmd/retort-gen.
+// Not done yet: cascade=delete/delete-orphan and the release of children removed from a
+// loaded collection (needs a snapshot of each loaded collection); dialects without
+// INSERT ... RETURNING (MySQL proper: needs the last insert id from the engine); nested
+// loader options (SelectIn(AT.Bs).SelectIn(BT.Cs)) and other strategies (joined, raise,
+// write-only collections: the relationships issue); the examples/ programs of the seeds;
+// cmd/retort-gen.
 package orm
