@@ -810,6 +810,11 @@ func StringResult(dialect string, src any, t types.Type) (any, error) {
 func BytesResult(dialect string, src any, t types.Type) (any, error) {
 	switch x := src.(type) {
 	case []byte:
+		if x == nil {
+			// An empty (not NULL) value: some drivers (SQLite) hand over a nil slice for
+			// a zero-length blob. SQL NULL never gets here.
+			return []byte{}, nil
+		}
 		return x, nil
 	case string:
 		return []byte(x), nil

@@ -135,3 +135,12 @@ func TestErrors(t *testing.T) {
 		t.Error("Isolation does not normalise")
 	}
 }
+
+func TestBytesResultEmptyIsNotNil(t *testing.T) {
+	for _, src := range []any{[]byte(nil), []byte{}, ""} {
+		got, err := BytesResult("x", src, types.Bytes())
+		if b, ok := got.([]byte); err != nil || !ok || b == nil || len(b) != 0 {
+			t.Errorf("BytesResult(%#v) = %#v, %v; want a non-nil empty []byte", src, got, err)
+		}
+	}
+}
