@@ -114,9 +114,10 @@
 // Eq/Ne/Lt/.../In/Between/Set methods take values of type T and convert them exactly as
 // the field is converted (AT.Data.Eq(nil) is "data IS NULL"). Go has no operator
 // overloading, so SQLAlchemy's A.data == "x" is spelt AT.Data.Eq(ptr("x")), and a
-// column-to-column comparison expr.Eq(AT.ID, BT.AID). A generator (cmd/retort-gen, not
-// written yet) may write the handle structs from the models; they are ordinary Go either
-// way.
+// column-to-column comparison expr.Eq(AT.ID, BT.AID). The generator cmd/retort-gen
+// writes the handle structs (and a RegisterHandles function) from the models
+// (//go:generate go run github.com/retortdb/retort/cmd/retort-gen -type A,B); generated
+// or hand-written, they are ordinary Go checked the same way at registration.
 //
 // # Sessions
 //
@@ -259,6 +260,5 @@
 // loaded collection (needs a snapshot of each loaded collection); dialects without
 // INSERT ... RETURNING (MySQL proper: needs the last insert id from the engine); nested
 // loader options (SelectIn(AT.Bs).SelectIn(BT.Cs)) and other strategies (joined, raise,
-// write-only collections: the relationships issue); the examples/ programs of the seeds;
-// cmd/retort-gen.
+// write-only collections: the relationships issue); the examples/ programs of the seeds.
 package orm
