@@ -837,7 +837,7 @@ func (c *compiler) funcCall(f *expr.FuncCall) {
 
 func (c *compiler) over(o *expr.OverExpr) {
 	if !c.feats.Has(WindowFunctions) {
-		c.fail(unsupported(c.d, "window functions (OVER)"))
+		c.fail(unsupported(c.d, "OVER (window functions)"))
 		return
 	}
 	c.expr(o.Fn, precAtom)
@@ -1231,7 +1231,7 @@ func (c *compiler) derived(q expr.SelectStatement) {
 
 func (c *compiler) selectStmt(s *expr.SelectStmt) {
 	if s.Err != nil {
-		c.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
+		c.fail(exprError(s.Err))
 		return
 	}
 	if len(s.Cols) == 0 {

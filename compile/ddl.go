@@ -63,38 +63,9 @@ type DDLDialect interface {
 	IfExistsSupported(obj DDLObject, create bool) bool
 }
 
-// ddlError is a DDL compile error; it wraps ErrCompile, and ErrUnsupported too when the
-// dialect lacks the construct.
-type ddlError struct {
-	msg         string
-	unsupported bool
-	cause       error // an underlying error (a schema definition error), or nil
-}
-
-func (e *ddlError) Error() string {
-	if e.cause != nil {
-		return "compile: " + e.msg + ": " + e.cause.Error()
-	}
-	return "compile: " + e.msg
-}
-
-func (e *ddlError) Unwrap() []error {
-	errs := []error{ErrCompile}
-	if e.unsupported {
-		errs = append(errs, ErrUnsupported)
-	}
-	if e.cause != nil {
-		errs = append(errs, e.cause)
-	}
-	return errs
-}
-
-func ddlErrorf(format string, args ...any) error {
-	return &ddlError{msg: fmt.Sprintf(format, args...)}
-}
-
+// unsupportedf reports that d lacks the DDL construct described by format and args.
 func unsupportedf(d Dialect, format string, args ...any) error {
-	return &ddlError{msg: fmt.Sprintf(format, args...) + " is not supported on " + d.Name(), unsupported: true}
+	return unsupported(d, fmt.Sprintf(format, args...))
 }
 
 // IsDDL reports whether stmt is one of the DDL elements of package schema, which
@@ -119,7 +90,7 @@ func IsDDL(stmt expr.Statement) bool {
 func CompileDDL(d Dialect, stmt expr.Statement) (*Compiled, error) {
 	dd, ok := d.(DDLDialect)
 	if !ok {
-		return nil, ddlErrorf("dialect %s cannot render DDL (it does not implement compile.DDLDialect)", d.Name())
+		return nil, errorf("dialect %s cannot render DDL (it does not implement compile.DDLDialect)", d.Name())
 	}
 	var (
 		b   []byte
@@ -159,9 +130,9 @@ func CompileDDL(d Dialect, stmt expr.Statement) (*Compiled, error) {
 	case schema.DropEnumType:
 		b, err = dropEnum(dd, nil, &s)
 	case nil:
-		return nil, ddlErrorf("nil statement")
+		return nil, errorf("nil statement")
 	default:
-		return nil, ddlErrorf("%T is not a DDL statement", stmt)
+		return nil, errorf("%T is not a DDL statement", stmt)
 	}
 	if err != nil {
 		return nil, err
@@ -197,7 +168,7 @@ func appendIdentList(d Dialect, b []byte, names []string) []byte {
 
 func checkTable(t *schema.Table, what string) error {
 	if t == nil || t.TableClause == nil {
-		return ddlErrorf("%s without a table", what)
+		return errorf("%s without a table", what)
 	}
 	return nil
 }
@@ -224,7 +195,7 @@ func createTable(d DDLDialect, b []byte, s *schema.CreateTable) ([]byte, error) 
 		return nil, err
 	}
 	if len(t.Cols) == 0 {
-		return nil, ddlErrorf("CREATE TABLE %s: table has no columns", t.Key())
+		return nil, errorf("CREATE TABLE %s: table has no columns", t.Key())
 	}
 	b = append(b, "CREATE TABLE "...)
 	b, err := ifExists(d, b, DDLTable, true, s.IfNotExists, "CREATE TABLE")
@@ -294,7 +265,7 @@ func appendColumn(d DDLDialect, b []byte, t *schema.Table, c *schema.Column) ([]
 	b = append(b, ' ')
 	var err error
 	if c.Type.Kind == types.KindUnknown {
-		return nil, ddlErrorf("CREATE TABLE %s column %s: the column has no SQL type", t.Key(), c.Name)
+		return nil, errorf("CREATE TABLE %s column %s: the column has no SQL type", t.Key(), c.Name)
 	}
 	if b, err = d.AppendColumnType(b, c.Type, c.Autoincrement); err != nil {
 		return nil, fmt.Errorf("%w (CREATE TABLE %s column %s)", err, t.Key(), c.Name)
@@ -344,11 +315,11 @@ func appendCheck(d Dialect, b []byte, ck *schema.CheckDef) []byte {
 
 func appendForeignKey(d Dialect, b []byte, fk *schema.ForeignKeyDef, name string) ([]byte, error) {
 	if fk.Table == nil {
-		return nil, ddlErrorf("foreign key to %s without a table", fk.RefTable)
+		return nil, errorf("foreign key to %s without a table", fk.RefTable)
 	}
 	ref, err := fk.Target()
 	if err != nil {
-		return nil, &ddlError{msg: "foreign key of table " + fk.Table.Key(), cause: err}
+		return nil, wrapf(err, "foreign key of table %s: %s", fk.Table.Key(), trimPrefix(err.Error()))
 	}
 	b = appendConstraintName(d, b, name)
 	b = append(b, "FOREIGN KEY "...)
@@ -383,10 +354,10 @@ func dropTable(d DDLDialect, b []byte, s *schema.DropTable) ([]byte, error) {
 func createIndex(d DDLDialect, b []byte, s *schema.CreateIndex) ([]byte, error) {
 	ix := s.Index
 	if ix == nil || ix.Table == nil {
-		return nil, ddlErrorf("CREATE INDEX without an index of a table")
+		return nil, errorf("CREATE INDEX without an index of a table")
 	}
 	if ix.Name == "" || len(ix.Columns) == 0 {
-		return nil, ddlErrorf("CREATE INDEX on %s: an index needs a name and columns", ix.Table.Key())
+		return nil, errorf("CREATE INDEX on %s: an index needs a name and columns", ix.Table.Key())
 	}
 	b = append(b, "CREATE "...)
 	if ix.Unique {
@@ -417,7 +388,7 @@ func createIndex(d DDLDialect, b []byte, s *schema.CreateIndex) ([]byte, error) 
 func dropIndex(d DDLDialect, b []byte, s *schema.DropIndex) ([]byte, error) {
 	ix := s.Index
 	if ix == nil || ix.Table == nil || ix.Name == "" {
-		return nil, ddlErrorf("DROP INDEX without a named index of a table")
+		return nil, errorf("DROP INDEX without a named index of a table")
 	}
 	b = append(b, "DROP INDEX "...)
 	b, err := ifExists(d, b, DDLIndex, false, s.IfExists, "DROP INDEX")
@@ -449,7 +420,7 @@ func addConstraint(d DDLDialect, b []byte, s *schema.AddConstraint) ([]byte, err
 	switch c := s.Constraint.(type) {
 	case *schema.ForeignKeyDef:
 		if c.Table == nil {
-			return nil, ddlErrorf("ALTER TABLE %s ADD CONSTRAINT: foreign key without a table", s.Table.Key())
+			return nil, errorf("ALTER TABLE %s ADD CONSTRAINT: foreign key without a table", s.Table.Key())
 		}
 		return appendForeignKey(d, b, c, c.ConstraintName())
 	case *schema.UniqueDef:
@@ -457,7 +428,7 @@ func addConstraint(d DDLDialect, b []byte, s *schema.AddConstraint) ([]byte, err
 	case *schema.CheckDef:
 		return appendCheck(d, b, c), nil
 	default:
-		return nil, ddlErrorf("ALTER TABLE %s ADD CONSTRAINT: %T is not a constraint", s.Table.Key(), s.Constraint)
+		return nil, errorf("ALTER TABLE %s ADD CONSTRAINT: %T is not a constraint", s.Table.Key(), s.Constraint)
 	}
 }
 
@@ -477,10 +448,10 @@ func dropConstraint(d DDLDialect, b []byte, s *schema.DropConstraint) ([]byte, e
 	case *schema.CheckDef:
 		name = c.Name
 	default:
-		return nil, ddlErrorf("ALTER TABLE %s DROP CONSTRAINT: %T is not a constraint", s.Table.Key(), s.Constraint)
+		return nil, errorf("ALTER TABLE %s DROP CONSTRAINT: %T is not a constraint", s.Table.Key(), s.Constraint)
 	}
 	if name == "" {
-		return nil, ddlErrorf("ALTER TABLE %s DROP CONSTRAINT: the %s constraint has no name", s.Table.Key(), s.Constraint.ConstraintKind())
+		return nil, errorf("ALTER TABLE %s DROP CONSTRAINT: the %s constraint has no name", s.Table.Key(), s.Constraint.ConstraintKind())
 	}
 	b = append(b, "ALTER TABLE "...)
 	b = appendTableName(d, b, s.Table)
@@ -499,7 +470,7 @@ func checkEnum(d Dialect, t types.Type, what string) error {
 		return unsupportedf(d, "%s (enum types live in the column type there)", what)
 	}
 	if t.Kind != types.KindEnum || t.EnumName == "" {
-		return ddlErrorf("%s needs a named enum type, got %s", what, t)
+		return errorf("%s needs a named enum type, got %s", what, t)
 	}
 	return nil
 }
@@ -509,7 +480,7 @@ func createEnum(d DDLDialect, b []byte, s *schema.CreateEnumType) ([]byte, error
 		return nil, err
 	}
 	if len(s.Type.EnumValues) == 0 {
-		return nil, ddlErrorf("CREATE TYPE %s: enum type has no values", s.Type.EnumName)
+		return nil, errorf("CREATE TYPE %s: enum type has no values", s.Type.EnumName)
 	}
 	b = append(b, "CREATE TYPE "...)
 	b, err := ifExists(d, b, DDLEnumType, true, s.IfNotExists, "CREATE TYPE")

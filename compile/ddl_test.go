@@ -179,14 +179,14 @@ func TestDDLKeysAndConstraints(t *testing.T) {
 		"sqlite":     "CREATE INDEX IF NOT EXISTS ix_child_pab ON child (pa, pb)",
 		"postgresql": "CREATE INDEX IF NOT EXISTS ix_child_pab ON child (pa, pb)",
 		"mariadb":    "CREATE INDEX IF NOT EXISTS ix_child_pab ON child (pa, pb)",
-		"mysql":      "error:compile: CREATE INDEX IF NOT EXISTS is not supported on mysql",
+		"mysql":      "error:compile: CREATE INDEX IF NOT EXISTS is not supported by mysql",
 	})
 	checkDDL(t, "drop index", &schema.DropIndex{Index: ix}, golden{
 		"sqlite": "DROP INDEX ix_child_pab", "postgresql": "DROP INDEX ix_child_pab", "mariadb": "DROP INDEX ix_child_pab ON child",
 	})
 	checkDDL(t, "drop index if exists", &schema.DropIndex{Index: ix, IfExists: true}, golden{
 		"sqlite": "DROP INDEX IF EXISTS ix_child_pab", "postgresql": "DROP INDEX IF EXISTS ix_child_pab",
-		"mariadb": "DROP INDEX IF EXISTS ix_child_pab ON child", "mysql": "error:DROP INDEX IF EXISTS is not supported on mysql",
+		"mariadb": "DROP INDEX IF EXISTS ix_child_pab ON child", "mysql": "error:DROP INDEX IF EXISTS is not supported by mysql",
 	})
 	checkDDL(t, "drop table", &schema.DropTable{Table: child}, golden{
 		"sqlite": "DROP TABLE child", "postgresql": "DROP TABLE child", "mariadb": "DROP TABLE child",
@@ -196,21 +196,21 @@ func TestDDLKeysAndConstraints(t *testing.T) {
 	})
 	fk := child.ForeignKeys[0] // the unnamed column-level key
 	checkDDL(t, "add fk", &schema.AddConstraint{Table: child, Constraint: fk}, golden{
-		"sqlite": "error:ALTER TABLE child ADD CONSTRAINT is not supported on sqlite",
+		"sqlite": "error:ALTER TABLE child ADD CONSTRAINT is not supported by sqlite",
 		"postgresql": "ALTER TABLE child ADD CONSTRAINT fk_child_owner_id_parent2 FOREIGN KEY (owner_id) REFERENCES parent2 (id) " +
 			"ON DELETE SET NULL ON UPDATE CASCADE",
 		"mariadb": "ALTER TABLE child ADD CONSTRAINT fk_child_owner_id_parent2 FOREIGN KEY (owner_id) REFERENCES parent2 (id) " +
 			"ON DELETE SET NULL ON UPDATE CASCADE",
 	})
 	checkDDL(t, "drop fk", &schema.DropConstraint{Table: child, Constraint: fk}, golden{
-		"sqlite":     "error:ALTER TABLE child DROP CONSTRAINT is not supported on sqlite",
+		"sqlite":     "error:ALTER TABLE child DROP CONSTRAINT is not supported by sqlite",
 		"postgresql": "ALTER TABLE child DROP CONSTRAINT fk_child_owner_id_parent2",
 		"mariadb":    "ALTER TABLE child DROP FOREIGN KEY fk_child_owner_id_parent2",
 	})
 	checkDDL(t, "drop fk if exists", &schema.DropConstraint{Table: child, Constraint: fk, IfExists: true}, golden{
 		"postgresql": "ALTER TABLE child DROP CONSTRAINT IF EXISTS fk_child_owner_id_parent2",
 		"mariadb":    "ALTER TABLE child DROP FOREIGN KEY IF EXISTS fk_child_owner_id_parent2",
-		"mysql":      "error:DROP CONSTRAINT IF EXISTS is not supported on mysql",
+		"mysql":      "error:DROP CONSTRAINT IF EXISTS is not supported by mysql",
 	})
 	checkDDL(t, "add unique", &schema.AddConstraint{Table: child, Constraint: child.Uniques[0]}, golden{
 		"postgresql": "ALTER TABLE child ADD CONSTRAINT uq_child_pab UNIQUE (pa, pb)",
@@ -274,12 +274,12 @@ func TestDDLEnumTypes(t *testing.T) {
 	mood := types.Enum("mood", "sad", "o'k")
 	checkDDL(t, "create enum", &schema.CreateEnumType{Type: mood}, golden{
 		"postgresql": "CREATE TYPE mood AS ENUM ('sad', 'o''k')",
-		"sqlite":     "error:CREATE TYPE (enum types live in the column type there) is not supported on sqlite",
-		"mariadb":    "error:CREATE TYPE (enum types live in the column type there) is not supported on mariadb",
-		"mysql":      "error:CREATE TYPE (enum types live in the column type there) is not supported on mysql",
+		"sqlite":     "error:CREATE TYPE (enum types live in the column type there) is not supported by sqlite",
+		"mariadb":    "error:CREATE TYPE (enum types live in the column type there) is not supported by mariadb",
+		"mysql":      "error:CREATE TYPE (enum types live in the column type there) is not supported by mysql",
 	})
 	checkDDL(t, "create enum if not exists", &schema.CreateEnumType{Type: mood, IfNotExists: true}, golden{
-		"postgresql": "error:CREATE TYPE IF NOT EXISTS is not supported on postgresql",
+		"postgresql": "error:CREATE TYPE IF NOT EXISTS is not supported by postgresql",
 	})
 	checkDDL(t, "drop enum", &schema.DropEnumType{Type: mood}, golden{"postgresql": "DROP TYPE mood"})
 	checkDDL(t, "drop enum if exists", schema.DropEnumType{Type: mood, IfExists: true}, golden{"postgresql": "DROP TYPE IF EXISTS mood"})
@@ -320,7 +320,7 @@ func TestDDLErrors(t *testing.T) {
 	md := schema.NewMetaData()
 	orphan := md.MustTable("orphan", schema.Col("x", types.Integer(), schema.ForeignKey("missing.id")))
 	checkDDL(t, "unresolved fk", &schema.CreateTable{Table: orphan}, golden{
-		"sqlite": "error:compile: foreign key of table orphan: schema: table orphan column x: foreign key references table missing, which is not defined in the MetaData",
+		"sqlite": "error:compile: foreign key of table orphan: table orphan column x: foreign key references table missing, which is not defined in the MetaData",
 	})
 	untyped := md.MustTable("untyped", schema.Col("x", types.Unknown()))
 	checkDDL(t, "untyped", &schema.CreateTable{Table: untyped}, golden{

@@ -55,10 +55,20 @@ func trimPrefix(msg string) string {
 	return msg
 }
 
+// exprError turns an error recorded while a statement was built (expr's Err fields) into
+// a compile error: an unknown column always reads "unknown column: table T has no column C".
+func exprError(err error) error {
+	var uc *expr.UnknownColumnError
+	if errors.As(err, &uc) {
+		return &Error{Msg: "unknown column: table " + uc.Table + " has no column " + uc.Column, Cause: err}
+	}
+	return wrapf(err, "%s", trimPrefix(err.Error()))
+}
+
 func columnError(c *expr.ColumnClause) error {
 	var uc *expr.UnknownColumnError
 	if errors.As(c.Err, &uc) {
-		return &Error{Msg: "unknown column: table " + uc.Table + " has no column " + uc.Column, Cause: c.Err}
+		return exprError(c.Err)
 	}
 	return wrapf(c.Err, "column %s: %s", c.Name, trimPrefix(c.Err.Error()))
 }

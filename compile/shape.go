@@ -191,7 +191,7 @@ func (w *walker) selectStmt(s *expr.SelectStmt) {
 		return
 	}
 	if s.Err != nil {
-		w.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
+		w.fail(exprError(s.Err))
 	}
 	w.tag(tSelect)
 	w.exprs(s.Cols)
@@ -251,7 +251,7 @@ func (w *walker) assignments(list []expr.Assignment) {
 
 func (w *walker) insert(s *expr.InsertStmt) {
 	if s.Err != nil {
-		w.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
+		w.fail(exprError(s.Err))
 	}
 	w.tag(tInsert)
 	if s.Table == nil {
@@ -339,7 +339,7 @@ func fillDefaults(t *schema.Table, cols []*expr.ColumnClause, rows [][]expr.Expr
 
 func (w *walker) update(s *expr.UpdateStmt) {
 	if s.Err != nil {
-		w.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
+		w.fail(exprError(s.Err))
 	}
 	w.tag(tUpdate)
 	if s.Table == nil {
@@ -354,7 +354,7 @@ func (w *walker) update(s *expr.UpdateStmt) {
 
 func (w *walker) delete(s *expr.DeleteStmt) {
 	if s.Err != nil {
-		w.fail(wrapf(s.Err, "%s", trimPrefix(s.Err.Error())))
+		w.fail(exprError(s.Err))
 	}
 	w.tag(tDelete)
 	if s.Table == nil {

@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/retortdb/retort/compile"
@@ -91,5 +90,5 @@ func (d *Dialect) AppendCastType(b []byte, t types.Type) ([]byte, error) {
 		}
 		return append(b, "CHAR"...), nil
 	}
-	return nil, fmt.Errorf("compile: %s cannot cast to %s: %w", d.Name(), t, compile.ErrUnsupported)
+	return nil, &compile.Error{Msg: "CAST to " + t.String() + " is not supported by " + d.Name(), Unsupported: true}
 }

@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -70,7 +69,7 @@ func (d *Dialect) AppendColumnType(b []byte, t types.Type, autoincrement bool) (
 		return append(b, "CHAR(36)"...), nil
 	case types.KindEnum:
 		if len(t.EnumValues) == 0 {
-			return nil, fmt.Errorf("%w: enum type %s has no values", compile.ErrCompile, t.EnumName)
+			return nil, &compile.Error{Msg: "enum type " + t.EnumName + " has no values"}
 		}
 		b = append(b, "ENUM("...)
 		for i, v := range t.EnumValues {
@@ -81,7 +80,7 @@ func (d *Dialect) AppendColumnType(b []byte, t types.Type, autoincrement bool) (
 		}
 		return append(b, ')'), nil
 	}
-	return nil, fmt.Errorf("%w: %s has no column type for %s", compile.ErrCompile, d.Name(), t)
+	return nil, &compile.Error{Msg: d.Name() + " has no column type for " + t.String(), Unsupported: true}
 }
 
 // AutoincrementClause returns "AUTO_INCREMENT".

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/retortdb/retort/compile"
@@ -77,5 +76,5 @@ func (d *Dialect) AppendCastType(b []byte, t types.Type) ([]byte, error) {
 		}
 		return append(b, "VARCHAR"...), nil
 	}
-	return nil, fmt.Errorf("compile: postgresql cannot cast to %s: %w", t, compile.ErrUnsupported)
+	return nil, &compile.Error{Msg: "CAST to " + t.String() + " is not supported by postgresql", Unsupported: true}
 }

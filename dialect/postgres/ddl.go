@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/retortdb/retort/compile"
@@ -77,11 +76,11 @@ func (d *Dialect) AppendColumnType(b []byte, t types.Type, autoincrement bool) (
 		return append(b, "UUID"...), nil
 	case types.KindEnum:
 		if t.EnumName == "" {
-			return nil, fmt.Errorf("%w: an enum column needs a type name on postgresql (types.Enum(name, ...))", compile.ErrCompile)
+			return nil, &compile.Error{Msg: "an enum column needs a type name on postgresql (types.Enum(name, ...))"}
 		}
 		return d.AppendIdent(b, t.EnumName), nil
 	}
-	return nil, fmt.Errorf("%w: postgresql has no column type for %s", compile.ErrCompile, t)
+	return nil, &compile.Error{Msg: "postgresql has no column type for " + t.String(), Unsupported: true}
 }
 
 // AutoincrementClause returns "": SERIAL says it.

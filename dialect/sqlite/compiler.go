@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/retortdb/retort/compile"
@@ -53,5 +52,5 @@ func (d *Dialect) AppendCastType(b []byte, t types.Type) ([]byte, error) {
 	case types.KindBytes:
 		return append(b, "BLOB"...), nil
 	}
-	return nil, fmt.Errorf("compile: sqlite cannot cast to %s: %w", t, compile.ErrUnsupported)
+	return nil, &compile.Error{Msg: "CAST to " + t.String() + " is not supported by sqlite", Unsupported: true}
 }

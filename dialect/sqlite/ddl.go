@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/retortdb/retort/compile"
@@ -68,7 +67,7 @@ func (d *Dialect) AppendColumnType(b []byte, t types.Type, autoincrement bool) (
 		}
 		return append(strconv.AppendInt(append(b, "VARCHAR("...), int64(n), 10), ')'), nil
 	}
-	return nil, fmt.Errorf("%w: sqlite has no column type for %s", compile.ErrCompile, t)
+	return nil, &compile.Error{Msg: "sqlite has no column type for " + t.String(), Unsupported: true}
 }
 
 func appendNumeric(b []byte, name string, t types.Type) []byte {
