@@ -28,7 +28,9 @@ import (
 // NO_ZERO_IN_DATE, NO_ZERO_DATE, ERROR_FOR_DIVISION_BY_ZERO, NO_ENGINE_SUBSTITUTION (no
 // ANSI_QUOTES: identifiers are backquoted). Statements with arguments are prepared on the
 // server (no client-side interpolation); multi-statements are off. DATETIME values are
-// read as time.Time in UTC.
+// read as time.Time in UTC. The CLIENT_FOUND_ROWS flag is set, so the rows affected by an
+// UPDATE are the rows it matched, even those whose values it did not change (as on the
+// other databases).
 //
 // When a statement's context ends, the driver closes its connection and retort sends
 // KILL QUERY for it from a separate connection, so the statement stops on the server too;
@@ -176,6 +178,10 @@ func driverConfig(cfg dialect.Config) (*gomysql.Config, error) {
 	m.Loc = time.UTC
 	m.MultiStatements = false
 	m.InterpolateParams = false
+	// Rows affected are the rows an UPDATE matched, not only those it changed (the
+	// CLIENT_FOUND_ROWS flag, as SQLAlchemy sets it): an UPDATE writing a row's current
+	// values reports 1, as on PostgreSQL and SQLite, which the ORM's stale-data check needs.
+	m.ClientFoundRows = true
 	m.Timeout = 10 * time.Second
 	m.Logger = &gomysql.NopLogger{}
 	var charset, collation string

@@ -175,6 +175,25 @@ func TestSessionSettings(t *testing.T) {
 	c2.Release(false)
 }
 
+// TestUpdateReportsMatchedRows: with CLIENT_FOUND_ROWS an UPDATE that writes a row's
+// current value reports the row (MySQL-family servers otherwise report 0 changed rows).
+func TestUpdateReportsMatchedRows(t *testing.T) {
+	_, p := open(t, config(t))
+	c := acquire(t, p)
+	defer c.Release(false)
+	exec(t, c, "CREATE TABLE found (id INT PRIMARY KEY, v VARCHAR(10))")
+	exec(t, c, "INSERT INTO found VALUES (1, 'a'), (2, 'b')")
+	if n := exec(t, c, "UPDATE found SET v = ? WHERE id = ?", "a", 1); n != 1 {
+		t.Errorf("UPDATE to the current value: %d rows affected, want 1", n)
+	}
+	if n := exec(t, c, "UPDATE found SET v = 'b'"); n != 2 {
+		t.Errorf("UPDATE of two rows, one unchanged: %d rows affected, want 2", n)
+	}
+	if n := exec(t, c, "UPDATE found SET v = 'x' WHERE id = 3"); n != 0 {
+		t.Errorf("UPDATE matching no row: %d rows affected, want 0", n)
+	}
+}
+
 func TestPrePing(t *testing.T) {
 	cfg := config(t)
 	cfg.PoolPrePing, cfg.PoolSize = true, 1
