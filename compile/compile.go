@@ -7,6 +7,7 @@ import (
 
 // Compiled is a statement rendered for one dialect: the SQL text, the bound arguments in
 // placeholder order, and the shape of its result. A Compiled is immutable.
+// It holds no resources and lives as long as the caller keeps it.
 type Compiled struct {
 	SQL      string
 	Args     []any        // bound Go values, before dialect conversion

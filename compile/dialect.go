@@ -71,6 +71,7 @@ type Dialect interface {
 
 // Syntax describes the spellings a dialect chooses where SQL databases differ. Dialects
 // return a shared, read-only Syntax from Dialect.Syntax.
+// Being read-only, it is safe for concurrent use; it lives as long as its dialect.
 type Syntax struct {
 	// LimitAll is the LIMIT written when a statement has OFFSET without LIMIT, on
 	// databases that cannot write OFFSET alone ("-1" on SQLite, "18446744073709551615" on
@@ -101,6 +102,7 @@ type Syntax struct {
 }
 
 // ResultColumn describes one column of a statement's result: its label and its type.
+// It is a plain value: safe for concurrent reads, it lives as long as the caller keeps it.
 type ResultColumn struct {
 	Name string
 	Type types.Type

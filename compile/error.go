@@ -11,6 +11,7 @@ import (
 // Error is the error compiling a statement returns. It wraps ErrCompile, ErrUnsupported
 // when the dialect lacks the construct, and the underlying cause when there is one (such
 // as an *expr.UnknownColumnError).
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type Error struct {
 	Msg         string // what is wrong, without the "compile: " prefix
 	Unsupported bool

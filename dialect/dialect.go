@@ -1,7 +1,3 @@
-// Package dialect defines what the engine needs from a database: a compile.Dialect for
-// SQL generation, plus a Driver that opens connection pools, converts values and classifies
-// errors. The implementations are dialect/sqlite, dialect/postgres and dialect/mysql; they
-// are the only packages that import database drivers.
 package dialect
 
 import (
@@ -33,13 +29,17 @@ type Dialect interface {
 }
 
 // Driver opens connections for one family of URLs. It is registered by URL scheme.
+// Implementations are stateless and safe for concurrent use; they live for the whole
+// program.
 type Driver interface {
 	// Open connects to the database described by cfg, detects the server version where
 	// that matters, and returns the dialect to compile with and the connection pool.
 	Open(ctx context.Context, cfg Config) (Dialect, Pool, error)
 }
 
-// Config is a parsed database URL plus engine options, as a Driver receives it.
+// Config is a parsed database URL plus engine options, as a Driver receives it. It is a
+// plain value, safe for concurrent reads; a Driver may keep a copy for as long as the pool
+// it opens lives.
 type Config struct {
 	Scheme   string // the URL's dialect name, e.g. "postgresql", "mysql", "mariadb", "sqlite"
 	Driver   string // the URL's "+driver" part, e.g. "pgx", or empty
@@ -66,7 +66,8 @@ type Pool interface {
 	Close() error
 }
 
-// TxOptions are the options of a transaction.
+// TxOptions are the options of a transaction. It is a plain value, safe for concurrent
+// reads, that lives as long as the caller keeps it.
 type TxOptions struct {
 	IsolationLevel string // "" for the engine default
 	ReadOnly       bool
@@ -74,26 +75,38 @@ type TxOptions struct {
 
 // Conn is one database connection checked out of a Pool. It is used by one goroutine at a
 // time. Every method that does I/O honours ctx: when ctx ends, the running statement is
-// cancelled on the server and the method returns ctx's error.
+// cancelled on the server and the method returns ctx's error. It lives until Release.
 type Conn interface {
+	// Exec runs a statement that returns no rows and reports the rows it affected.
 	Exec(ctx context.Context, sql string, args []any) (rowsAffected int64, err error)
+	// Query runs a statement that returns rows; the Rows must be closed before the next
+	// call on the Conn.
 	Query(ctx context.Context, sql string, args []any) (Rows, error)
+	// Begin starts a transaction with opts.
 	Begin(ctx context.Context, opts TxOptions) error
+	// Commit commits the transaction.
 	Commit(ctx context.Context) error
+	// Rollback rolls the transaction back.
 	Rollback(ctx context.Context) error
+	// Ping checks that the connection still works.
 	Ping(ctx context.Context) error
 	// Release returns the connection to its pool; with discard true the connection is
 	// closed instead (after an error that may have left it unusable).
 	Release(discard bool)
 }
 
-// Rows is an open result set. It must be closed.
+// Rows is an open result set. It must be closed. It is used by the goroutine that ran the
+// query and lives until Close.
 type Rows interface {
+	// Columns returns the result's column names.
 	Columns() []string
+	// Next advances to the next row; false at the end or on an error (see Err).
 	Next() bool
 	// Scan copies the current row into dest, one pointer per column. *any receives the
 	// driver's value.
 	Scan(dest ...any) error
+	// Err returns the error that ended the iteration, or nil.
 	Err() error
+	// Close ends the result set; the Conn can then run its next statement.
 	Close() error
 }

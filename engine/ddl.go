@@ -17,6 +17,8 @@ import (
 // exists, or "" when the dialect has no such objects. dialect/sqlite (sqlite_master),
 // dialect/postgres (pg_catalog) and dialect/mysql (information_schema) implement it in
 // their ddl.go.
+// Implementations (the dialects) are safe for concurrent use and live as long as their
+// engine.
 type DDLCatalog interface {
 	// TableExistsQuery looks for a table in a schema ("" for the connection's default).
 	TableExistsQuery(schemaName, name string) (sql string, args []any)

@@ -162,6 +162,8 @@ func (e *Engine) Begin(ctx context.Context, fn func(ctx context.Context, c *Conn
 }
 
 // Stats describes the engine's use of its pool.
+// It is a snapshot: a plain value, safe for concurrent reads, that lives as long as the
+// caller keeps it.
 type Stats struct {
 	InUse    int64 // connections checked out by Conns right now
 	Acquired int64 // connections checked out since the engine was created

@@ -73,6 +73,7 @@ const maxSQLInError = 2000
 // StatementError is returned when the database rejects or fails a statement. It carries the
 // SQL text (never the bound arguments, which may hold secrets) and unwraps to the cause:
 // an *IntegrityError, the context's error after cancellation, or the driver's error.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type StatementError struct {
 	SQL string
 	Err error

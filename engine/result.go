@@ -37,6 +37,7 @@ func (m *resultMeta) index(name string) int {
 // read and converted to canonical Go values (see types.Kind) when Execute returns, so the
 // connection is free again. A Result needs no closing, may be read any number of times and
 // is safe for concurrent reads.
+// It holds no connection and lives as long as the caller keeps it.
 type Result struct {
 	meta         *resultMeta
 	rows         []Row
@@ -175,6 +176,7 @@ func (r *Result) Mappings() []map[string]any {
 
 // ScalarResult holds one value per row: the first column of each row of a Result. It is
 // immutable and safe for concurrent reads.
+// It holds no connection and lives as long as the caller keeps it.
 type ScalarResult struct {
 	vals []any
 }
@@ -231,6 +233,7 @@ func (s *ScalarResult) OneOrNone() (v any, ok bool, err error) {
 // Row is one row of a result: canonical Go values (see types.Kind) in column order, nil
 // for SQL NULL. A Row is a small value, cheap to copy; it is immutable and safe for
 // concurrent reads. The zero Row has no columns.
+// It lives as long as the caller keeps it.
 type Row struct {
 	vals []any
 	meta *resultMeta

@@ -15,6 +15,7 @@ import (
 // ScanError reports a value that Row.Scan could not assign to its destination: a type
 // mismatch, a NULL into a non-nullable destination, or a number out of the destination's
 // range.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type ScanError struct {
 	Index  int    // 0-based column index
 	Column string // column name
@@ -34,6 +35,7 @@ func (e *ScanError) Error() string {
 }
 
 // ScanCountError reports a Row.Scan call with the wrong number of destinations.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type ScanCountError struct {
 	Columns, Dest int
 }

@@ -16,6 +16,7 @@ import (
 // sqlite:///:memory: and sqlite:// (both in-memory). User, password and database are
 // percent-decoded. A URL is a plain value; it is not modified after parsing and is safe for
 // concurrent reads. Its String method never shows the password.
+// It lives as long as the caller keeps it.
 type URL struct {
 	Dialect  string // canonical dialect name: "sqlite", "postgresql", "mysql" or "mariadb"
 	Driver   string // the "+driver" part as written (e.g. "pgx", "asyncpg"), or ""
@@ -45,6 +46,7 @@ var urlDialects = map[string]dialectInfo{
 // URLError reports a database URL that cannot be used. Its message names the part at fault
 // and shows the URL with any password replaced by "***". It matches ErrInvalidURL with
 // errors.Is, and ErrUnknownDialect when the dialect or driver is unknown.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type URLError struct {
 	URL    string // the URL as given, with the password masked
 	Part   string // the part at fault: "scheme", "dialect", "driver", "host", "port", "user", "password", "database", "query"

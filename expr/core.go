@@ -1,11 +1,3 @@
-// Package expr is retort's SQL expression language: columns, operators, functions and the
-// SELECT / INSERT / UPDATE / DELETE statements built from them.
-//
-// Every node is an immutable value: builder methods return a new node and never modify
-// their receiver, so statements may be built once, shared between goroutines and cached.
-// Node fields are exported so that compilers (package compile) can read them; they must be
-// treated as read-only. Nothing in this package renders SQL: package compile does that for
-// a dialect.
 package expr
 
 import (
@@ -16,19 +8,26 @@ import (
 // parameter, an operator applied to other expressions, a function call, and so on.
 // The set of Expr implementations is closed: only this package defines them (types
 // of other packages embed them).
+// Implementations are immutable, safe for concurrent use, and live as long as the
+// statements that hold them.
 type Expr interface {
 	exprNode()
 }
 
 // Typed is an Expr whose SQL type is known. Bound values compared with a Typed
 // expression take its type, so that dialect conversions apply to them.
+// Implementations are immutable, safe for concurrent use, and live as long as the
+// statements that hold them.
 type Typed interface {
 	Expr
+	// SQLType returns the expression's SQL type.
 	SQLType() types.Type
 }
 
 // FromClause is something a SELECT can read from: a table, an alias, a subquery, a
 // join or a common table expression.
+// Implementations are immutable, safe for concurrent use, and live as long as the
+// statements that hold them.
 type FromClause interface {
 	fromNode()
 }
@@ -36,22 +35,27 @@ type FromClause interface {
 // Statement is a complete SQL statement that a compiler can render and an engine can
 // execute: Select, CompoundSelect, Insert, Update, Delete, Text, and the DDL elements of
 // package schema.
+// Implementations are immutable, safe for concurrent use, and live as long as the
+// statements that hold them.
 type Statement interface {
 	statementNode()
 }
 
 // TableLike is a FromClause that has a name and columns: a table or an alias of one.
+// Implementations are immutable, safe for concurrent use, and live as long as the
+// statements that hold them.
 type TableLike interface {
 	FromClause
 	// TableName returns the name to render (for an alias, the alias name).
 	TableName() string
-	// Column returns the named column, or a column that reports an error when compiled.
+	// C returns the named column, or a column that reports an error when compiled.
 	C(name string) *ColumnClause
 }
 
 // TableClause is a named table with columns, the lightweight form of a table (SQLAlchemy's
 // table()). schema.Table embeds one and adds constraints. A TableClause is immutable once
 // built and safe for concurrent use.
+// It lives as long as the statements and the MetaData that refer to it.
 type TableClause struct {
 	Name    string
 	Schema  string // optional schema (PostgreSQL) or database (MySQL) qualifier
@@ -103,6 +107,8 @@ func (t *TableClause) HasColumn(name string) bool {
 
 // ColumnClause is a column of a table, alias, subquery or CTE. Table is nil for a free
 // column (rendered unqualified).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type ColumnClause struct {
 	Table FromClause
 	Name  string
@@ -122,6 +128,7 @@ func (c *ColumnClause) SQLType() types.Type { return c.Type }
 func Column(name string, t types.Type) *ColumnClause { return &ColumnClause{Name: name, Type: t} }
 
 // UnknownColumnError reports a column name that its table does not have.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type UnknownColumnError struct {
 	Table, Column string
 }
@@ -133,6 +140,8 @@ func (e *UnknownColumnError) Error() string {
 
 // Bind is a bound parameter: a Go value sent separately from the SQL text. Every value in
 // a statement is bound; none is spliced into the SQL.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type Bind struct {
 	Value any
 	Type  types.Type // the type the value is converted as (from the compared column when known)

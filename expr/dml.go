@@ -6,6 +6,8 @@ import (
 )
 
 // Assignment is one column = value pair of an UPDATE SET list or an upsert's update.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type Assignment struct {
 	Col   *ColumnClause
 	Value Expr
@@ -26,6 +28,8 @@ const (
 )
 
 // OnConflictClause is PostgreSQL/SQLite's ON CONFLICT (target) DO NOTHING | DO UPDATE SET.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type OnConflictClause struct {
 	Target []*ColumnClause
 	Action ConflictAction
@@ -35,6 +39,8 @@ type OnConflictClause struct {
 
 // InsertStmt is an INSERT statement. Build it with Insert; every method returns a new
 // statement, so an InsertStmt may be shared between goroutines.
+// It holds no connection or other resource and lives as long as the caller keeps it: build
+// it once and reuse it.
 type InsertStmt struct {
 	Table TableLike
 	// Cols are the columns given values, in order; each row of Rows has one value per column.
@@ -215,6 +221,8 @@ func (s *InsertStmt) OnDuplicateKeyUpdate(set ...Assignment) *InsertStmt {
 }
 
 // ConflictBuilder is an unfinished ON CONFLICT clause. It is immutable.
+// It holds no connection or other resource and lives as long as the caller keeps it: build
+// it once and reuse it.
 type ConflictBuilder struct {
 	ins    *InsertStmt
 	target []*ColumnClause
@@ -245,6 +253,8 @@ func (b *ConflictBuilder) DoUpdateSet(set ...Assignment) *InsertStmt {
 }
 
 // UpdateStmt is an UPDATE statement. Build it with Update; immutable.
+// It holds no connection or other resource and lives as long as the caller keeps it: build
+// it once and reuse it.
 type UpdateStmt struct {
 	Table   TableLike
 	Sets    []Assignment
@@ -310,6 +320,8 @@ func (s *UpdateStmt) Returning(items ...any) *UpdateStmt {
 }
 
 // DeleteStmt is a DELETE statement. Build it with Delete; immutable.
+// It holds no connection or other resource and lives as long as the caller keeps it: build
+// it once and reuse it.
 type DeleteStmt struct {
 	Table   TableLike
 	Wheres  []Expr

@@ -7,6 +7,8 @@ import (
 // FuncCall is a SQL function call name(args...), SQLAlchemy's func.name(...). The name is
 // rendered as given, except that dialects may respell generic names (now() is
 // CURRENT_TIMESTAMP on SQLite).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type FuncCall struct {
 	Name     string
 	Args     []Expr
@@ -144,6 +146,8 @@ const (
 )
 
 // FrameBound is one end of a window frame.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type FrameBound struct {
 	Kind   BoundKind
 	Offset int // for BoundPreceding and BoundFollowing
@@ -163,12 +167,16 @@ func Preceding(n int) FrameBound { return FrameBound{Kind: BoundPreceding, Offse
 func Following(n int) FrameBound { return FrameBound{Kind: BoundFollowing, Offset: n} }
 
 // Frame is a window frame: ROWS|RANGE BETWEEN Start AND End.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type Frame struct {
 	Kind       FrameKind
 	Start, End FrameBound
 }
 
 // OverExpr is a window function call: Fn OVER (PARTITION BY ... ORDER BY ... frame).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type OverExpr struct {
 	Fn           Expr
 	PartitionBys []Expr
@@ -220,11 +228,15 @@ func appendExprs(a []Expr, b []Expr) []Expr {
 }
 
 // When is one WHEN ... THEN ... arm of a CaseExpr.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type When struct {
 	Cond, Result Expr
 }
 
 // CaseExpr is CASE [Value] WHEN ... THEN ... [ELSE ...] END.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type CaseExpr struct {
 	Value    Expr // nil for a searched CASE
 	Whens    []When
@@ -279,6 +291,8 @@ func (c *CaseExpr) Else(v any) *CaseExpr {
 }
 
 // ExistsExpr is EXISTS (subquery).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type ExistsExpr struct{ Select SelectStatement }
 
 func (*ExistsExpr) exprNode() {}
@@ -291,6 +305,8 @@ func (*ExistsExpr) SQLType() types.Type { return types.Boolean() }
 func Exists(sel SelectStatement) *ExistsExpr { return &ExistsExpr{Select: sel} }
 
 // ScalarSubquery is a SELECT of one column used as a value: (SELECT ...).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type ScalarSubquery struct{ Select SelectStatement }
 
 func (*ScalarSubquery) exprNode() {}

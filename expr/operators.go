@@ -84,6 +84,8 @@ func (o Op) negated() Op {
 
 // BinaryExpr is Left Op Right. Build it with the operator methods (c.Eq(v), c.Add(1), ...)
 // or the free functions (Eq(a, b), ...).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type BinaryExpr struct {
 	Left, Right Expr
 	Op          Op
@@ -97,6 +99,8 @@ func (e *BinaryExpr) SQLType() types.Type { return e.Type }
 
 // BoolList is a conjunction (OpAnd) or disjunction (OpOr) of conditions. Build it with
 // And and Or.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type BoolList struct {
 	Op    Op // OpAnd or OpOr
 	Items []Expr
@@ -108,6 +112,8 @@ func (*BoolList) exprNode() {}
 func (*BoolList) SQLType() types.Type { return types.Boolean() }
 
 // NotExpr is NOT X. Not builds it only when X has no direct negated form.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type NotExpr struct{ X Expr }
 
 func (*NotExpr) exprNode() {}
@@ -117,6 +123,8 @@ func (*NotExpr) SQLType() types.Type { return types.Boolean() }
 
 // InExpr is X [NOT] IN (values...) or X [NOT] IN (subquery). An empty Values list (with
 // no Select) is valid and renders an expression that is false (true for NOT IN).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type InExpr struct {
 	X      Expr
 	Values []Expr
@@ -130,6 +138,8 @@ func (*InExpr) exprNode() {}
 func (*InExpr) SQLType() types.Type { return types.Boolean() }
 
 // BetweenExpr is X [NOT] BETWEEN Lo AND Hi.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type BetweenExpr struct {
 	X, Lo, Hi Expr
 	Negate    bool
@@ -152,6 +162,8 @@ const (
 )
 
 // LiteralExpr is a keyword literal: NULL, TRUE, FALSE or *. Use Null, True, False, Star.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type LiteralExpr struct{ Kind Keyword }
 
 func (*LiteralExpr) exprNode() {}
@@ -184,6 +196,8 @@ func False() *LiteralExpr { return falseLit }
 func Star() *LiteralExpr { return starLit }
 
 // LabelExpr is X AS Name: a named result column. Use Label or the Label method.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type LabelExpr struct {
 	X    Expr
 	Name string
@@ -206,6 +220,8 @@ func Label(x any, name string) *LabelExpr {
 }
 
 // CastExpr is CAST(X AS Type).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type CastExpr struct {
 	X    Expr
 	Type types.Type
@@ -231,6 +247,8 @@ const (
 
 // Ordering is an ORDER BY item: X ASC|DESC [NULLS FIRST|LAST]. It is only valid in
 // OrderBy lists (and window ORDER BY).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type Ordering struct {
 	X     Expr
 	Desc  bool
@@ -253,6 +271,8 @@ func Desc(x Expr) *Ordering { return &Ordering{X: Unwrap(x), Desc: true} }
 
 // ExcludedExpr is the value proposed for insertion into column Col, inside an upsert's
 // update clause: excluded.col (PostgreSQL, SQLite) or VALUES(col) (MySQL, MariaDB).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type ExcludedExpr struct{ Col *ColumnClause }
 
 func (*ExcludedExpr) exprNode() {}

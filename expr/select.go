@@ -8,6 +8,8 @@ import (
 )
 
 // SelectStatement is a query: a *SelectStmt or a *CompoundSelect.
+// Implementations are immutable, safe for concurrent use, and live as long as the
+// statements that hold them.
 type SelectStatement interface {
 	Statement
 	selectNode()
@@ -54,6 +56,8 @@ const (
 )
 
 // LockClause is the locking clause of a SELECT.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type LockClause struct {
 	Strength LockStrength
 	Wait     LockWait
@@ -62,6 +66,8 @@ type LockClause struct {
 // JoinStep is one Join/OuterJoin/FullJoin call on a SelectStmt: the right side and the
 // condition (nil: inferred from foreign keys when compiled). The left side is chosen when
 // compiling, among the FROM items of the statement, as SQLAlchemy's Select.join does.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type JoinStep struct {
 	Right FromClause
 	On    Expr
@@ -71,6 +77,8 @@ type JoinStep struct {
 // SelectStmt is a SELECT statement. Build it with Select; every method returns a new
 // statement and leaves its receiver unchanged, so a SelectStmt may be shared between
 // goroutines.
+// It holds no connection or other resource and lives as long as the caller keeps it: build
+// it once and reuse it.
 type SelectStmt struct {
 	Cols       []Expr
 	Froms      []FromClause // explicit FROM items (From); more are inferred from the columns
@@ -93,7 +101,10 @@ func (*SelectStmt) selectNode()    {}
 
 // ColumnLister is a FromClause that can list its columns (tables, aliases, subqueries,
 // CTEs). Select(t) selects all of them.
+// Implementations are immutable, safe for concurrent use, and live as long as the
+// statements that hold them.
 type ColumnLister interface {
+	// ColumnList returns the columns in order. The slice must not be modified.
 	ColumnList() []*ColumnClause
 }
 
@@ -345,6 +356,8 @@ func itemName(e Expr) (string, bool) {
 }
 
 // ResultColumn is one column of a query's result.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type ResultColumn struct {
 	Name string
 	Type types.Type
@@ -394,6 +407,8 @@ func (o SetOp) String() string {
 
 // CompoundSelect is SELECT ... UNION|INTERSECT|EXCEPT SELECT ..., with its own ORDER BY,
 // LIMIT and OFFSET. Immutable like SelectStmt.
+// It holds no connection or other resource and lives as long as the caller keeps it: build
+// it once and reuse it.
 type CompoundSelect struct {
 	Op         SetOp
 	Selects    []SelectStatement
@@ -475,6 +490,8 @@ func derivedColumns(owner FromClause, s SelectStatement) ([]*ColumnClause, map[s
 }
 
 // Subquery is a SELECT used as a derived table in FROM: (SELECT ...) AS name.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type Subquery struct {
 	Select  SelectStatement
 	Name    string
@@ -506,6 +523,8 @@ func (s *Subquery) ColumnList() []*ColumnClause { return s.columns }
 
 // CTE is a common table expression: WITH name AS (SELECT ...). It is used like a table;
 // the WITH clause is rendered at the top of the statement that uses it.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type CTE struct {
 	Select    SelectStatement
 	Name      string
@@ -549,6 +568,8 @@ func (c *CTE) Union(others ...SelectStatement) *CTE {
 }
 
 // AliasClause is a table-like FromClause under another name: t AS name.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type AliasClause struct {
 	Of      FromClause // the aliased table (or subquery, CTE)
 	Name    string
@@ -593,6 +614,8 @@ func (a *AliasClause) ColumnList() []*ColumnClause { return a.columns }
 
 // JoinClause is Left JOIN Right ON On, a FromClause. Build it with Join, OuterJoin or
 // FullJoin (or the methods of SelectStmt).
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type JoinClause struct {
 	Left, Right FromClause
 	On          Expr // nil: inferred from foreign keys when compiled

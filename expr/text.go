@@ -5,6 +5,8 @@ import (
 )
 
 // NamedParam is a value for a :name placeholder of a Text statement.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type NamedParam struct {
 	Name  string
 	Value any
@@ -20,6 +22,8 @@ func TypedParam(name string, v any, t types.Type) NamedParam {
 }
 
 // TextSegment is a piece of a parsed Text: literal SQL, or a parameter reference.
+// It is immutable once built and safe for concurrent use; it lives as long as the
+// statements that hold it.
 type TextSegment struct {
 	SQL   string // literal SQL (when Param is "")
 	Param string // parameter name
@@ -29,6 +33,8 @@ type TextSegment struct {
 // can also stand as an expression (for example in Where). Placeholders are rendered in the
 // dialect's style; "::" (a PostgreSQL cast), text inside quotes and "\:" are not
 // placeholders ("\:" renders as ":"). Immutable.
+// It holds no connection or other resource and lives as long as the caller keeps it: build
+// it once and reuse it.
 type TextStmt struct {
 	SQL      string
 	Segments []TextSegment

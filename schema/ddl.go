@@ -14,6 +14,8 @@ import (
 // unique and check constraints. Indexes are created separately (CreateIndex). Foreign
 // keys marked UseAlter are left out on dialects that can add them later with ALTER TABLE
 // (compile.AlterAddConstraint); elsewhere (SQLite) they are written inline.
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type CreateTable struct {
 	expr.DDLElement
 	Table       *Table
@@ -21,6 +23,8 @@ type CreateTable struct {
 }
 
 // DropTable is DROP TABLE.
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type DropTable struct {
 	expr.DDLElement
 	Table    *Table
@@ -28,6 +32,8 @@ type DropTable struct {
 }
 
 // CreateIndex is CREATE [UNIQUE] INDEX for an index of a table.
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type CreateIndex struct {
 	expr.DDLElement
 	Index       *IndexDef
@@ -35,6 +41,8 @@ type CreateIndex struct {
 }
 
 // DropIndex is DROP INDEX.
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type DropIndex struct {
 	expr.DDLElement
 	Index    *IndexDef
@@ -43,6 +51,8 @@ type DropIndex struct {
 
 // Constraint is a table constraint that can be added or dropped with ALTER TABLE:
 // *ForeignKeyDef, *UniqueDef or *CheckDef.
+// Implementations belong to a Table: safe for concurrent reads once its MetaData is built,
+// they live as long as the MetaData.
 type Constraint interface {
 	// ConstraintKind returns "FOREIGN KEY", "UNIQUE" or "CHECK".
 	ConstraintKind() string
@@ -60,6 +70,8 @@ func (*CheckDef) ConstraintKind() string { return "CHECK" }
 // AddConstraint is ALTER TABLE Table ADD CONSTRAINT. A foreign key without a name gets
 // ForeignKeyDef.ConstraintName. Not available on SQLite (compile reports
 // compile.ErrUnsupported).
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type AddConstraint struct {
 	expr.DDLElement
 	Table      *Table
@@ -68,6 +80,8 @@ type AddConstraint struct {
 
 // DropConstraint is ALTER TABLE Table DROP CONSTRAINT (DROP FOREIGN KEY / DROP INDEX on
 // MySQL). The constraint must have a name (for a foreign key, ConstraintName is used).
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type DropConstraint struct {
 	expr.DDLElement
 	Table      *Table
@@ -77,6 +91,8 @@ type DropConstraint struct {
 
 // CreateEnumType is PostgreSQL's CREATE TYPE name AS ENUM (...) for an enum Type. Other
 // dialects spell enums inside the column type and report compile.ErrUnsupported.
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type CreateEnumType struct {
 	expr.DDLElement
 	Type        types.Type
@@ -84,6 +100,8 @@ type CreateEnumType struct {
 }
 
 // DropEnumType is PostgreSQL's DROP TYPE for an enum Type.
+// It is built for one CreateAll, DropAll or CompileDDL call and not modified by them: safe
+// for concurrent reads, it lives as long as the caller keeps it.
 type DropEnumType struct {
 	expr.DDLElement
 	Type     types.Type

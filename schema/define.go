@@ -13,11 +13,15 @@ import (
 // TableItem is one part of a table definition passed to MetaData.Table: a column (Col),
 // a table constraint (PrimaryKeyConstraint, ForeignKeyConstraint, UniqueConstraint,
 // CheckConstraint), an index (Index, UniqueIndex) or a table option (InSchema).
+// Items are plain values read by MetaData.Table: safe for concurrent reads, they need not
+// outlive the call (the table keeps what it needs, so they live only until then).
 type TableItem interface {
 	applyTable(b *tableBuilder)
 }
 
 // ColumnDef is a column definition made by Col, used as a TableItem.
+// It is a plain value read by MetaData.Table: safe for concurrent reads, it need not live
+// beyond that call.
 type ColumnDef struct {
 	name string
 	typ  types.Type

@@ -7,6 +7,7 @@ import "errors"
 var ErrDefinition = errors.New("schema: invalid definition")
 
 // DefinitionError reports a mistake in the definition of a table. It wraps ErrDefinition.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type DefinitionError struct {
 	Table  string // the table being defined ("schema.name" when it has a schema)
 	Column string // the column at fault, or ""

@@ -15,6 +15,7 @@ import (
 // MetaData is a collection of tables that refer to each other. Tables are added with
 // Table or MustTable, normally at program start by one goroutine; afterwards a MetaData is
 // safe for concurrent use. The zero MetaData is ready to use; NewMetaData returns one too.
+// It lives as long as the program uses its tables.
 type MetaData struct {
 	Tables []*Table // in definition order
 

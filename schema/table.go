@@ -28,6 +28,8 @@ type Table struct {
 
 // Column is a column of a Table: an expr.ColumnClause (usable in expressions) plus its
 // DDL properties.
+// It is built by MetaData.Table and not modified afterwards: safe for concurrent reads once
+// the MetaData is built, it lives as long as its MetaData.
 type Column struct {
 	*expr.ColumnClause
 	PrimaryKey    bool
@@ -62,6 +64,8 @@ func (c *Column) DefaultValue() (v any, ok bool) {
 // ForeignKeyDef is a (possibly composite) foreign key constraint from columns of its table
 // to columns of another. It is built by the ForeignKey column option or the
 // ForeignKeyConstraint table item.
+// It is built by MetaData.Table and not modified afterwards: safe for concurrent reads once
+// the MetaData is built, it lives as long as its MetaData.
 type ForeignKeyDef struct {
 	Name     string // constraint name; "" lets the database choose
 	Table    *Table // the table holding the key
@@ -75,12 +79,16 @@ type ForeignKeyDef struct {
 
 // UniqueDef is a UNIQUE constraint over one or more columns, built by the Unique column
 // option or the UniqueConstraint table item.
+// It is built by MetaData.Table and not modified afterwards: safe for concurrent reads once
+// the MetaData is built, it lives as long as its MetaData.
 type UniqueDef struct {
 	Name    string // "" lets the database choose
 	Columns []string
 }
 
 // CheckDef is a CHECK constraint with raw SQL text, built by the CheckConstraint table item.
+// It is built by MetaData.Table and not modified afterwards: safe for concurrent reads once
+// the MetaData is built, it lives as long as its MetaData.
 type CheckDef struct {
 	Name string // "" lets the database choose
 	SQL  string
@@ -88,6 +96,8 @@ type CheckDef struct {
 
 // IndexDef is an index over one or more columns of Table, built by the Indexed column
 // option or the Index and UniqueIndex table items.
+// It is built by MetaData.Table and not modified afterwards: safe for concurrent reads once
+// the MetaData is built, it lives as long as its MetaData.
 type IndexDef struct {
 	Name    string
 	Table   *Table

@@ -1,10 +1,3 @@
-// Package types describes SQL column types and the Go values that stand for them.
-//
-// A Type is a small value (safe to copy and share between goroutines) that names a
-// SQL type family and its parameters. Dialects decide how each Type is spelled in DDL
-// and how Go values are converted on the way in and out. Every Type has one canonical
-// Go representation, listed on its Kind; results of that type come back as that Go type
-// on every dialect, so a value written and read back is the same Go value.
 package types
 
 import (
@@ -56,6 +49,7 @@ func (k Kind) String() string {
 
 // Type is a SQL type with its parameters. The zero Type is KindUnknown. Type values are
 // immutable once built (EnumValues must not be modified) and safe for concurrent use.
+// It holds no resources and lives as long as the caller keeps it.
 type Type struct {
 	Kind       Kind
 	Length     int      // KindString: VARCHAR length (0: dialect default)

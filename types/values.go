@@ -74,6 +74,7 @@ func (u *UUID) UnmarshalText(b []byte) error {
 }
 
 // Null is a value of T that may be SQL NULL. Valid is false for NULL.
+// It is a plain value: safe for concurrent reads, it lives as long as the caller keeps it.
 type Null[T any] struct {
 	V     T
 	Valid bool

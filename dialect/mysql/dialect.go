@@ -1,6 +1,3 @@
-// Package mysql is retort's dialect for MySQL and MariaDB, on go-sql-driver/mysql. The two
-// servers differ (MariaDB has INSERT/DELETE ... RETURNING, MySQL has none); the dialect is
-// built for the server detected at connect time.
 package mysql
 
 import (
@@ -18,6 +15,7 @@ const (
 )
 
 // Dialect is the MySQL/MariaDB dialect. Use New. Safe for concurrent use.
+// It holds no connection and lives as long as the engines that use it.
 type Dialect struct {
 	flavor   Flavor
 	version  [3]int

@@ -39,6 +39,7 @@ import (
 // URL options (Config.Query): charset, collation, timeout / connect_timeout (dial
 // timeout, seconds or a Go duration), read_timeout, write_timeout, tls (true, false,
 // skip-verify, preferred), unix_socket. Others are an error.
+// It is stateless and lives for the whole program.
 type Driver struct{}
 
 // SQLMode is the sql_mode of every connection.

@@ -1,5 +1,3 @@
-// Package postgres is retort's PostgreSQL dialect, on pgx v5 used natively through pgxpool
-// (binary protocol, server-side cancellation), not through database/sql.
 package postgres
 
 import (
@@ -10,6 +8,7 @@ import (
 )
 
 // Dialect is the PostgreSQL dialect. Use New. Safe for concurrent use.
+// It holds no connection and lives as long as the engines that use it.
 type Dialect struct {
 	features compile.Features
 	reserved map[string]struct{}

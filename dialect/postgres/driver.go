@@ -38,6 +38,7 @@ import (
 //
 // When a statement's context ends, pgx sends the server a cancel request at once (the
 // statement stops on the server), and the connection is discarded when it is released.
+// It is stateless and lives for the whole program.
 type Driver struct{}
 
 // deadlineDelay is how long after a cancel request an unresponsive connection is given

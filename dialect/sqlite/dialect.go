@@ -1,6 +1,3 @@
-// Package sqlite is retort's SQLite dialect, on the pure-Go driver modernc.org/sqlite
-// (no cgo). Foreign keys are enforced on every connection; file databases use WAL and a
-// busy timeout; an in-memory database is one shared connection so its tables persist.
 package sqlite
 
 import (
@@ -9,6 +6,7 @@ import (
 )
 
 // Dialect is the SQLite dialect. Its zero value is not usable; use New. Safe for concurrent use.
+// It holds no connection and lives as long as the engines that use it.
 type Dialect struct {
 	features compile.Features
 	reserved map[string]struct{}

@@ -45,6 +45,8 @@ const setupTimeout = 30 * time.Second
 // (for example "sqlite:////tmp/TestX123/001/test.db" or
 // "postgresql://postgres@127.0.0.1:5432/retort_t_0123456789abcdef"). It may contain a
 // password; print Name, not URL.
+// It is a plain value, safe for concurrent use; the database it names lives until the test
+// that created it ends.
 type Target struct {
 	Name string
 	URL  string

@@ -1,9 +1,3 @@
-// Package conv holds the value conversions and helpers shared by retort's dialect
-// packages (dialect/sqlite, dialect/postgres, dialect/mysql): normalising the Go values an
-// application binds into one canonical value per types.Kind, parsing what drivers return,
-// decimal formatting, and the errors they produce. Dialects add their own encoding on top.
-//
-// Everything here is stateless and safe for concurrent use.
 package conv
 
 import (
@@ -24,6 +18,7 @@ import (
 var ErrConvert = dialect.ErrConvert
 
 // ConvertError reports a Go value that cannot stand for a SQL type.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type ConvertError struct {
 	Dialect string     // "sqlite", "postgresql", "mysql", ...
 	Type    types.Type // the column type

@@ -9,6 +9,7 @@ import (
 
 // CanceledError is returned by a connection operation that stopped because its context
 // ended. It matches (errors.Is) the context's error and unwraps to the driver's error too.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type CanceledError struct {
 	Dialect string
 	Ctx     error // context.Canceled or context.DeadlineExceeded
@@ -72,6 +73,7 @@ func DriverErr(ctx context.Context, dialect string, err error) error {
 // ConnectError is the error of opening a database. Its text names the server, database
 // and user, never the password; it unwraps to Cause, an error that carries no password
 // either (a server error code or a network error), when there is one.
+// It is safe for concurrent reads once returned and lives as long as the caller keeps it.
 type ConnectError struct {
 	Dialect string
 	Target  string // "user@host:port/database"

@@ -1,0 +1,4 @@
+// Package sqlite is retort's SQLite dialect, on the pure-Go driver modernc.org/sqlite
+// (no cgo). Foreign keys are enforced on every connection; file databases use WAL and a
+// busy timeout; an in-memory database is one shared connection so its tables persist.
+package sqlite
