@@ -1,0 +1,424 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/internal/testdb"
+	"github.com/retortdb/retort/orm"
+)
+
+// transcript records, in order, the statements the engine echoes ("SQL | args") and the
+// lines the program prints ("> line"), so that a test sees which SQL ran before which
+// output. It is both the slog.Handler given to the engine and the program's out.
+type transcript struct {
+	mu      sync.Mutex
+	entries []string
+	partial []byte // output not yet ended by a newline
+}
+
+// Enabled records every level.
+func (t *transcript) Enabled(context.Context, slog.Level) bool { return true }
+
+// WithAttrs returns t: the engine's echo adds no attributes worth keeping.
+func (t *transcript) WithAttrs([]slog.Attr) slog.Handler { return t }
+
+// WithGroup returns t.
+func (t *transcript) WithGroup(string) slog.Handler { return t }
+
+// Handle records one echoed statement, with its arguments when it has some.
+func (t *transcript) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	if strings.HasPrefix(msg, "retort:") { // "retort: engine created"
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "args" {
+			msg += " | " + a.Value.Resolve().String()
+		}
+		return true
+	})
+	t.mu.Lock()
+	t.entries = append(t.entries, msg)
+	t.mu.Unlock()
+	return nil
+}
+
+// Write records the program's output, one entry per line.
+func (t *transcript) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.partial = append(t.partial, p...)
+	for {
+		i := bytes.IndexByte(t.partial, '\n')
+		if i < 0 {
+			break
+		}
+		t.entries = append(t.entries, "> "+string(t.partial[:i]))
+		t.partial = t.partial[i+1:]
+	}
+	return len(p), nil
+}
+
+// from returns the entries from the first one starting with prefix.
+func (t *transcript) from(prefix string) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, e := range t.entries {
+		if strings.HasPrefix(e, prefix) {
+			return append([]string(nil), t.entries[i:]...)
+		}
+	}
+	return nil
+}
+
+// output returns the printed lines only.
+func (t *transcript) output() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, e := range t.entries {
+		if s, ok := strings.CutPrefix(e, "> "); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// reset forgets everything recorded.
+func (t *transcript) reset() {
+	t.mu.Lock()
+	t.entries, t.partial = nil, nil
+	t.mu.Unlock()
+}
+
+// createdAt matches a create_date line: Python's str(datetime) of a naive datetime.
+var createdAt = regexp.MustCompile(`^created at: (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?)$`)
+
+// wantOutput is the program's output on a fresh database; "created at: *" stands for a
+// line matching createdAt.
+var wantOutput = []string{
+	"A(id=1, data='a1')",
+	"created at: *",
+	"B(id=1, a_id=1, data=None)",
+	"B(id=2, a_id=1, data=None)",
+	"A(id=2, data='a2')",
+	"created at: *",
+	"B(id=3, a_id=2, data=None)",
+	"A(id=3, data='a3')",
+	"created at: *",
+	"B(id=4, a_id=3, data=None)",
+	"B(id=5, a_id=3, data=None)",
+	// streamed
+	"A(id=1, data='a1')",
+	"B(id=1, a_id=1, data=None)",
+	"B(id=2, a_id=1, data=None)",
+	"A(id=2, data='a2')",
+	"B(id=3, a_id=2, data=None)",
+	"A(id=3, data='a3')",
+	"B(id=4, a_id=3, data=None)",
+	"B(id=5, a_id=3, data=None)",
+	// after commit
+	"new data",
+	// await a1.awaitable_attrs.bs
+	"B(id=1, a_id=1, data=None)",
+	"B(id=2, a_id=1, data=None)",
+}
+
+// checkOutput compares the printed lines with wantOutput and returns the create dates
+// printed.
+func checkOutput(t *testing.T, got []string) []string {
+	t.Helper()
+	if len(got) != len(wantOutput) {
+		t.Fatalf("%d lines of output, want %d:\n%s", len(got), len(wantOutput), strings.Join(got, "\n"))
+	}
+	var dates []string
+	for i, want := range wantOutput {
+		if want == "created at: *" {
+			m := createdAt.FindStringSubmatch(got[i])
+			if m == nil {
+				t.Errorf("line %d = %q, want a create date", i+1, got[i])
+				continue
+			}
+			dates = append(dates, m[1])
+			continue
+		}
+		if got[i] != want {
+			t.Errorf("line %d = %q, want %q", i+1, got[i], want)
+		}
+	}
+	return dates
+}
+
+// placeholders rewrites the ? of SQL written for SQLite and MariaDB into $1, $2, ... for
+// PostgreSQL.
+func placeholders(target, sql string) string {
+	if target != testdb.NamePostgres {
+		return sql
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range sql {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// TestRun runs the program on each database (twice, which also shows that a rerun starts
+// clean), checks its output, the SQL it emits between the lines it prints, and the rows it
+// leaves behind.
+func TestRun(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+
+		// The program's own entry point, echo off.
+		var plain bytes.Buffer
+		if err := run(ctx, tg.URL, false, &plain); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		checkOutput(t, strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n"))
+
+		// Again with the echo recorded beside the output.
+		tr := &transcript{}
+		if err := runLogged(ctx, tg.URL, slog.New(tr), tr); err != nil {
+			t.Fatalf("run with echo: %v", err)
+		}
+		dates := checkOutput(t, tr.output())
+
+		// From the add_all on, the exact statements and where the output falls between
+		// them: one INSERT per table for add_all; the buffered query is one SELECT of a
+		// and one SELECT of b ... WHERE b.a_id IN (...) before anything is printed; the
+		// stream does the same; the commit after the change is exactly one UPDATE of
+		// the changed column; the awaitable_attrs step finds the collection already
+		// loaded (expire_on_commit off) and emits nothing, as SQLAlchemy does.
+		q := func(sql string) string { return placeholders(tg.Name, sql) }
+		selectA := "SELECT a.id, a.data, a.create_date FROM a ORDER BY a.id"
+		selectBs := q("SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN (?, ?, ?) ORDER BY b.id") + " | [1 2 3]"
+		want := []string{
+			q("INSERT INTO a (data) VALUES (?), (?), (?) RETURNING id, create_date") + ` | ["a1" "a2" "a3"]`,
+			q("INSERT INTO b (a_id, data) VALUES (?, ?), (?, ?), (?, ?), (?, ?), (?, ?) RETURNING id") + " | [1 NULL 1 NULL 2 NULL 3 NULL 3 NULL]",
+			"COMMIT",
+			"BEGIN",
+			selectA,
+			selectBs,
+		}
+		for _, line := range wantOutput[:11] {
+			if line == "created at: *" {
+				line = "created at: " + dates[0]
+				dates = dates[1:]
+			}
+			want = append(want, "> "+line)
+		}
+		want = append(want, selectA, selectBs)
+		for _, line := range wantOutput[11:19] {
+			want = append(want, "> "+line)
+		}
+		want = append(want,
+			q("SELECT a.id, a.data, a.create_date FROM a ORDER BY a.id LIMIT ?")+" | [1]",
+			q("UPDATE a SET data = ? WHERE a.id = ?")+` | ["new data" 1]`,
+			"COMMIT",
+		)
+		for _, line := range wantOutput[19:] {
+			want = append(want, "> "+line)
+		}
+		got := tr.from("INSERT INTO a")
+		if len(got) != len(want) {
+			t.Fatalf("transcript from the first INSERT: %d entries, want %d:\n  got:\n    %s\n  want:\n    %s",
+				len(got), len(want), strings.Join(got, "\n    "), strings.Join(want, "\n    "))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("transcript entry %d:\n  got:  %s\n  want: %s", i, got[i], want[i])
+			}
+		}
+		// Before the INSERT: drop_all and create_all, each in a transaction of its own.
+		all := tr.from("")
+		var ddl []string
+		for _, e := range all {
+			if strings.HasPrefix(e, "INSERT INTO a") {
+				break
+			}
+			if e == "BEGIN" || e == "COMMIT" || strings.HasPrefix(e, "CREATE TABLE") || strings.HasPrefix(e, "DROP TABLE") {
+				ddl = append(ddl, e)
+			}
+		}
+		wantDDL := []string{"BEGIN", "DROP TABLE b", "DROP TABLE a", "COMMIT", "BEGIN", "CREATE TABLE a", "CREATE TABLE b", "COMMIT", "BEGIN"}
+		if len(ddl) != len(wantDDL) {
+			t.Errorf("drop_all/create_all statements: %q, want prefixes %q", ddl, wantDDL)
+		} else {
+			for i := range wantDDL {
+				if !strings.HasPrefix(ddl[i], wantDDL[i]) {
+					t.Errorf("drop_all/create_all statement %d = %q, want %s...", i, ddl[i], wantDDL[i])
+				}
+			}
+		}
+
+		checkState(t, ctx, tg.URL, tr.output())
+	})
+}
+
+// checkState opens the database the program left and checks its rows: a1's data changed,
+// a2 and a3 as added, each create_date the one printed, five B's under the right A's.
+func checkState(t *testing.T, ctx context.Context, url string, printed []string) {
+	t.Helper()
+	eng, err := engine.Create(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	conn, err := eng.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	a, err := orm.TableOf[A](reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := conn.Execute(ctx, expr.Select(a.C("id"), a.C("data"), a.C("create_date")).OrderBy(a.C("id").Asc()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantA := []struct {
+		id   int64
+		data string
+	}{{1, "new data"}, {2, "a2"}, {3, "a3"}}
+	rows := res.All()
+	if len(rows) != len(wantA) {
+		t.Fatalf("%d rows in a, want %d", len(rows), len(wantA))
+	}
+	var printedDates []string
+	for _, line := range printed {
+		if m := createdAt.FindStringSubmatch(line); m != nil {
+			printedDates = append(printedDates, m[1])
+		}
+	}
+	for i, row := range rows {
+		var id int64
+		var data *string
+		var created time.Time
+		if err := row.Scan(&id, &data, &created); err != nil {
+			t.Fatal(err)
+		}
+		if id != wantA[i].id || data == nil || *data != wantA[i].data {
+			t.Errorf("a row %d: id=%d data=%s, want id=%d data=%q", i, id, pyStr(data), wantA[i].id, wantA[i].data)
+		}
+		if created.IsZero() {
+			t.Errorf("a row %d: create_date not filled by the server default", i)
+		} else if i < len(printedDates) && pyDatetime(created) != printedDates[i] {
+			t.Errorf("a row %d: create_date %s in the database, %s printed", i, pyDatetime(created), printedDates[i])
+		}
+	}
+
+	b, err := orm.TableOf[B](reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = conn.Execute(ctx, expr.Select(b.C("id"), b.C("a_id"), b.C("data")).OrderBy(b.C("id").Asc()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantB := [][2]int64{{1, 1}, {2, 1}, {3, 2}, {4, 3}, {5, 3}}
+	rows = res.All()
+	if len(rows) != len(wantB) {
+		t.Fatalf("%d rows in b, want %d", len(rows), len(wantB))
+	}
+	for i, row := range rows {
+		var id, aID int64
+		var data *string
+		if err := row.Scan(&id, &aID, &data); err != nil {
+			t.Fatal(err)
+		}
+		if id != wantB[i][0] || aID != wantB[i][1] || data != nil {
+			t.Errorf("b row %d: id=%d a_id=%d data=%s, want id=%d a_id=%d data=None", i, id, aID, pyStr(data), wantB[i][0], wantB[i][1])
+		}
+	}
+}
+
+// TestAwaitBs checks both paths of the awaitable_attrs step: on an A whose B's were never
+// loaded it runs one SELECT ... WHERE b.a_id IN (...), and asked again it runs nothing.
+func TestAwaitBs(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+		if err := run(ctx, tg.URL, false, &bytes.Buffer{}); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		tr := &transcript{}
+		eng, err := engine.Create(ctx, tg.URL, engine.Echo(true), engine.WithLogger(slog.New(tr)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		s := orm.NewSessionMaker(eng, reg).New()
+		defer s.Close()
+
+		a3, err := orm.GetOne[A](ctx, s, int64(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if orm.IsLoaded(s, a3, AT.Bs) || a3.Bs != nil {
+			t.Fatalf("a3.bs loaded before any load: %v", a3.Bs)
+		}
+		tr.reset()
+		bs, err := awaitBs(ctx, s, a3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := placeholders(tg.Name, "SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN (?) ORDER BY b.id") + " | [3]"
+		if got := tr.from(""); len(got) != 1 || got[0] != want {
+			t.Errorf("first load of a3.bs ran %q, want [%q]", got, want)
+		}
+		if len(bs) != 2 || bs[0].ID != 4 || bs[1].ID != 5 || bs[0].AID != 3 {
+			t.Errorf("a3.bs = %v, want B 4 and B 5 of a 3", bs)
+		}
+		tr.reset()
+		again, err := awaitBs(ctx, s, a3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.from(""); len(got) != 0 {
+			t.Errorf("second access of a3.bs ran %q, want no SQL", got)
+		}
+		if len(again) != 2 || again[0] != bs[0] || again[1] != bs[1] {
+			t.Errorf("second access returned %v, want the same objects %v", again, bs)
+		}
+	})
+}
+
+// TestOutputHelpers pins the Python-style renderings the program prints.
+func TestOutputHelpers(t *testing.T) {
+	if got := pyStr(nil); got != "None" {
+		t.Errorf("pyStr(nil) = %q", got)
+	}
+	if got := pyStr(ptr(`it's a \ test`)); got != `'it\'s a \\ test'` {
+		t.Errorf("pyStr = %q", got)
+	}
+	ts := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	if got := pyDatetime(ts); got != "2025-01-02 03:04:05" {
+		t.Errorf("pyDatetime = %q", got)
+	}
+	if got := pyDatetime(ts.Add(1500 * time.Microsecond)); got != "2025-01-02 03:04:05.001500" {
+		t.Errorf("pyDatetime with microseconds = %q", got)
+	}
+	if got := (&A{ID: 1, Data: ptr("a1")}).String(); got != "A(id=1, data='a1')" {
+		t.Errorf("A.String = %q", got)
+	}
+	if got := (&B{ID: 2, AID: 1}).String(); got != "B(id=2, a_id=1, data=None)" {
+		t.Errorf("B.String = %q", got)
+	}
+}
