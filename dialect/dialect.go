@@ -77,8 +77,9 @@ type TxOptions struct {
 // time. Every method that does I/O honours ctx: when ctx ends, the running statement is
 // cancelled on the server and the method returns ctx's error. It lives until Release.
 type Conn interface {
-	// Exec runs a statement that returns no rows and reports the rows it affected.
-	Exec(ctx context.Context, sql string, args []any) (rowsAffected int64, err error)
+	// Exec runs a statement that returns no rows and reports its rows affected and, where
+	// the database reports it, the last insert id.
+	Exec(ctx context.Context, sql string, args []any) (ExecResult, error)
 	// Query runs a statement that returns rows; the Rows must be closed before the next
 	// call on the Conn.
 	Query(ctx context.Context, sql string, args []any) (Rows, error)
@@ -93,6 +94,27 @@ type Conn interface {
 	// Release returns the connection to its pool; with discard true the connection is
 	// closed instead (after an error that may have left it unusable).
 	Release(discard bool)
+}
+
+// ExecResult is what Conn.Exec reports about a statement. It is a small value, returned
+// without allocation.
+type ExecResult struct {
+	// RowsAffected is the number of rows the statement inserted, deleted or updated (on
+	// MySQL and MariaDB, the rows an UPDATE matched, changed or not).
+	RowsAffected int64
+	// LastInsertID is the key of a row the statement inserted, as the database reports
+	// it; valid only when HasLastInsertID is set. SQLite: the rowid of the last row
+	// inserted. MySQL and MariaDB: the AUTO_INCREMENT key of the first row inserted (the
+	// generated one, or the one given explicitly).
+	LastInsertID int64
+	// HasLastInsertID reports that the statement inserted a row and the database
+	// reported its key. Always false on PostgreSQL, which has no last insert id (use
+	// INSERT ... RETURNING). On SQLite it is set after an INSERT or REPLACE statement
+	// (not one behind a WITH clause) that inserted rows; after an upsert that updated
+	// instead, SQLite reports the key of the connection's previous insert. On MySQL and
+	// MariaDB it is set when the server reports a non-zero id (a table without
+	// AUTO_INCREMENT key gives none).
+	HasLastInsertID bool
 }
 
 // Rows is an open result set. It must be closed. It is used by the goroutine that ran the

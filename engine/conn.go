@@ -254,11 +254,11 @@ func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error)
 	defer clear(args)
 	c.eng.logStatement(ctx, comp.SQL, comp.Args)
 	if !comp.Returns {
-		n, err := dc.Exec(ctx, comp.SQL, args)
+		er, err := dc.Exec(ctx, comp.SQL, args)
 		if err != nil {
 			return nil, c.statementError(ctx, comp.SQL, err)
 		}
-		return &Result{rowsAffected: n}, nil
+		return &Result{rowsAffected: er.RowsAffected, lastInsertID: er.LastInsertID, hasLastInsertID: er.HasLastInsertID}, nil
 	}
 	rows, err := dc.Query(ctx, comp.SQL, args)
 	if err != nil {

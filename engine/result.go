@@ -43,6 +43,9 @@ type Result struct {
 	rows         []Row
 	rowsAffected int64
 	one          [1]Row // storage of rows for a one-row result
+
+	lastInsertID    int64
+	hasLastInsertID bool
 }
 
 // Columns returns the names of the result's columns, in order (nil for a statement that
@@ -61,6 +64,15 @@ func (r *Result) Keys() []string { return r.Columns() }
 // statement that returns rows (SELECT, or DML with RETURNING) it is the number of rows
 // returned.
 func (r *Result) RowsAffected() int64 { return r.rowsAffected }
+
+// LastInsertID returns the key of a row the statement inserted, as the database reports
+// it without RETURNING (SQLAlchemy's CursorResult.lastrowid), and ok true when there is
+// one. SQLite gives the rowid of the last row inserted, after an INSERT or REPLACE that
+// inserted rows; MySQL and MariaDB give the AUTO_INCREMENT key of the first row of the
+// statement (generated or given). ok is false on PostgreSQL (use Returning), for
+// statements that return rows, and for statements that inserted no row or, on MySQL and
+// MariaDB, into a table without an AUTO_INCREMENT key.
+func (r *Result) LastInsertID() (id int64, ok bool) { return r.lastInsertID, r.hasLastInsertID }
 
 // Len returns the number of rows.
 func (r *Result) Len() int { return len(r.rows) }

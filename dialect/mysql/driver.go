@@ -452,18 +452,23 @@ func (c *conn) watch(ctx context.Context) func(failed bool) {
 	}
 }
 
-func (c *conn) Exec(ctx context.Context, query string, args []any) (int64, error) {
+// Exec runs a statement; the result has the server's rows affected (rows matched, for an
+// UPDATE) and last insert id (reported when non-zero).
+func (c *conn) Exec(ctx context.Context, query string, args []any) (dialect.ExecResult, error) {
 	unwatch := c.watch(ctx)
 	res, err := c.c.ExecContext(ctx, query, args...)
 	unwatch(err != nil)
 	if err != nil {
-		return 0, c.fail(ctx, err)
+		return dialect.ExecResult{}, c.fail(ctx, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, nil
+	var r dialect.ExecResult
+	if n, err := res.RowsAffected(); err == nil {
+		r.RowsAffected = n
 	}
-	return n, nil
+	if id, err := res.LastInsertId(); err == nil && id != 0 {
+		r.LastInsertID, r.HasLastInsertID = id, true
+	}
+	return r, nil
 }
 
 func (c *conn) fail(ctx context.Context, err error) error {

@@ -63,7 +63,7 @@ func exec(t *testing.T, c dialect.Conn, sql string, args ...any) int64 {
 	if err != nil {
 		t.Fatalf("Exec %q: %v", sql, err)
 	}
-	return n
+	return n.RowsAffected
 }
 
 func queryOne(t *testing.T, c dialect.Conn, sql string, args ...any) []any {
@@ -191,6 +191,39 @@ func TestUpdateReportsMatchedRows(t *testing.T) {
 	}
 	if n := exec(t, c, "UPDATE found SET v = 'x' WHERE id = 3"); n != 0 {
 		t.Errorf("UPDATE matching no row: %d rows affected, want 0", n)
+	}
+}
+
+// TestExecLastInsertID: Exec reports the AUTO_INCREMENT key of the first row an INSERT
+// wrote (generated or given), and none for other statements or tables without one.
+func TestExecLastInsertID(t *testing.T) {
+	_, p := open(t, config(t))
+	c := acquire(t, p)
+	defer c.Release(false)
+	exec(t, c, "CREATE TABLE li (id BIGINT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10))")
+	exec(t, c, "CREATE TABLE plain (k INT PRIMARY KEY)")
+	for _, tc := range []struct {
+		sql  string
+		rows int64
+		id   int64
+		has  bool
+	}{
+		{"INSERT INTO li (v) VALUES ('a')", 1, 1, true},
+		{"INSERT INTO li (v) VALUES ('b'), ('c')", 2, 2, true},
+		{"INSERT INTO li (id, v) VALUES (10, 'x')", 1, 10, true},
+		{"INSERT INTO li (v) VALUES ('d')", 1, 11, true},
+		{"UPDATE li SET v = 'z' WHERE id = 1", 1, 0, false},
+		{"INSERT INTO li (v) SELECT v FROM li WHERE 1 = 0", 0, 0, false},
+		{"INSERT INTO plain VALUES (5)", 1, 0, false},
+		{"DELETE FROM li WHERE id = 2", 1, 0, false},
+	} {
+		r, err := c.Exec(t.Context(), tc.sql, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		if r != (dialect.ExecResult{RowsAffected: tc.rows, LastInsertID: tc.id, HasLastInsertID: tc.has}) {
+			t.Errorf("%s: %+v, want %d rows, id %d (%v)", tc.sql, r, tc.rows, tc.id, tc.has)
+		}
 	}
 }
 

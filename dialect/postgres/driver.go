@@ -264,12 +264,14 @@ func (c *conn) fail(ctx context.Context, err error) error {
 	return conv.DriverErr(ctx, "postgresql", err)
 }
 
-func (c *conn) Exec(ctx context.Context, sql string, args []any) (int64, error) {
+// Exec runs a statement and reports its rows affected. PostgreSQL has no last insert id
+// (INSERT ... RETURNING reads generated keys), so HasLastInsertID is always false.
+func (c *conn) Exec(ctx context.Context, sql string, args []any) (dialect.ExecResult, error) {
 	tag, err := c.c.Exec(ctx, sql, args...)
 	if err != nil {
-		return 0, c.fail(ctx, err)
+		return dialect.ExecResult{}, c.fail(ctx, err)
 	}
-	return tag.RowsAffected(), nil
+	return dialect.ExecResult{RowsAffected: tag.RowsAffected()}, nil
 }
 
 func (c *conn) Query(ctx context.Context, sql string, args []any) (dialect.Rows, error) {

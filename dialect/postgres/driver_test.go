@@ -70,7 +70,7 @@ func exec(t *testing.T, c dialect.Conn, sql string, args ...any) int64 {
 	if err != nil {
 		t.Fatalf("Exec %q: %v", sql, err)
 	}
-	return n
+	return n.RowsAffected
 }
 
 func queryOne(t *testing.T, c dialect.Conn, sql string, args ...any) []any {
@@ -129,6 +129,21 @@ func TestOpenPoolSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Release(false)
+}
+
+// TestExecNoLastInsertID: PostgreSQL has no last insert id; Exec reports rows affected only.
+func TestExecNoLastInsertID(t *testing.T) {
+	_, p := open(t, config(t))
+	c := acquire(t, p)
+	defer c.Release(false)
+	exec(t, c, "CREATE TABLE li (id BIGSERIAL PRIMARY KEY, v TEXT)")
+	r, err := c.Exec(t.Context(), "INSERT INTO li (v) VALUES ('a'), ('b')", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != (dialect.ExecResult{RowsAffected: 2}) {
+		t.Errorf("INSERT: %+v, want 2 rows and no last insert id", r)
+	}
 }
 
 func TestPrePing(t *testing.T) {

@@ -239,16 +239,37 @@ type conn struct {
 	released bool
 }
 
-func (c *conn) Exec(ctx context.Context, query string, args []any) (int64, error) {
+// Exec runs a statement and reports its rows affected and, after an INSERT or REPLACE
+// that inserted rows, the rowid of the last row inserted (sqlite3_last_insert_rowid,
+// which otherwise still holds the connection's previous insert).
+func (c *conn) Exec(ctx context.Context, query string, args []any) (dialect.ExecResult, error) {
 	res, err := c.c.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, conv.DriverErr(ctx, "sqlite", err)
+		return dialect.ExecResult{}, conv.DriverErr(ctx, "sqlite", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, nil
+	var r dialect.ExecResult
+	if n, err := res.RowsAffected(); err == nil {
+		r.RowsAffected = n
 	}
-	return n, nil
+	if r.RowsAffected > 0 && isInsert(query) {
+		if id, err := res.LastInsertId(); err == nil {
+			r.LastInsertID, r.HasLastInsertID = id, true
+		}
+	}
+	return r, nil
+}
+
+// isInsert reports whether query's first keyword is INSERT or REPLACE.
+func isInsert(query string) bool {
+	i := 0
+	for i < len(query) && (query[i] == ' ' || query[i] == '\t' || query[i] == '\n' || query[i] == '\r') {
+		i++
+	}
+	word := query[i:]
+	if j := strings.IndexAny(word, " \t\r\n("); j >= 0 {
+		word = word[:j]
+	}
+	return strings.EqualFold(word, "INSERT") || strings.EqualFold(word, "REPLACE")
 }
 
 func (c *conn) Query(ctx context.Context, query string, args []any) (dialect.Rows, error) {

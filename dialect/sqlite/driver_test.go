@@ -53,7 +53,7 @@ func exec(t *testing.T, c dialect.Conn, sql string, args ...any) int64 {
 	if err != nil {
 		t.Fatalf("Exec %q: %v", sql, err)
 	}
-	return n
+	return n.RowsAffected
 }
 
 // queryOne returns the single row of sql as driver values.
@@ -226,6 +226,38 @@ func TestPoolSizeAndPrePing(t *testing.T) {
 	defer c3.Release(false)
 	if err := c3.Ping(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExecLastInsertID: after an INSERT that inserted rows, Exec reports the rowid of the
+// last one; after other statements (where SQLite would still report the previous
+// insert's rowid) and an INSERT of no row, none.
+func TestExecLastInsertID(t *testing.T) {
+	_, p := open(t, fileConfig(t))
+	c := acquire(t, p)
+	defer c.Release(false)
+	exec(t, c, "CREATE TABLE li (id INTEGER PRIMARY KEY, v TEXT)")
+	for _, tc := range []struct {
+		sql  string
+		rows int64
+		id   int64
+		has  bool
+	}{
+		{"INSERT INTO li (v) VALUES ('a')", 1, 1, true},
+		{"INSERT INTO li (v) VALUES ('b'), ('c')", 2, 3, true},
+		{"  insert into li (id, v) values (10, 'x')", 1, 10, true},
+		{"REPLACE INTO li (id, v) VALUES (10, 'y')", 1, 10, true},
+		{"UPDATE li SET v = 'z' WHERE id = 1", 1, 0, false},
+		{"INSERT INTO li (v) SELECT v FROM li WHERE 0", 0, 0, false},
+		{"DELETE FROM li WHERE id = 2", 1, 0, false},
+	} {
+		r, err := c.Exec(t.Context(), tc.sql, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.sql, err)
+		}
+		if r != (dialect.ExecResult{RowsAffected: tc.rows, LastInsertID: tc.id, HasLastInsertID: tc.has}) {
+			t.Errorf("%s: %+v, want %d rows, id %d (%v)", tc.sql, r, tc.rows, tc.id, tc.has)
+		}
 	}
 }
 
