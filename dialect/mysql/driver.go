@@ -15,6 +15,7 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/dialect/internal/conv"
 )
@@ -38,7 +39,14 @@ import (
 //
 // URL options (Config.Query): charset, collation, timeout / connect_timeout (dial
 // timeout, seconds or a Go duration), read_timeout, write_timeout, tls (true, false,
-// skip-verify, preferred), unix_socket. Others are an error.
+// skip-verify, preferred), unix_socket, and features. Others are an error.
+//
+// features=mysql limits the dialect to what MySQL supports, whatever the server: on
+// MariaDB it turns off INSERT and DELETE ... RETURNING (the features MariaDB has and
+// MySQL 8 lacks), so that statements compile, and the ORM flushes, exactly as they would
+// for MySQL while running on a MariaDB server; the SQL spelling and the dialect's name
+// stay MariaDB's. It exists to test MySQL's code paths where only MariaDB is at hand.
+// features=server (the default) uses everything the detected server has.
 // It is stateless and lives for the whole program.
 type Driver struct{}
 
@@ -93,8 +101,21 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 		return nil, nil, err
 	}
 	d := New(flavor, major, minor, patch)
+	if vs := cfg.Query["features"]; len(vs) > 0 && vs[len(vs)-1] == "mysql" {
+		d = d.limitTo(mysqlFeatures)
+	}
 	p.name = d.Name()
 	return d, p, nil
+}
+
+// mysqlFeatures are the features of the newest MySQL the dialect knows.
+var mysqlFeatures = New(MySQL, 8, 4, 0).Features()
+
+// limitTo returns a copy of d without the features that fs lacks.
+func (d *Dialect) limitTo(fs compile.Features) *Dialect {
+	c := *d
+	c.features = compile.Features(uint64(d.features) & uint64(fs))
+	return &c
 }
 
 // ParseVersion reads what SELECT VERSION() returns: "10.11.19-MariaDB-0+deb12u1" is
@@ -218,6 +239,10 @@ func driverConfig(cfg dialect.Config) (*gomysql.Config, error) {
 			}
 		case "unix_socket":
 			m.Net, m.Addr = "unix", v
+		case "features":
+			if v != "mysql" && v != "server" {
+				return nil, fmt.Errorf("mysql: URL option features=%q is not one of mysql, server", v)
+			}
 		default:
 			return nil, fmt.Errorf("mysql: unknown URL option %q", k)
 		}

@@ -153,6 +153,39 @@ func TestOpenDetectsServer(t *testing.T) {
 	}
 }
 
+// TestFeaturesMySQL: features=mysql gives a MariaDB server MySQL's feature set (no
+// INSERT/DELETE ... RETURNING, everything else kept) under MariaDB's name.
+func TestFeaturesMySQL(t *testing.T) {
+	cfg := config(t)
+	server, _ := open(t, cfg)
+	cfg.Query = url.Values{"features": {"mysql"}}
+	d, p := open(t, cfg)
+	c := acquire(t, p)
+	exec(t, c, "SELECT 1")
+	c.Release(false)
+	my := New(MySQL, 8, 4, 0).Features()
+	if d.Name() != server.Name() || d.Flavor() != server.Flavor() {
+		t.Errorf("dialect %s, want the server's %s", d.Name(), server.Name())
+	}
+	if want := compile.Features(uint64(server.Features()) & uint64(my)); d.Features() != want {
+		t.Errorf("features %b, want %b", d.Features(), want)
+	}
+	if d.Features().Has(compile.InsertReturning) || d.Features().Has(compile.DeleteReturning) {
+		t.Error("features=mysql kept RETURNING")
+	}
+	if server.Flavor() == MariaDB && d.Features() != server.Features().Without(compile.InsertReturning).Without(compile.DeleteReturning) {
+		t.Errorf("on MariaDB features=mysql must remove only RETURNING: %b of %b", d.Features(), server.Features())
+	}
+	cfg.Query = url.Values{"features": {"server"}}
+	if d, _ := open(t, cfg); d.Features() != server.Features() {
+		t.Errorf("features=server: %b, want %b", d.Features(), server.Features())
+	}
+	cfg.Query = url.Values{"features": {"postgres"}}
+	if _, _, err := (Driver{}).Open(t.Context(), cfg); err == nil || err.Error() != `mysql: URL option features="postgres" is not one of mysql, server` {
+		t.Errorf("bad features: %v", err)
+	}
+}
+
 func TestSessionSettings(t *testing.T) {
 	cfg := config(t)
 	cfg.PoolSize, cfg.MaxOverflow, cfg.PoolTimeout = 1, 1, 100*time.Millisecond
