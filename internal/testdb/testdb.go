@@ -35,6 +35,8 @@ const (
 	NamePostgres = "postgresql"
 	// NameMariaDB is the name of the MariaDB/MySQL target.
 	NameMariaDB = "mariadb"
+	// NameMySQLFeatures is the name of the target MySQLFeatures returns.
+	NameMySQLFeatures = "mysql-features"
 )
 
 // setupTimeout bounds each CREATE DATABASE and DROP DATABASE, connection included.
@@ -111,6 +113,23 @@ func Postgres(t testing.TB) Target {
 func MySQL(t testing.TB) Target {
 	t.Helper()
 	return mysqlServer.create(t)
+}
+
+// MySQLFeatures is MySQL(t) with the URL option features=mysql (see dialect/mysql): the
+// dialect keeps to MySQL's feature set, so that on a MariaDB server the tests run the
+// code paths retort takes on MySQL (no INSERT or DELETE ... RETURNING). Its Name is
+// "mysql-features". It is not one of Each's targets; tests that care add it.
+func MySQLFeatures(t testing.TB) Target {
+	t.Helper()
+	tg := mysqlServer.create(t)
+	u, err := url.Parse(tg.URL)
+	if err != nil {
+		t.Fatalf("testdb: %s: bad target URL", NameMySQLFeatures)
+	}
+	q := u.Query()
+	q.Set("features", "mysql")
+	u.RawQuery = q.Encode()
+	return Target{Name: NameMySQLFeatures, URL: u.String()}
 }
 
 // server describes one kind of database server the tests can use.

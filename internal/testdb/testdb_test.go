@@ -281,6 +281,19 @@ func TestMySQLTargetLifecycle(t *testing.T) {
 	}
 }
 
+func TestMySQLFeaturesTarget(t *testing.T) {
+	admin := adminURL(t, mysqlServer)
+	tg := MySQLFeatures(t)
+	u, err := url.Parse(tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if tg.Name != NameMySQLFeatures || u.Host != admin.Host || u.Query().Get("features") != "mysql" || !myExists(t, admin, name) {
+		t.Fatalf("target %s (database %s, options %v) does not match server %s", tg.Name, name, u.Query(), admin.Redacted())
+	}
+}
+
 func TestEachRunsEveryTarget(t *testing.T) {
 	var ran []string
 	Each(t, func(t *testing.T, tg Target) {
