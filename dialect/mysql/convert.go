@@ -18,113 +18,49 @@ import (
 // ConvertArg converts v, bound for a column of type t, into a value go-sql-driver/mysql
 // sends as described above. nil, nil pointers and invalid types.Null values become NULL.
 func (d *Dialect) ConvertArg(v any, t types.Type) (any, error) {
-	switch t.Kind {
-	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
-		if n, ok := v.(int64); ok {
-			return n, nil
-		}
-	case types.KindString, types.KindText:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-	}
-	v, err := conv.Unwrap(v)
-	if err != nil {
-		return nil, conv.ArgError(d.Name(), v, t, err.Error())
-	}
-	if v == nil {
-		return nil, nil
-	}
-	switch t.Kind {
-	case types.KindUnknown:
-		switch x := v.(type) {
-		case types.UUID:
-			return x.String(), nil
-		case time.Time:
-			return x.UTC(), nil
-		}
+	if conv.Passthrough(v, t) {
 		return v, nil
+	}
+	var a conv.Arg
+	if err := conv.CanonicalArg(&a, d.Name(), v, t); err != nil || a.Null {
+		return nil, err
+	}
+	switch t.Kind {
 	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
-		n, ok, err := conv.Int(v)
-		if !ok {
-			return nil, conv.ArgError(d.Name(), v, t, "")
-		}
-		if err != nil {
-			return nil, conv.ArgError(d.Name(), v, t, err.Error())
-		}
-		return n, nil
+		return a.Int, nil
 	case types.KindBoolean:
-		if b, ok := v.(bool); ok {
-			if b {
-				return int64(1), nil
-			}
-			return int64(0), nil
+		if a.Bool {
+			return int64(1), nil
 		}
+		return int64(0), nil
 	case types.KindFloat, types.KindDouble:
-		if f, ok := conv.Float(v); ok {
-			return f, nil
-		}
-	case types.KindNumeric:
-		s, reason := conv.NumericArg(v)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
-		return s, nil
-	case types.KindString, types.KindText:
-		if s, ok := conv.StringArg(v); ok {
-			return s, nil
-		}
+		return a.Float, nil
+	case types.KindNumeric, types.KindString, types.KindText, types.KindEnum:
+		return a.Str, nil
 	case types.KindBytes:
-		if b, ok := conv.BytesArg(v); ok {
-			return b, nil
-		}
+		return a.Bytes, nil
 	case types.KindDate:
-		day, reason := conv.DateArg(v)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
-		return day.Format(conv.DateLayout), nil
+		return a.Time.Format(conv.DateLayout), nil
 	case types.KindTime:
-		tod, reason := conv.TimeArg(v)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
-		return string(conv.AppendClock(make([]byte, 0, 16), tod)), nil
+		return string(conv.AppendClock(make([]byte, 0, 16), a.Dur)), nil
 	case types.KindTimestamp:
-		ts, reason := conv.TimestampArg(v)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
-		return ts, nil
+		return a.Time, nil
 	case types.KindInterval:
-		dur, reason := conv.DurationArg(v)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
-		return dur.Microseconds(), nil
+		return a.Dur.Microseconds(), nil
 	case types.KindJSON:
-		b, reason := conv.JSONArg(v)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
 		// Text, not bytes: MySQL refuses JSON documents sent with the binary character set.
-		return string(b), nil
+		return string(a.Bytes), nil
 	case types.KindUUID:
-		u, reason := conv.UUIDArg(v)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
-		return u.String(), nil
-	case types.KindEnum:
-		s, reason := conv.EnumArg(v, t)
-		if reason != "" {
-			return nil, conv.ArgError(d.Name(), v, t, reason)
-		}
-		return s, nil
-	default:
-		return v, nil
+		return a.UUID.String(), nil
 	}
-	return nil, conv.ArgError(d.Name(), v, t, "")
+	// An untyped value: the driver sends it by its Go type, except these.
+	switch x := a.Any.(type) {
+	case types.UUID:
+		return x.String(), nil
+	case time.Time:
+		return x.UTC(), nil
+	}
+	return a.Any, nil
 }
 
 // ConvertResult converts a value go-sql-driver/mysql returned for a column of type t into

@@ -18,111 +18,45 @@ import (
 // pgtype.Interval for INTERVAL (microseconds), JSON text as []byte, pgtype.UUID.
 // nil, nil pointers and invalid types.Null values become NULL.
 func (d *Dialect) ConvertArg(v any, t types.Type) (any, error) {
+	if conv.Passthrough(v, t) {
+		return v, nil
+	}
+	var a conv.Arg
+	if err := conv.CanonicalArg(&a, "postgresql", v, t); err != nil || a.Null {
+		return nil, err
+	}
 	switch t.Kind {
 	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
-		if n, ok := v.(int64); ok {
+		return a.Int, nil
+	case types.KindBoolean:
+		return a.Bool, nil
+	case types.KindFloat, types.KindDouble:
+		return a.Float, nil
+	case types.KindNumeric, types.KindString, types.KindText, types.KindEnum:
+		return a.Str, nil
+	case types.KindBytes:
+		return a.Bytes, nil
+	case types.KindDate, types.KindTimestamp:
+		return a.Time, nil
+	case types.KindTime:
+		return pgtype.Time{Microseconds: int64(a.Dur / time.Microsecond), Valid: true}, nil
+	case types.KindInterval:
+		return pgtype.Interval{Microseconds: a.Dur.Microseconds(), Valid: true}, nil
+	case types.KindJSON:
+		return a.Bytes, nil
+	case types.KindUUID:
+		return pgtype.UUID{Bytes: a.UUID, Valid: true}, nil
+	}
+	// An untyped value: pgx encodes it by its Go type, except these.
+	switch x := a.Any.(type) {
+	case types.UUID:
+		return pgtype.UUID{Bytes: x, Valid: true}, nil
+	case uint64:
+		if n, ok, err := conv.Int(x); ok && err == nil {
 			return n, nil
 		}
-	case types.KindString, types.KindText:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
 	}
-	v, err := conv.Unwrap(v)
-	if err != nil {
-		return nil, conv.ArgError("postgresql", v, t, err.Error())
-	}
-	if v == nil {
-		return nil, nil
-	}
-	switch t.Kind {
-	case types.KindUnknown:
-		switch x := v.(type) {
-		case types.UUID:
-			return pgtype.UUID{Bytes: x, Valid: true}, nil
-		case uint64:
-			if n, ok, err := conv.Int(x); ok && err == nil {
-				return n, nil
-			}
-		}
-		return v, nil
-	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
-		n, ok, err := conv.Int(v)
-		if !ok {
-			return nil, conv.ArgError("postgresql", v, t, "")
-		}
-		if err != nil {
-			return nil, conv.ArgError("postgresql", v, t, err.Error())
-		}
-		return n, nil
-	case types.KindBoolean:
-		if b, ok := v.(bool); ok {
-			return b, nil
-		}
-	case types.KindFloat, types.KindDouble:
-		if f, ok := conv.Float(v); ok {
-			return f, nil
-		}
-	case types.KindNumeric:
-		s, reason := conv.NumericArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return s, nil
-	case types.KindString, types.KindText:
-		if s, ok := conv.StringArg(v); ok {
-			return s, nil
-		}
-	case types.KindBytes:
-		if b, ok := conv.BytesArg(v); ok {
-			return b, nil
-		}
-	case types.KindDate:
-		day, reason := conv.DateArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return day, nil
-	case types.KindTime:
-		tod, reason := conv.TimeArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return pgtype.Time{Microseconds: int64(tod / time.Microsecond), Valid: true}, nil
-	case types.KindTimestamp:
-		ts, reason := conv.TimestampArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return ts, nil
-	case types.KindInterval:
-		dur, reason := conv.DurationArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return pgtype.Interval{Microseconds: dur.Microseconds(), Valid: true}, nil
-	case types.KindJSON:
-		b, reason := conv.JSONArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return []byte(b), nil
-	case types.KindUUID:
-		u, reason := conv.UUIDArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return pgtype.UUID{Bytes: u, Valid: true}, nil
-	case types.KindEnum:
-		s, reason := conv.EnumArg(v, t)
-		if reason != "" {
-			return nil, conv.ArgError("postgresql", v, t, reason)
-		}
-		return s, nil
-	default:
-		return v, nil
-	}
-	return nil, conv.ArgError("postgresql", v, t, "")
+	return a.Any, nil
 }
 
 // ConvertResult converts a value pgx returned for a column of type t into t's canonical

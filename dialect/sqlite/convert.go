@@ -18,118 +18,52 @@ import (
 // ConvertArg converts v, bound for a column of type t, into a value the SQLite driver
 // stores as described above. nil, nil pointers and invalid types.Null values become NULL.
 func (d *Dialect) ConvertArg(v any, t types.Type) (any, error) {
-	// Fast path: the canonical Go value of t.
+	if conv.Passthrough(v, t) {
+		return v, nil
+	}
+	var a conv.Arg
+	if err := conv.CanonicalArg(&a, "sqlite", v, t); err != nil || a.Null {
+		return nil, err
+	}
 	switch t.Kind {
 	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
-		if n, ok := v.(int64); ok {
+		return a.Int, nil
+	case types.KindBoolean:
+		if a.Bool {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	case types.KindFloat, types.KindDouble:
+		return a.Float, nil
+	case types.KindNumeric, types.KindString, types.KindText, types.KindEnum:
+		return a.Str, nil
+	case types.KindBytes:
+		return a.Bytes, nil
+	case types.KindDate:
+		return a.Time.Format(conv.DateLayout), nil
+	case types.KindTime:
+		return string(conv.AppendClock(make([]byte, 0, 16), a.Dur)), nil
+	case types.KindTimestamp:
+		return a.Time.Format(conv.TimestampLayout), nil
+	case types.KindInterval:
+		return a.Dur.Microseconds(), nil
+	case types.KindJSON:
+		return string(a.Bytes), nil
+	case types.KindUUID:
+		return a.UUID.String(), nil
+	}
+	// An untyped value: what the driver cannot store as is is stored as above.
+	switch x := a.Any.(type) {
+	case time.Time:
+		return x.UTC().Format(conv.TimestampLayout), nil
+	case types.UUID:
+		return x.String(), nil
+	case uint64:
+		if n, ok, err := conv.Int(x); ok && err == nil {
 			return n, nil
 		}
-	case types.KindString, types.KindText:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
 	}
-	v, err := conv.Unwrap(v)
-	if err != nil {
-		return nil, conv.ArgError("sqlite", v, t, err.Error())
-	}
-	if v == nil {
-		return nil, nil
-	}
-	switch t.Kind {
-	case types.KindUnknown:
-		switch x := v.(type) {
-		case time.Time:
-			return x.UTC().Format(conv.TimestampLayout), nil
-		case types.UUID:
-			return x.String(), nil
-		case uint64:
-			n, ok, err := conv.Int(x)
-			if ok && err == nil {
-				return n, nil
-			}
-		}
-		return v, nil
-	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
-		n, ok, err := conv.Int(v)
-		if !ok {
-			return nil, conv.ArgError("sqlite", v, t, "")
-		}
-		if err != nil {
-			return nil, conv.ArgError("sqlite", v, t, err.Error())
-		}
-		return n, nil
-	case types.KindBoolean:
-		if b, ok := v.(bool); ok {
-			if b {
-				return int64(1), nil
-			}
-			return int64(0), nil
-		}
-	case types.KindFloat, types.KindDouble:
-		if f, ok := conv.Float(v); ok {
-			return f, nil
-		}
-	case types.KindNumeric:
-		s, reason := conv.NumericArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return s, nil
-	case types.KindString, types.KindText:
-		if s, ok := conv.StringArg(v); ok {
-			return s, nil
-		}
-	case types.KindBytes:
-		if b, ok := conv.BytesArg(v); ok {
-			return b, nil
-		}
-	case types.KindDate:
-		day, reason := conv.DateArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return day.Format(conv.DateLayout), nil
-	case types.KindTime:
-		tod, reason := conv.TimeArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return string(conv.AppendClock(make([]byte, 0, 16), tod)), nil
-	case types.KindTimestamp:
-		ts, reason := conv.TimestampArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return ts.Format(conv.TimestampLayout), nil
-	case types.KindInterval:
-		dur, reason := conv.DurationArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return dur.Microseconds(), nil
-	case types.KindJSON:
-		b, reason := conv.JSONArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return string(b), nil
-	case types.KindUUID:
-		u, reason := conv.UUIDArg(v)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return u.String(), nil
-	case types.KindEnum:
-		s, reason := conv.EnumArg(v, t)
-		if reason != "" {
-			return nil, conv.ArgError("sqlite", v, t, reason)
-		}
-		return s, nil
-	default:
-		return v, nil
-	}
-	return nil, conv.ArgError("sqlite", v, t, "")
+	return a.Any, nil
 }
 
 // ConvertResult converts a value the SQLite driver returned for a column of type t into
