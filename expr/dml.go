@@ -192,13 +192,7 @@ func (s *InsertStmt) FromSelect(cols []*ColumnClause, sel SelectStatement) *Inse
 // Returning returns s with RETURNING items (Exprs, or a table for all its columns).
 func (s *InsertStmt) Returning(items ...any) *InsertStmt {
 	n := s.clone()
-	cols := make([]Expr, len(s.Returns), len(s.Returns)+len(items))
-	copy(cols, s.Returns)
-	var err error
-	n.Returns, err = selectItems(cols, items)
-	if err != nil && n.Err == nil {
-		n.Err = err
-	}
+	n.Returns = appendReturning(s.Returns, items, &n.Err)
 	return n
 }
 
@@ -309,13 +303,7 @@ func (s *UpdateStmt) Where(conds ...Expr) *UpdateStmt {
 // Returning returns s with RETURNING items (not on MySQL/MariaDB).
 func (s *UpdateStmt) Returning(items ...any) *UpdateStmt {
 	n := s.clone()
-	cols := make([]Expr, len(s.Returns), len(s.Returns)+len(items))
-	copy(cols, s.Returns)
-	var err error
-	n.Returns, err = selectItems(cols, items)
-	if err != nil && n.Err == nil {
-		n.Err = err
-	}
+	n.Returns = appendReturning(s.Returns, items, &n.Err)
 	return n
 }
 
@@ -344,12 +332,19 @@ func (s *DeleteStmt) Where(conds ...Expr) *DeleteStmt {
 // Returning returns s with RETURNING items (PostgreSQL, SQLite, MariaDB 10.5+).
 func (s *DeleteStmt) Returning(items ...any) *DeleteStmt {
 	n := *s
-	cols := make([]Expr, len(s.Returns), len(s.Returns)+len(items))
-	copy(cols, s.Returns)
-	var err error
-	n.Returns, err = selectItems(cols, items)
-	if err != nil && n.Err == nil {
-		n.Err = err
-	}
+	n.Returns = appendReturning(s.Returns, items, &n.Err)
 	return &n
+}
+
+// appendReturning returns a new list of RETURNING items: prev followed by items (Exprs,
+// or tables for all their columns). The first bad item is recorded in *errp unless an
+// error is there already.
+func appendReturning(prev []Expr, items []any, errp *error) []Expr {
+	cols := make([]Expr, len(prev), len(prev)+len(items))
+	copy(cols, prev)
+	cols, err := selectItems(cols, items)
+	if err != nil && *errp == nil {
+		*errp = err
+	}
+	return cols
 }
