@@ -1,0 +1,408 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/internal/testdb"
+	"github.com/retortdb/retort/orm"
+)
+
+// transcript records, in order, the statements the engine echoes ("SQL | args") and the
+// lines the program prints ("> line"), so that a test sees which SQL ran before which
+// output. It is both the slog.Handler given to the engine and the program's out.
+type transcript struct {
+	mu      sync.Mutex
+	entries []string
+	partial []byte // output not yet ended by a newline
+}
+
+// Enabled records every level.
+func (t *transcript) Enabled(context.Context, slog.Level) bool { return true }
+
+// WithAttrs returns t: the engine's echo adds no attributes worth keeping.
+func (t *transcript) WithAttrs([]slog.Attr) slog.Handler { return t }
+
+// WithGroup returns t.
+func (t *transcript) WithGroup(string) slog.Handler { return t }
+
+// Handle records one echoed statement, with its arguments when it has some.
+func (t *transcript) Handle(_ context.Context, r slog.Record) error {
+	msg := r.Message
+	if strings.HasPrefix(msg, "retort:") { // "retort: engine created"
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "args" {
+			msg += " | " + a.Value.Resolve().String()
+		}
+		return true
+	})
+	t.mu.Lock()
+	t.entries = append(t.entries, msg)
+	t.mu.Unlock()
+	return nil
+}
+
+// Write records the program's output, one entry per line.
+func (t *transcript) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.partial = append(t.partial, p...)
+	for {
+		i := bytes.IndexByte(t.partial, '\n')
+		if i < 0 {
+			break
+		}
+		t.entries = append(t.entries, "> "+string(t.partial[:i]))
+		t.partial = t.partial[i+1:]
+	}
+	return len(p), nil
+}
+
+// all returns every entry.
+func (t *transcript) all() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.entries...)
+}
+
+// output returns the printed lines only.
+func (t *transcript) output() []string {
+	var out []string
+	for _, e := range t.all() {
+		if s, ok := strings.CutPrefix(e, "> "); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// wantOutput is the program's output on a fresh database (or a rerun).
+var wantOutput = []string{
+	"create_all: users, posts",
+	"add_user('Alice', 30): User(id=1, name='Alice', age=30)",
+	"add_many_users([('Bob', 25), ('Carol', 35), ('Dave', 40)]): ids [2, 3, 4]",
+	"select(User) .scalars().all(): 4 users",
+	"  User(id=1, name='Alice', age=30)",
+	"  User(id=2, name='Bob', age=25)",
+	"  User(id=3, name='Carol', age=35)",
+	"  User(id=4, name='Dave', age=40)",
+	"select(User).where(User.name == 'Bob') .scalars().first(): User(id=2, name='Bob', age=25)",
+	"select(User).where(User.id == 1) .scalar_one(): User(id=1, name='Alice', age=30)",
+	"select(User).where(User.id == 99) .scalar_one_or_none(): None",
+	"select(User.id, User.name, User.age) .all(): 4 rows",
+	"  (1, 'Alice', 30)",
+	"  (2, 'Bob', 25)",
+	"  (3, 'Carol', 35)",
+	"  (4, 'Dave', 40)",
+	"update_user_name(2, 'Robert'): User(id=2, name='Robert', age=25)",
+	"update_user_name(99, 'Nobody'): no user 99",
+	"add_posts(1, ['Hello', 'Second post']): [Post(id=1, title='Hello', user_id=1), Post(id=2, title='Second post', user_id=1)]",
+	`add_posts(3, ["Carol's post"]): [Post(id=3, title="Carol's post", user_id=3)]`,
+	"get_user_posts(1): 2 posts",
+	"  Post(id=1, title='Hello', user_id=1)",
+	"  Post(id=2, title='Second post', user_id=1)",
+	"delete_user(3): deleted User(id=3, name='Carol', age=35)",
+	"delete_user(99): no user 99",
+	"get_user_posts(3): 0 posts",
+	"select(Post, User.name).outerjoin(User) .all(): 3 rows",
+	"  (Post(id=1, title='Hello', user_id=1), 'Alice')",
+	"  (Post(id=2, title='Second post', user_id=1), 'Alice')",
+	`  (Post(id=3, title="Carol's post", user_id=None), None)`,
+	`to_dict: [{"id":1,"name":"Alice","age":30},{"id":2,"name":"Robert","age":25},{"id":4,"name":"Dave","age":40}]`,
+}
+
+// wantTranscript is what runs and prints from the first INSERT on, with ? placeholders
+// (rewritten to $n for PostgreSQL). Each tutorial function is a session of its own: a
+// transaction that commits after a change and rolls back (at Close) after reads only.
+// Worth noticing: add_many_users is one multi-row INSERT; update_user_name updates the
+// name column only; the posts get user_id from the user they were given (the many-to-one
+// side); delete_user loads the user's posts and sets their user_id to NULL before the
+// DELETE, as SQLAlchemy does without a delete cascade; the lookups of a missing id change
+// nothing.
+const wantTranscript = `INSERT INTO users (name, age) VALUES (?, ?) RETURNING id | ["Alice" 30]
+COMMIT
+> add_user('Alice', 30): User(id=1, name='Alice', age=30)
+BEGIN
+INSERT INTO users (name, age) VALUES (?, ?), (?, ?), (?, ?) RETURNING id | ["Bob" 25 "Carol" 35 "Dave" 40]
+COMMIT
+> add_many_users([('Bob', 25), ('Carol', 35), ('Dave', 40)]): ids [2, 3, 4]
+BEGIN
+SELECT users.id, users.name, users.age FROM users ORDER BY users.id
+> select(User) .scalars().all(): 4 users
+>   User(id=1, name='Alice', age=30)
+>   User(id=2, name='Bob', age=25)
+>   User(id=3, name='Carol', age=35)
+>   User(id=4, name='Dave', age=40)
+SELECT users.id, users.name, users.age FROM users WHERE users.name = ? | ["Bob"]
+> select(User).where(User.name == 'Bob') .scalars().first(): User(id=2, name='Bob', age=25)
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [1]
+> select(User).where(User.id == 1) .scalar_one(): User(id=1, name='Alice', age=30)
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [99]
+> select(User).where(User.id == 99) .scalar_one_or_none(): None
+SELECT users.id, users.name, users.age FROM users ORDER BY users.id
+> select(User.id, User.name, User.age) .all(): 4 rows
+>   (1, 'Alice', 30)
+>   (2, 'Bob', 25)
+>   (3, 'Carol', 35)
+>   (4, 'Dave', 40)
+ROLLBACK
+BEGIN
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [2]
+UPDATE users SET name = ? WHERE users.id = ? | ["Robert" 2]
+COMMIT
+> update_user_name(2, 'Robert'): User(id=2, name='Robert', age=25)
+BEGIN
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [99]
+> update_user_name(99, 'Nobody'): no user 99
+ROLLBACK
+BEGIN
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [1]
+INSERT INTO posts (title, user_id) VALUES (?, ?), (?, ?) RETURNING id | ["Hello" 1 "Second post" 1]
+COMMIT
+> add_posts(1, ['Hello', 'Second post']): [Post(id=1, title='Hello', user_id=1), Post(id=2, title='Second post', user_id=1)]
+BEGIN
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [3]
+INSERT INTO posts (title, user_id) VALUES (?, ?) RETURNING id | ["Carol's post" 3]
+COMMIT
+> add_posts(3, ["Carol's post"]): [Post(id=3, title="Carol's post", user_id=3)]
+BEGIN
+SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id = ? ORDER BY posts.id | [1]
+ROLLBACK
+> get_user_posts(1): 2 posts
+>   Post(id=1, title='Hello', user_id=1)
+>   Post(id=2, title='Second post', user_id=1)
+BEGIN
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [3]
+SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id IN (?) ORDER BY posts.id | [3]
+UPDATE posts SET user_id = ? WHERE posts.id = ? | [NULL 3]
+DELETE FROM users WHERE users.id = ? | [3]
+COMMIT
+> delete_user(3): deleted User(id=3, name='Carol', age=35)
+BEGIN
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [99]
+> delete_user(99): no user 99
+ROLLBACK
+BEGIN
+SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id = ? ORDER BY posts.id | [3]
+ROLLBACK
+> get_user_posts(3): 0 posts
+BEGIN
+SELECT posts.id, posts.title, posts.user_id, users.name FROM posts LEFT OUTER JOIN users ON posts.user_id = users.id ORDER BY posts.id
+> select(Post, User.name).outerjoin(User) .all(): 3 rows
+>   (Post(id=1, title='Hello', user_id=1), 'Alice')
+>   (Post(id=2, title='Second post', user_id=1), 'Alice')
+>   (Post(id=3, title="Carol's post", user_id=None), None)
+ROLLBACK
+BEGIN
+SELECT users.id, users.name, users.age FROM users ORDER BY users.id
+> to_dict: [{"id":1,"name":"Alice","age":30},{"id":2,"name":"Robert","age":25},{"id":4,"name":"Dave","age":40}]
+ROLLBACK`
+
+// placeholders rewrites the ? of SQL written for SQLite and MariaDB into $1, $2, ... for
+// PostgreSQL, in statements only (printed lines keep their text).
+func placeholders(target, entry string) string {
+	if target != testdb.NamePostgres || strings.HasPrefix(entry, "> ") {
+		return entry
+	}
+	sql, args, _ := strings.Cut(entry, " | ")
+	var b strings.Builder
+	n := 0
+	for _, r := range sql {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if args != "" {
+		b.WriteString(" | " + args)
+	}
+	return b.String()
+}
+
+// checkLines compares got with want line by line.
+func checkLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d lines, want %d:\n  got:\n    %s\n  want:\n    %s", what, len(got), len(want),
+			strings.Join(got, "\n    "), strings.Join(want, "\n    "))
+		return
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%s line %d:\n  got:  %s\n  want: %s", what, i+1, got[i], want[i])
+		}
+	}
+}
+
+// TestRun runs the program on each database, first through run with echo off on the fresh
+// database, then again with the echo recorded (a rerun, which must start clean), and checks
+// the output, the statements interleaved with it, and the rows left behind.
+func TestRun(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+
+		var plain bytes.Buffer
+		if err := run(ctx, tg.URL, false, &plain); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		checkLines(t, "output", strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n"), wantOutput)
+
+		tr := &transcript{}
+		if err := runLogged(ctx, tg.URL, slog.New(tr), tr); err != nil {
+			t.Fatalf("rerun with echo: %v", err)
+		}
+		checkLines(t, "output of the rerun", tr.output(), wantOutput)
+
+		entries := tr.all()
+		first := -1
+		for i, e := range entries {
+			if strings.HasPrefix(e, "INSERT INTO users") {
+				first = i
+				break
+			}
+		}
+		if first < 0 {
+			t.Fatalf("no INSERT INTO users in:\n%s", strings.Join(entries, "\n"))
+		}
+		// Before it: create_all_tables in one transaction, the rerun dropping the tables
+		// of the first run (children first) and creating them (parents first), then the
+		// printed line and add_user's BEGIN.
+		var ddl []string
+		for _, e := range entries[:first] {
+			if e == "BEGIN" || e == "COMMIT" || strings.HasPrefix(e, "> ") ||
+				strings.HasPrefix(e, "CREATE TABLE") || strings.HasPrefix(e, "DROP TABLE") {
+				if i := strings.IndexByte(e, '('); i > 0 {
+					e = strings.TrimSpace(e[:i])
+				}
+				ddl = append(ddl, e)
+			}
+		}
+		checkLines(t, "create_all_tables", ddl, []string{
+			"BEGIN", "DROP TABLE posts", "DROP TABLE users", "CREATE TABLE users", "CREATE TABLE posts", "COMMIT",
+			"> create_all: users, posts", "BEGIN",
+		})
+		var want []string
+		for _, line := range strings.Split(wantTranscript, "\n") {
+			want = append(want, placeholders(tg.Name, line))
+		}
+		checkLines(t, "transcript from the first INSERT", entries[first:], want)
+
+		checkState(t, ctx, tg.URL)
+	})
+}
+
+// checkState opens the database the program left and checks its rows: Bob renamed, Carol
+// deleted, her post kept with a NULL user_id, Alice's two posts.
+func checkState(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
+	eng, err := engine.Create(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	conn, err := eng.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	users, posts := UT.Core(), PT.Core()
+	res, err := conn.Execute(ctx, expr.Select(users.C("id"), users.C("name"), users.C("age")).OrderBy(users.C("id").Asc()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, row := range res.All() {
+		var id int64
+		var name *string
+		var age *int64
+		if err := row.Scan(&id, &name, &age); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strconv.FormatInt(id, 10)+" "+pyStr(name)+" "+pyInt(age))
+	}
+	checkLines(t, "users", got, []string{"1 'Alice' 30", "2 'Robert' 25", "4 'Dave' 40"})
+
+	res, err = conn.Execute(ctx, expr.Select(posts.C("id"), posts.C("title"), posts.C("user_id")).OrderBy(posts.C("id").Asc()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, row := range res.All() {
+		var id int64
+		var title *string
+		var userID *int64
+		if err := row.Scan(&id, &title, &userID); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, strconv.FormatInt(id, 10)+" "+pyStr(title)+" "+pyInt(userID))
+	}
+	checkLines(t, "posts", got, []string{"1 'Hello' 1", "2 'Second post' 1", `3 "Carol's post" None`})
+}
+
+// TestRelationshipBothWays checks, on the tables the program leaves, that the two sides
+// of back_populates are filled by one load: Alice's posts point back to the same Alice.
+func TestRelationshipBothWays(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+		if err := run(ctx, tg.URL, false, &bytes.Buffer{}); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		eng, err := engine.Create(ctx, tg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		s := orm.NewSessionMaker(eng, reg).New()
+		defer s.Close()
+		alice, err := orm.ScalarOne(ctx, s, orm.Select(UT).Where(UT.ID.Eq(1)).Options(orm.SelectIn(UT.Posts)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(alice.Posts) != 2 {
+			t.Fatalf("Alice has %d posts, want 2", len(alice.Posts))
+		}
+		for _, p := range alice.Posts {
+			if p.User != alice || !orm.IsLoaded(s, p, PT.User) {
+				t.Errorf("%v: user %p (loaded %v), want Alice %p", p, p.User, orm.IsLoaded(s, p, PT.User), alice)
+			}
+		}
+	})
+}
+
+// TestHelpers pins the Python-style renderings and to_dict's JSON.
+func TestHelpers(t *testing.T) {
+	for in, want := range map[string]string{
+		"Alice":        "'Alice'",
+		"Carol's post": `"Carol's post"`,
+		`say "hi"`:     `'say "hi"'`,
+		`it's "both"`:  `'it\'s "both"'`,
+		`back\slash`:   `'back\\slash'`,
+	} {
+		if got := pyRepr(in); got != want {
+			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
+		}
+	}
+	if pyStr(nil) != "None" || pyInt(nil) != "None" || pyInt(ptr[int64](7)) != "7" {
+		t.Errorf("None renderings: %s %s %s", pyStr(nil), pyInt(nil), pyInt(ptr[int64](7)))
+	}
+	js, err := json.Marshal((&User{ID: 5, Name: ptr("Eve")}).ToDict())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(js) != `{"id":5,"name":"Eve","age":null}` {
+		t.Errorf("to_dict JSON = %s", js)
+	}
+}
