@@ -266,12 +266,18 @@ func awaitBs(ctx context.Context, s *orm.Session, a *A) ([]*B, error) {
 	return a.Bs, nil
 }
 
-// pyStr renders a nullable string as Python's repr does: 'text' or None.
+// pyStr renders a nullable string as Python's repr does: None, or the text in single
+// quotes (double quotes when it holds a single quote and no double quote), with
+// backslashes and the chosen quote escaped.
 func pyStr(s *string) string {
 	if s == nil {
 		return "None"
 	}
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(*s) + "'"
+	q := "'"
+	if strings.Contains(*s, "'") && !strings.Contains(*s, `"`) {
+		q = `"`
+	}
+	return q + strings.NewReplacer(`\`, `\\`, q, `\`+q).Replace(*s) + q
 }
 
 // pyDatetime renders a time as Python's str(datetime) does for a naive datetime:

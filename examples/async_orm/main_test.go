@@ -405,8 +405,15 @@ func TestOutputHelpers(t *testing.T) {
 	if got := pyStr(nil); got != "None" {
 		t.Errorf("pyStr(nil) = %q", got)
 	}
-	if got := pyStr(ptr(`it's a \ test`)); got != `'it\'s a \\ test'` {
-		t.Errorf("pyStr = %q", got)
+	for in, want := range map[string]string{
+		"a1":            "'a1'",
+		`it's a \ test`: `"it's a \\ test"`,
+		`say "hi"`:      `'say "hi"'`,
+		`it's "both"`:   `'it\'s "both"'`,
+	} {
+		if got := pyStr(&in); got != want {
+			t.Errorf("pyStr(%q) = %s, want %s", in, got, want)
+		}
 	}
 	ts := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	if got := pyDatetime(ts); got != "2025-01-02 03:04:05" {
