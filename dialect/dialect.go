@@ -97,7 +97,7 @@ type Conn interface {
 }
 
 // ExecResult is what Conn.Exec reports about a statement. It is a small value, returned
-// without allocation.
+// without allocation, safe for concurrent reads; it lives as long as the caller keeps it.
 type ExecResult struct {
 	// RowsAffected is the number of rows the statement inserted, deleted or updated (on
 	// MySQL and MariaDB, the rows an UPDATE matched, changed or not).
