@@ -200,6 +200,18 @@
 //     a check that it matched exactly one row; one DELETE ... WHERE key IN (...) per
 //     chunk, checked the same way (0 rows matched is a *StaleDataError). Before each
 //     batch, foreign keys of its rows are copied from the parents written earlier.
+//     Dialects without INSERT ... RETURNING (MySQL; the dialect's features decide) get
+//     SQLAlchemy's treatment: when the autoincrement key is generated, one INSERT per row
+//     with the key read from the statement's last insert id (engine.Result.LastInsertID),
+//     otherwise multi-row INSERTs; other server-generated columns (create_date) are then
+//     read back by one SELECT key, columns ... WHERE key IN (...) per chunk of the batch
+//     (an OR of key matches for a composite key). SQLAlchemy leaves them expired, to load
+//     on first access; Go cannot intercept field reads, so they are fetched at once. A
+//     key column left to a server default cannot be read back that way: such a flush
+//     fails before any SQL with an error wrapping compile.ErrUnsupported. No statement
+//     of the flush needs UPDATE or DELETE ... RETURNING. On MySQL and MariaDB the driver
+//     counts the rows an UPDATE matched, not only those it changed (CLIENT_FOUND_ROWS),
+//     so an UPDATE writing a row's current values is no stale-data error.
 //  4. bookkeeping: new objects become persistent with a snapshot and enter the identity
 //     map, updated ones get a new snapshot, deleted ones leave the identity map.
 //
@@ -256,9 +268,11 @@
 // parent, benchmarks beside raw pgx (bench_test.go); tested on SQLite, PostgreSQL and
 // MariaDB.
 //
+// Flushes on dialects without INSERT ... RETURNING (MySQL) are tested against MariaDB
+// limited to MySQL's features (the features=mysql URL option of dialect/mysql).
+//
 // Not done yet: cascade=delete/delete-orphan and the release of children removed from a
-// loaded collection (needs a snapshot of each loaded collection); dialects without
-// INSERT ... RETURNING (MySQL proper: needs the last insert id from the engine); nested
+// loaded collection (needs a snapshot of each loaded collection); nested
 // loader options (SelectIn(AT.Bs).SelectIn(BT.Cs)) and other strategies (joined, raise,
 // write-only collections: the relationships issue); the examples/ programs of the seeds.
 package orm

@@ -73,10 +73,11 @@ type env struct {
 	ctx    context.Context
 }
 
-// eachDB runs fn on SQLite, PostgreSQL and MariaDB with a fresh database, the models
-// registered by register, and their tables created.
+// eachDB runs fn on SQLite, PostgreSQL, MariaDB and MariaDB limited to MySQL's features
+// (testdb.MySQLFeatures: no RETURNING, so the flush takes MySQL's path) with a fresh
+// database, the models registered by register, and their tables created.
 func eachDB(t *testing.T, register func(reg *Registry) error, fn func(e *env)) {
-	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+	run := func(t *testing.T, tg testdb.Target) {
 		ctx := context.Background()
 		c := &capture{}
 		eng, err := engine.Create(ctx, tg.URL, engine.Echo(true), engine.WithLogger(slog.New(c)))
@@ -93,19 +94,26 @@ func eachDB(t *testing.T, register func(reg *Registry) error, fn func(e *env)) {
 		}
 		c.take(true)
 		fn(&env{t: t, target: tg, eng: eng, reg: reg, cap: c, ctx: ctx})
-	})
+	}
+	testdb.Each(t, run)
+	t.Run(testdb.NameMySQLFeatures, func(t *testing.T) { run(t, testdb.MySQLFeatures(t)) })
 }
 
-// sql picks the expected text for the target's dialect.
+// sql picks the expected text for the target's dialect: the mariadb text on both MariaDB
+// targets.
 func (e *env) sql(sqlite, postgres, mariadb string) string {
 	switch e.target.Name {
 	case testdb.NamePostgres:
 		return postgres
-	case testdb.NameMariaDB:
+	case testdb.NameMariaDB, testdb.NameMySQLFeatures:
 		return mariadb
 	}
 	return sqlite
 }
+
+// mysql reports whether the target is MariaDB limited to MySQL's features, where
+// flushes write new rows without RETURNING.
+func (e *env) mysql() bool { return e.target.Name == testdb.NameMySQLFeatures }
 
 // expect checks the statements recorded since the last check.
 func (e *env) expect(want ...string) {

@@ -467,7 +467,13 @@ func argValue(f *field, v any) (any, error) {
 	} else {
 		p.Elem().Set(rv)
 	}
-	return f.get(p.UnsafePointer())
+	// p points at a lone value of the field's type, not into a struct: use the codec
+	// directly (f.get would add the field's offset).
+	cv, err := f.codec.get(p.UnsafePointer())
+	if err != nil {
+		return nil, f.valueError(err)
+	}
+	return cv, nil
 }
 
 func sameFamily(a, b reflect.Kind) bool {

@@ -138,17 +138,29 @@ func TestSelfReferenceInsertOrder(t *testing.T) {
 		if err := s.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(
-			e.sql("INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [NULL NULL]",
-				"INSERT INTO node (parent_id) VALUES ($1), ($2) RETURNING id | [NULL NULL]",
-				"INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [NULL NULL]"),
-			e.sql("INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [2 2]",
-				"INSERT INTO node (parent_id) VALUES ($1), ($2) RETURNING id | [2 2]",
-				"INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [2 2]"),
-			e.sql("INSERT INTO node (parent_id) VALUES (?) RETURNING id | [3]",
-				"INSERT INTO node (parent_id) VALUES ($1) RETURNING id | [3]",
-				"INSERT INTO node (parent_id) VALUES (?) RETURNING id | [3]"),
-		)
+		if e.mysql() {
+			// No RETURNING: one INSERT per row, each key from the last insert id, in the
+			// same order (a level of the tree after the other).
+			e.expect(
+				"INSERT INTO node (parent_id) VALUES (?) | [NULL]",
+				"INSERT INTO node (parent_id) VALUES (?) | [NULL]",
+				"INSERT INTO node (parent_id) VALUES (?) | [2]",
+				"INSERT INTO node (parent_id) VALUES (?) | [2]",
+				"INSERT INTO node (parent_id) VALUES (?) | [3]",
+			)
+		} else {
+			e.expect(
+				e.sql("INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [NULL NULL]",
+					"INSERT INTO node (parent_id) VALUES ($1), ($2) RETURNING id | [NULL NULL]",
+					"INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [NULL NULL]"),
+				e.sql("INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [2 2]",
+					"INSERT INTO node (parent_id) VALUES ($1), ($2) RETURNING id | [2 2]",
+					"INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [2 2]"),
+				e.sql("INSERT INTO node (parent_id) VALUES (?) RETURNING id | [3]",
+					"INSERT INTO node (parent_id) VALUES ($1) RETURNING id | [3]",
+					"INSERT INTO node (parent_id) VALUES (?) RETURNING id | [3]"),
+			)
+		}
 		if *leaf.ParentID != root.Children[0].ID || *root.Children[1].ParentID != root.ID || root.ParentID != nil {
 			t.Errorf("tree keys: leaf->%v, root=%d child0=%d", leaf.ParentID, root.ID, root.Children[0].ID)
 		}
