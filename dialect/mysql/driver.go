@@ -68,7 +68,7 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	}
 	inner, err := gomysql.NewConnector(mcfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("mysql: invalid connection options for %s: %s", target(cfg), conv.Redact(err.Error(), cfg.Password))
+		return nil, nil, fmt.Errorf("mysql: invalid connection options for %s: %s", conv.Target(cfg, 3306), conv.Redact(err.Error(), cfg.Password))
 	}
 	killInner, _ := gomysql.NewConnector(mcfg)
 
@@ -143,38 +143,13 @@ func ParseVersion(v string) (flavor Flavor, major, minor, patch int, err error) 
 	return flavor, nums[0], nums[1], nums[2], nil
 }
 
-// target describes where cfg connects, for messages: "user@host:port/database".
-func target(cfg dialect.Config) string {
-	host := cfg.Host
-	if host == "" {
-		host = "localhost"
-	}
-	port := cfg.Port
-	if port == 0 {
-		port = 3306
-	}
-	s := net.JoinHostPort(host, strconv.Itoa(port)) + "/" + cfg.Database
-	if cfg.User != "" {
-		s = cfg.User + "@" + s
-	}
-	return s
-}
-
-// connectError wraps a connection failure without the password.
+// connectError wraps a connection failure without the password (see conv.NewConnectError).
 func connectError(ctx context.Context, cfg dialect.Config, err error) error {
-	e := &conv.ConnectError{Dialect: "mysql", Target: target(cfg)}
-	var me *gomysql.MySQLError
-	var netErr net.Error
-	switch {
-	case ctx.Err() != nil:
-		e.Cause = ctx.Err()
-	case errors.As(err, &me):
-		e.Cause = me
-	case errors.As(err, &netErr):
-		e.Cause = netErr
+	var cause error
+	if me := (*gomysql.MySQLError)(nil); errors.As(err, &me) {
+		cause = me
 	}
-	e.Msg = conv.Redact(err.Error(), cfg.Password)
-	return e
+	return conv.NewConnectError(ctx, "mysql", conv.Target(cfg, 3306), cfg.Password, err, cause)
 }
 
 // driverConfig builds the go-sql-driver configuration from cfg.
@@ -381,22 +356,13 @@ type pool struct {
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
 func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
-	actx := ctx
-	if p.timeout > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, p.timeout)
-		defer cancel()
-	}
+	actx, cancel := conv.WithPoolTimeout(ctx, p.timeout)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		c, err := p.db.Conn(actx)
 		if err != nil {
-			if ctx.Err() == nil && actx.Err() != nil {
-				return nil, fmt.Errorf("mysql: no connection available within the pool timeout (%v): %w", p.timeout, context.DeadlineExceeded)
-			}
-			if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "database is closed") {
-				return nil, fmt.Errorf("mysql: the pool is closed: %w", err)
-			}
-			return nil, conv.DriverErr(ctx, "mysql", fmt.Errorf("mysql: acquire connection: %w", err))
+			closed := errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "database is closed")
+			return nil, conv.PoolError(ctx, actx, "mysql", p.timeout, closed, err)
 		}
 		var id int64
 		_ = c.Raw(func(dc any) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,39 +66,13 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	return New(), &pool{p: pp, isolation: iso, timeout: cfg.PoolTimeout, prePing: cfg.PoolPrePing}, nil
 }
 
-// target describes where cfg connects, for messages: "user@host:port/database".
-func target(cfg dialect.Config) string {
-	host := cfg.Host
-	if host == "" {
-		host = "localhost"
-	}
-	port := cfg.Port
-	if port == 0 {
-		port = 5432
-	}
-	s := net.JoinHostPort(host, strconv.Itoa(port)) + "/" + cfg.Database
-	if cfg.User != "" {
-		s = cfg.User + "@" + s
-	}
-	return s
-}
-
-// connectError wraps a connection failure without the password: the text comes from the
-// driver with the password removed, and the error unwraps only to password-free causes.
+// connectError wraps a connection failure without the password (see conv.NewConnectError).
 func connectError(ctx context.Context, cfg dialect.Config, err error) error {
-	e := &conv.ConnectError{Dialect: "postgresql", Target: target(cfg)}
-	var pgErr *pgconn.PgError
-	var netErr net.Error
-	switch {
-	case ctx.Err() != nil:
-		e.Cause = ctx.Err()
-	case errors.As(err, &pgErr):
-		e.Cause = pgErr
-	case errors.As(err, &netErr):
-		e.Cause = netErr
+	var cause error
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) {
+		cause = pgErr
 	}
-	e.Msg = conv.Redact(err.Error(), cfg.Password)
-	return e
+	return conv.NewConnectError(ctx, "postgresql", conv.Target(cfg, 5432), cfg.Password, err, cause)
 }
 
 // poolConfig builds the pgxpool configuration from cfg.
@@ -166,7 +139,7 @@ func poolConfig(cfg dialect.Config) (*pgxpool.Config, error) {
 		if errors.As(err, &pe) && pe.Unwrap() != nil {
 			msg = pe.Unwrap().Error()
 		}
-		return nil, fmt.Errorf("postgresql: invalid connection options for %s: %s", target(cfg), conv.Redact(msg, password))
+		return nil, fmt.Errorf("postgresql: invalid connection options for %s: %s", conv.Target(cfg, 5432), conv.Redact(msg, password))
 	}
 	if password != "" {
 		pcfg.ConnConfig.Password = password
@@ -207,21 +180,11 @@ type pool struct {
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
 func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
-	actx := ctx
-	if p.timeout > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, p.timeout)
-		defer cancel()
-	}
+	actx, cancel := conv.WithPoolTimeout(ctx, p.timeout)
+	defer cancel()
 	c, err := p.p.Acquire(actx)
 	if err != nil {
-		if ctx.Err() == nil && actx.Err() != nil {
-			return nil, fmt.Errorf("postgresql: no connection available within the pool timeout (%v): %w", p.timeout, context.DeadlineExceeded)
-		}
-		if errors.Is(err, puddle.ErrClosedPool) {
-			return nil, fmt.Errorf("postgresql: the pool is closed: %w", err)
-		}
-		return nil, conv.DriverErr(ctx, "postgresql", fmt.Errorf("postgresql: acquire connection: %w", err))
+		return nil, conv.PoolError(ctx, actx, "postgresql", p.timeout, errors.Is(err, puddle.ErrClosedPool), err)
 	}
 	return &conn{pool: p, c: c}, nil
 }

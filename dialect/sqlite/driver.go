@@ -183,22 +183,12 @@ type pool struct {
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
 func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
-	actx := ctx
-	if p.timeout > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, p.timeout)
-		defer cancel()
-	}
+	actx, cancel := conv.WithPoolTimeout(ctx, p.timeout)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		c, err := p.db.Conn(actx)
 		if err != nil {
-			if ctx.Err() == nil && actx.Err() != nil {
-				return nil, fmt.Errorf("sqlite: no connection available within the pool timeout (%v): %w", p.timeout, context.DeadlineExceeded)
-			}
-			if errors.Is(err, sql.ErrConnDone) {
-				return nil, fmt.Errorf("sqlite: the pool is closed: %w", err)
-			}
-			return nil, conv.DriverErr(ctx, "sqlite", fmt.Errorf("sqlite: acquire connection: %w", err))
+			return nil, conv.PoolError(ctx, actx, "sqlite", p.timeout, errors.Is(err, sql.ErrConnDone), err)
 		}
 		if p.prePing {
 			if err := c.PingContext(actx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/types"
 )
 
@@ -142,5 +143,38 @@ func TestBytesResultEmptyIsNotNil(t *testing.T) {
 		if b, ok := got.([]byte); err != nil || !ok || b == nil || len(b) != 0 {
 			t.Errorf("BytesResult(%#v) = %#v, %v; want a non-nil empty []byte", src, got, err)
 		}
+	}
+}
+
+func TestTargetAndPoolError(t *testing.T) {
+	if got := Target(dialect.Config{Password: "pw"}, 5432); got != "localhost:5432/" {
+		t.Errorf("Target of an empty config = %q", got)
+	}
+	if got := Target(dialect.Config{User: "u", Password: "pw", Host: "::1", Port: 7, Database: "db"}, 5432); got != "u@[::1]:7/db" {
+		t.Errorf("Target = %q", got)
+	}
+	ctx := context.Background()
+	actx, cancel := WithPoolTimeout(ctx, time.Nanosecond)
+	defer cancel()
+	<-actx.Done()
+	err := PoolError(ctx, actx, "x", time.Nanosecond, false, errors.New("busy"))
+	if !errors.Is(err, context.DeadlineExceeded) || err.Error() != "x: no connection available within the pool timeout (1ns): context deadline exceeded" {
+		t.Errorf("timeout: %v", err)
+	}
+	live, cancel2 := WithPoolTimeout(ctx, 0)
+	defer cancel2()
+	if live != ctx {
+		t.Error("WithPoolTimeout(0) is not ctx itself")
+	}
+	closedErr := errors.New("sql: database is closed")
+	if err := PoolError(ctx, live, "x", 0, true, closedErr); !errors.Is(err, closedErr) || err.Error() != "x: the pool is closed: sql: database is closed" {
+		t.Errorf("closed: %v", err)
+	}
+	if err := PoolError(ctx, live, "x", 0, false, errors.New("refused")); err.Error() != "x: acquire connection: refused" {
+		t.Errorf("other: %v", err)
+	}
+	ce := NewConnectError(ctx, "x", "u@h:1/db", "s3cret", errors.New("auth failed for s3cret"), nil)
+	if ce.Error() != "x: cannot connect to u@h:1/db: auth failed for xxxxx" || ce.Unwrap() != nil {
+		t.Errorf("connect error: %v (cause %v)", ce, ce.Unwrap())
 	}
 }

@@ -3,8 +3,14 @@ package conv
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/retortdb/retort/dialect"
 )
 
 // CanceledError is returned by a connection operation that stopped because its context
@@ -108,4 +114,65 @@ func Redact(msg, password string) string {
 // the SQL spelling in upper case ("READ COMMITTED"). "" stays "".
 func Isolation(level string) string {
 	return strings.Join(strings.Fields(strings.ToUpper(strings.ReplaceAll(level, "_", " "))), " ")
+}
+
+// Target describes where cfg connects, for messages: "user@host:port/database", with
+// localhost and defaultPort standing in for what cfg leaves out. It never holds the
+// password.
+func Target(cfg dialect.Config, defaultPort int) string {
+	host := cfg.Host
+	if host == "" {
+		host = "localhost"
+	}
+	port := cfg.Port
+	if port == 0 {
+		port = defaultPort
+	}
+	s := net.JoinHostPort(host, strconv.Itoa(port)) + "/" + cfg.Database
+	if cfg.User != "" {
+		s = cfg.User + "@" + s
+	}
+	return s
+}
+
+// NewConnectError returns the error of a failure to open the database at target: its
+// text is err's with password removed, and it unwraps only to a password-free cause: ctx's
+// error when ctx ended, else driverErr (the driver's own error type found in err by the
+// caller, or nil), else a net.Error in err.
+func NewConnectError(ctx context.Context, dialect, target, password string, err, driverErr error) *ConnectError {
+	e := &ConnectError{Dialect: dialect, Target: target, Msg: Redact(err.Error(), password)}
+	var netErr net.Error
+	switch {
+	case ctx.Err() != nil:
+		e.Cause = ctx.Err()
+	case driverErr != nil:
+		e.Cause = driverErr
+	case errors.As(err, &netErr):
+		e.Cause = netErr
+	}
+	return e
+}
+
+// WithPoolTimeout returns the context an acquisition from a pool waits under: ctx bounded
+// by timeout when timeout is positive. Call cancel when the acquisition is done.
+func WithPoolTimeout(ctx context.Context, timeout time.Duration) (actx context.Context, cancel context.CancelFunc) {
+	if timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// PoolError returns the error of a failed acquisition from a pool that waited under actx
+// (see WithPoolTimeout): the pool timeout, when actx ended but ctx did not, as
+// "<dialect>: no connection available within the pool timeout (T)" matching
+// context.DeadlineExceeded; a closed pool as "<dialect>: the pool is closed"; any other
+// failure as "<dialect>: acquire connection: ..." (a *CanceledError when ctx ended).
+func PoolError(ctx, actx context.Context, dialect string, timeout time.Duration, closed bool, err error) error {
+	switch {
+	case ctx.Err() == nil && actx.Err() != nil:
+		return fmt.Errorf("%s: no connection available within the pool timeout (%v): %w", dialect, timeout, context.DeadlineExceeded)
+	case closed:
+		return fmt.Errorf("%s: the pool is closed: %w", dialect, err)
+	}
+	return DriverErr(ctx, dialect, fmt.Errorf("%s: acquire connection: %w", dialect, err))
 }
