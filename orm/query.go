@@ -186,6 +186,17 @@ func ScalarOneOrNone[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (
 	return r.OneOrNone()
 }
 
+// Scalar runs q and returns its first object: SQLAlchemy's session.scalar(select(A)).
+// With no row it returns ErrNoResult (where SQLAlchemy returns None), as
+// engine.Result.Scalar does; more rows than one are not an error.
+func Scalar[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*A, error) {
+	r, err := Scalars(ctx, s, q)
+	if err != nil {
+		return nil, err
+	}
+	return r.First()
+}
+
 // runQuery executes a SELECT of m's columns and hydrates its rows.
 func (s *Session) runQuery(ctx context.Context, m *mapper, core *expr.SelectStmt, loads []LoadOption, qerr error) ([]*state, error) {
 	if qerr != nil {

@@ -491,6 +491,17 @@ func (s *Session) Execute(ctx context.Context, stmt expr.Statement) (*engine.Res
 	return s.conn.Execute(ctx, stmt)
 }
 
+// Scalar runs a Core statement like Execute and returns the first column of its first
+// row: SQLAlchemy's session.scalar(select(func.count()).select_from(A)). With no row it
+// returns ErrNoResult.
+func (s *Session) Scalar(ctx context.Context, stmt expr.Statement) (any, error) {
+	res, err := s.Execute(ctx, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return res.Scalar()
+}
+
 // beforeQuery checks the session, autoflushes and makes sure a transaction is open.
 func (s *Session) beforeQuery(ctx context.Context) error {
 	if err := s.usable(); err != nil {
