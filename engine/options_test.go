@@ -330,12 +330,16 @@ func TestPoolSizeLimitsConnections(t *testing.T) {
 func TestPoolRecycleAndPrePing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		// Recycle: with one connection and a 100ms lifetime, the backend changes.
+		start := time.Now()
 		eng := openEngine(t, tg, PoolSize(1), MaxOverflow(0), PoolRecycle(100*time.Millisecond))
 		c := connect(t, eng)
 		first := backendID(t, c, tg.Name)
 		c.Close()
 		c = connect(t, eng)
-		if again := backendID(t, c, tg.Name); again != first {
+		again := backendID(t, c, tg.Name)
+		// Only when the connection surely is still young (a loaded machine may take longer
+		// than its lifetime to get here) must it have been kept.
+		if time.Since(start) < 80*time.Millisecond && again != first {
 			t.Errorf("a young connection was replaced: backend %s, then %s", first, again)
 		}
 		c.Close()
@@ -360,8 +364,18 @@ func TestPoolRecycleAndPrePing(t *testing.T) {
 			if _, err := killer.Execute(t.Context(), expr.Text(kill)); err != nil {
 				t.Fatalf("%s: %v", kill, err)
 			}
+			// Wait until the server has really ended it.
+			gone := "SELECT COUNT(*) FROM pg_stat_activity WHERE pid = " + first
+			if tg.Name == testdb.NameMariaDB {
+				gone = "SELECT COUNT(*) FROM information_schema.processlist WHERE id = " + first
+			}
+			for deadline := time.Now().Add(10 * time.Second); scalarSQL(t, killer, gone, types.BigInt()) != int64(0); {
+				if time.Now().After(deadline) {
+					t.Fatalf("backend %s still listed 10s after it was killed", first)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			killer.Close()
-			time.Sleep(100 * time.Millisecond) // let the server finish closing it
 		}
 		c = connect(t, eng)
 		if _, err := c.Scalar(t.Context(), expr.Select(expr.Value(1, types.Integer()))); err != nil {
