@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -385,4 +387,59 @@ func TestPoolRecycleAndPrePing(t *testing.T) {
 			t.Errorf("the dropped backend %s was handed out again", first)
 		}
 	})
+}
+
+// TestPercentEncodedPassword connects to MariaDB as a user whose password holds the
+// characters a URL must percent-encode (@ / : % ? #), and checks that a wrong password is
+// refused with an error that shows neither password.
+func TestPercentEncodedPassword(t *testing.T) {
+	tg := testdb.MySQL(t)
+	admin := connect(t, openEngine(t, tg))
+	u, err := ParseURL(tg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := fmt.Sprintf("retort_pw_%d", time.Now().UnixNano()%1_000_000_000)
+	const password = "p@ss/w:rd%?#x"
+	for _, sql := range []string{
+		"CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'",
+		"GRANT ALL PRIVILEGES ON `" + u.Database + "`.* TO '" + user + "'@'%'",
+	} {
+		if _, err := admin.Execute(t.Context(), expr.Text(sql)); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Execute(context.Background(), expr.Text("DROP USER '"+user+"'@'%'"))
+	})
+	port := u.Port
+	if port == 0 {
+		port = 3306
+	}
+	base := fmt.Sprintf("mariadb://%s:%%s@%s:%d/%s", user, u.Host, port, u.Database)
+
+	eng, err := Create(t.Context(), fmt.Sprintf(base, url.QueryEscape(password)))
+	if err == nil {
+		c := connect(t, eng)
+		got := scalarSQL(t, c, "SELECT SUBSTRING_INDEX(CURRENT_USER(), '@', 1)", types.Text())
+		if got != user {
+			t.Errorf("connected as %v, want %s", got, user)
+		}
+		eng.Close()
+	} else {
+		t.Fatalf("connect with the percent-encoded password: %v", err)
+	}
+
+	_, err = Create(t.Context(), fmt.Sprintf(base, url.QueryEscape("wr@ng/pw")))
+	if err == nil {
+		t.Fatal("a wrong password was accepted")
+	}
+	for _, secret := range []string{password, "wr@ng/pw", url.QueryEscape("wr@ng/pw"), url.QueryEscape(password)} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("the error shows a password (%q): %v", secret, err)
+		}
+	}
+	if !strings.HasPrefix(err.Error(), "engine: connect to mariadb://"+user+":***@") || !strings.Contains(err.Error(), "Access denied") {
+		t.Errorf("wrong password: %v", err)
+	}
 }
