@@ -55,8 +55,24 @@ func (c *compiler) fail(err error) {
 	}
 }
 
-func (c *compiler) put(s string)   { c.b = append(c.b, s...) }
-func (c *compiler) ident(s string) { c.b = c.d.AppendIdent(c.b, s) }
+func (c *compiler) put(s string) { c.b = append(c.b, s...) }
+
+// ident appends a quoted-as-needed identifier; an empty one is an error (no database
+// accepts it).
+func (c *compiler) ident(s string) {
+	if s == "" {
+		c.fail(errorf("a table or column name is empty"))
+	}
+	c.b = c.d.AppendIdent(c.b, s)
+}
+
+// named appends the name of what (a label, an alias, ...), which must not be empty.
+func (c *compiler) named(what, name string) {
+	if name == "" {
+		c.fail(errorf("%s has an empty name", what))
+	}
+	c.b = c.d.AppendIdent(c.b, name)
+}
 
 // entry is a compiled statement as cached: everything but the argument values.
 type entry struct {
@@ -561,6 +577,10 @@ func (c *compiler) qualifier(f expr.FromClause) {
 		c.tableName(x)
 	case *expr.Subquery:
 		c.ident(c.subqueryName(x))
+	case *expr.AliasClause:
+		c.named("an alias", x.Name)
+	case *expr.CTE:
+		c.named("a common table expression", x.Name)
 	case expr.TableLike:
 		c.ident(x.TableName())
 	default:
@@ -1050,7 +1070,7 @@ func (c *compiler) with() {
 		if i > 0 {
 			c.put(", ")
 		}
-		c.ident(x.Name)
+		c.named("a common table expression", x.Name)
 		if x.Recursive {
 			c.b = append(c.b, '(')
 			for j, col := range x.ColumnList() {
@@ -1257,7 +1277,7 @@ func (c *compiler) selectStmt(s *expr.SelectStmt) {
 		c.maybeCast(rc.Expr, 0, true)
 		if _, ok := rc.Expr.(*expr.LabelExpr); ok || rc.Generated {
 			c.put(" AS ")
-			c.ident(rc.Name)
+			c.named("a label", rc.Name)
 		}
 	}
 	if len(froms) > 0 {
@@ -1656,14 +1676,14 @@ func (c *compiler) fromItem(f expr.FromClause) {
 			return
 		}
 		c.put(" AS ")
-		c.ident(x.Name)
+		c.named("an alias", x.Name)
 	case *expr.Subquery:
 		c.b = append(c.b, '(')
 		c.derived(x.Select)
 		c.put(") AS ")
 		c.ident(c.subqueryName(x))
 	case *expr.CTE:
-		c.ident(x.Name)
+		c.named("a common table expression", x.Name)
 	case *expr.JoinClause:
 		c.join(x)
 	default:
@@ -1755,7 +1775,7 @@ func (c *compiler) returning(items []expr.Expr, f Feature, what string) {
 		c.expr(rc.Expr, 0)
 		if _, ok := rc.Expr.(*expr.LabelExpr); ok || rc.Generated {
 			c.put(" AS ")
-			c.ident(rc.Name)
+			c.named("a label", rc.Name)
 		}
 	}
 	c.noQual--

@@ -58,6 +58,14 @@ func TestCompileErrors(t *testing.T) {
 		{"compound of one", lite, expr.Union(expr.Select(id)), false, "compile: UNION needs at least two selects, has 1"},
 		{"case without when", lite, expr.Select(expr.Case()), false, "compile: CASE has no WHEN"},
 		{"nil statement", lite, nil, false, "compile: statement is nil"},
+		{"update of a nil column", lite, expr.Update(users).Set(nil, 1), false, "compile: assignment to a nil column"},
+		{"upsert set of a nil column", pg, expr.Insert(users).Values(map[string]any{"id": 1}).OnConflict(id).DoUpdateSet(expr.Set(nil, 1)), false,
+			"compile: assignment to a nil column"},
+		{"empty label", pg, expr.Select(id.Label("")), false, "compile: a label has an empty name"},
+		{"empty alias", lite, expr.Select(expr.Alias(users, "").C("id")), false, "compile: an alias has an empty name"},
+		{"empty cte name", lite, expr.Select(expr.Select(id).CTE("").C("id")), false, "compile: a common table expression has an empty name"},
+		{"empty table name", lite, expr.Select(expr.NewTable("", expr.Column("a", types.Integer())).C("a")), false,
+			"compile: a table or column name is empty"},
 		{"two ctes one name", lite, func() expr.Statement {
 			a := expr.Select(id).CTE("x")
 			b := expr.Select(name).CTE("x")

@@ -3,6 +3,8 @@ package expr
 import (
 	"fmt"
 	"sort"
+
+	"github.com/retortdb/retort/types"
 )
 
 // Assignment is one column = value pair of an UPDATE SET list or an upsert's update.
@@ -15,6 +17,10 @@ type Assignment struct {
 
 // Set returns the assignment col = v; a Go value v is bound with col's type.
 func Set(col *ColumnClause, v any) Assignment {
+	if col == nil {
+		// Reported when compiled ("assignment to a nil column").
+		return Assignment{Value: ToExpr(v, types.Type{})}
+	}
 	return Assignment{Col: col, Value: ToExpr(v, col.Type)}
 }
 
