@@ -170,7 +170,7 @@ func TestTargetAndPoolError(t *testing.T) {
 	if err := PoolError(ctx, live, "x", 0, true, closedErr); !errors.Is(err, closedErr) || err.Error() != "x: the pool is closed: sql: database is closed" {
 		t.Errorf("closed: %v", err)
 	}
-	if err := PoolError(ctx, live, "x", 0, false, errors.New("refused")); err.Error() != "x: acquire connection: refused" {
+	if err := PoolError(ctx, live, "x", 0, false, errors.New("refused")); err.Error() != "x: refused" {
 		t.Errorf("other: %v", err)
 	}
 	ce := NewConnectError(ctx, "x", "u@h:1/db", "s3cret", errors.New("auth failed for s3cret"), nil)

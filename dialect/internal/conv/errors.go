@@ -166,7 +166,8 @@ func WithPoolTimeout(ctx context.Context, timeout time.Duration) (actx context.C
 // (see WithPoolTimeout): the pool timeout, when actx ended but ctx did not, as
 // "<dialect>: no connection available within the pool timeout (T)" matching
 // context.DeadlineExceeded; a closed pool as "<dialect>: the pool is closed"; any other
-// failure as "<dialect>: acquire connection: ..." (a *CanceledError when ctx ended).
+// failure as the driver's error behind the dialect's name (a *CanceledError when ctx ended);
+// the engine says that it was acquiring a connection.
 func PoolError(ctx, actx context.Context, dialect string, timeout time.Duration, closed bool, err error) error {
 	switch {
 	case ctx.Err() == nil && actx.Err() != nil:
@@ -174,5 +175,5 @@ func PoolError(ctx, actx context.Context, dialect string, timeout time.Duration,
 	case closed:
 		return fmt.Errorf("%s: the pool is closed: %w", dialect, err)
 	}
-	return DriverErr(ctx, dialect, fmt.Errorf("%s: acquire connection: %w", dialect, err))
+	return DriverErr(ctx, dialect, err)
 }
