@@ -24,6 +24,10 @@ var (
 // naming a table or column that does not exist, a handle field that does not match the
 // model. It is returned by Register and RegisterHandle, wraps ErrMapping, and names the
 // struct, the field (when there is one) and the problem.
+//
+// A *MappingError is made for one mistake and never modified by package orm afterwards,
+// so it may be read from any goroutine (concurrent reads are safe); it holds no resource
+// and lives as long as the caller keeps the error.
 type MappingError struct {
 	Struct  string // the Go type, such as "main.A"
 	Field   string // the Go field ("Data", or "Base.ID" inside an embedded struct); "" for the struct itself

@@ -34,12 +34,24 @@ import (
 // Table is embedded in a handle struct to say which model the handle describes. After
 // registration it refers to the model's mapping; it is a small value, safe to copy and
 // to use from any goroutine.
+//
+// RegisterHandle writes the Table (and the other fields of its handle) when it binds
+// them, so registration must be complete before other goroutines use the handle
+// (registering in an init function, as MustRegister is meant to be used, ensures it);
+// after that the handle is read-only and safe for concurrent use. A Table holds no
+// resource: it lives as long as the handle holding it (usually a package-level variable,
+// so the whole program), and the mapping it refers to stays valid as long as the
+// registry does.
 type Table[A any] struct {
 	m *mapper
 }
 
 // Entity is implemented by Table[A], and so by every handle struct that embeds it: it
 // lets Select and the session functions accept a handle and know its model type.
+//
+// Only Table[A] implements Entity (its method is unexported), so an Entity follows
+// Table's rules: safe for concurrent use once RegisterHandle has bound it, and it lives
+// as long as the handle it is part of.
 type Entity[A any] interface {
 	modelTable() Table[A]
 }
@@ -77,8 +89,11 @@ type tableBinder interface {
 // exactly as the ORM converts the field (a nil *string compares as IS NULL).
 //
 // A Column is bound by RegisterHandle; before that its methods build expressions that
-// fail to compile with ErrUnboundHandle. It is a small immutable value, safe to copy and
-// share between goroutines.
+// fail to compile with ErrUnboundHandle. RegisterHandle writes the Column when it binds
+// it, so registration must be complete before other goroutines use the handle; after
+// that it is a small immutable value, safe to copy and share between goroutines. It
+// holds no resource and lives as long as the handle holding it; the expressions its
+// methods return are immutable too and may outlive it.
 type Column[T any] struct {
 	*expr.ColumnClause
 	f *field
@@ -196,6 +211,11 @@ func (c Column[T]) Set(v T) expr.Assignment { return expr.Set(c.clause(), c.valu
 // Relation is a typed reference to the relationship field of model A that points to
 // model B ([]*B or *B), for loader options and explicit loads. It is bound by
 // RegisterHandle, which checks that A has such a relationship field to B.
+//
+// RegisterHandle writes the Relation when it binds it, so registration must be complete
+// before other goroutines use the handle; after that it is a small read-only value, safe
+// to copy and to use from any goroutine. It holds no resource and lives as long as the
+// handle holding it.
 type Relation[A, B any] struct {
 	r *relation
 }

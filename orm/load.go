@@ -19,7 +19,10 @@ import (
 // go through the identity map like any other row; with back_populates, the other side
 // is filled too (each B's A pointer when loading A.Bs).
 
-// LoadOption is a relationship loader option for SelectStmt.Options.
+// LoadOption is a relationship loader option for SelectStmt.Options. The options of
+// package orm (SelectIn) are immutable values, safe to share between goroutines and to
+// reuse in any number of statements; they hold no resource and live as long as the
+// statements that carry them.
 type LoadOption interface {
 	relation() *relation
 }

@@ -122,6 +122,10 @@ func (f *field) isZero(base unsafe.Pointer) bool { return f.codec.zero(f.ptr(bas
 // ValueError reports a value that could not be moved between a model field and its
 // column: a database value of the wrong type or out of range for the field, or a field
 // value that cannot be encoded (a JSON marshalling error, an unsigned value beyond int64).
+//
+// A *ValueError is made for one failure and never modified by package orm afterwards, so
+// it may be read from any goroutine (concurrent reads are safe); it holds no resource
+// and lives as long as the caller keeps the error.
 type ValueError struct {
 	Struct, Field, Column string
 	Err                   error

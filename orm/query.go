@@ -16,6 +16,10 @@ import (
 // (from a handle) or SelectOf (from a registry); every method returns a new statement, so
 // statements can be shared between goroutines. Run it with Scalars, ScalarOne,
 // ScalarOneOrNone or Stream.
+//
+// A SelectStmt is immutable and safe for concurrent use. It holds no connection or
+// session, so it lives as long as the caller keeps it: it may be built once (in a
+// package-level variable, say) and run in any number of sessions.
 type SelectStmt[A any] struct {
 	m     *mapper
 	core  *expr.SelectStmt
@@ -96,7 +100,14 @@ func (q *SelectStmt[A]) Options(opts ...LoadOption) *SelectStmt[A] {
 func (q *SelectStmt[A]) Statement() *expr.SelectStmt { return q.core }
 
 // ScalarResult holds the values of a query, one per row (the objects of an ORM query),
-// buffered. It is immutable and safe for concurrent reads.
+// buffered. It is immutable and safe for concurrent reads. The objects it holds are
+// the session's own objects, though: the session writes their fields (a query
+// refreshing an expired object, Refresh, a flush setting foreign keys, defaults and
+// generated keys, a relationship load), so they must not be used by other goroutines
+// while the session may be working on them.
+//
+// A ScalarResult holds no connection: it lives as long as the caller keeps it, and stays
+// valid after its session is closed (its objects are then detached).
 type ScalarResult[T any] struct {
 	vals []T
 }

@@ -10,7 +10,10 @@ import (
 
 // RowsStmt is a query whose rows hold several items: objects of models (given by their
 // handles) and column expressions, as SQLAlchemy's select(A, B.data). Build it with
-// SelectRows; it is immutable like SelectStmt. Run it with Session.Rows.
+// SelectRows; it is immutable like SelectStmt: every method returns a new statement, so
+// it is safe for concurrent use. Run it with Session.Rows. It holds no connection or
+// session and lives as long as the caller keeps it; it may be run in any number of
+// sessions.
 type RowsStmt struct {
 	items []rowItem
 	core  *expr.SelectStmt
@@ -88,7 +91,9 @@ func (q *RowsStmt) Statement() *expr.SelectStmt { return q.core }
 
 // Row is one row of a RowsStmt: per item, an object pointer (such as *A, nil when an
 // outer join found none) or a canonical column value (nil for NULL). It is a small
-// immutable value.
+// immutable value, safe for concurrent reads; the objects it holds belong to the session
+// that loaded them (see ScalarResult). It holds no connection and lives as long as the
+// caller keeps it, after its session is closed too.
 type Row struct {
 	vals []any
 }
@@ -153,7 +158,10 @@ func scanValue(dest, v any) error {
 	return nil
 }
 
-// RowsResult holds the rows of a RowsStmt, buffered. Immutable, safe for concurrent reads.
+// RowsResult holds the rows of a RowsStmt, buffered. Immutable, safe for concurrent reads;
+// the objects in its rows belong to the session that loaded them (see ScalarResult). It
+// holds no connection: it lives as long as the caller keeps it, and stays valid after
+// its session is closed (its objects are then detached).
 type RowsResult struct {
 	rows []Row
 }

@@ -54,6 +54,10 @@ var (
 
 // StaleDataError reports an UPDATE or DELETE that matched fewer rows than expected: the
 // rows were changed or deleted by someone else since the session loaded them.
+//
+// A *StaleDataError is made for one failed flush and never modified by package orm
+// afterwards, so it may be read from any goroutine (concurrent reads are safe); it holds
+// no resource and lives as long as the caller keeps the error.
 type StaleDataError struct {
 	Op       string // "UPDATE" or "DELETE"
 	Table    string
@@ -71,7 +75,9 @@ func (e *StaleDataError) Unwrap() error { return ErrStaleData }
 
 // SessionMaker makes sessions bound to one engine and registry, with shared options; it
 // is SQLAlchemy's sessionmaker / async_sessionmaker. It is immutable and safe for
-// concurrent use; make one per program.
+// concurrent use; make one per program. It holds no connection of its own and has no
+// Close: it lives as long as the caller keeps it (typically the whole program), and its
+// sessions work as long as its engine is open.
 type SessionMaker struct {
 	eng  *engine.Engine
 	reg  *Registry
