@@ -790,6 +790,10 @@ func (c *compiler) concatArgs(x *expr.BinaryExpr) {
 }
 
 func (c *compiler) in(x *expr.InExpr) {
+	if x.Err != nil {
+		c.fail(exprError(x.Err))
+		return
+	}
 	if x.Select == nil && len(x.Values) == 0 {
 		// No value can be in an empty set; NOT IN an empty set is always true. The
 		// operand is kept so that the expression's NULL behaviour stays that of IN.
@@ -1289,18 +1293,12 @@ func (c *compiler) selectStmt(s *expr.SelectStmt) {
 			c.fromItem(f)
 		}
 	}
-	if len(s.Wheres) > 0 {
-		c.put(" WHERE ")
-		c.expr(expr.And(s.Wheres...), 0)
-	}
+	c.conditions("WHERE", s.Wheres)
 	if len(s.GroupBys) > 0 {
 		c.put(" GROUP BY ")
 		c.exprList(s.GroupBys)
 	}
-	if len(s.Havings) > 0 {
-		c.put(" HAVING ")
-		c.expr(expr.And(s.Havings...), 0)
-	}
+	c.conditions("HAVING", s.Havings)
 	if len(s.OrderBys) > 0 {
 		c.put(" ORDER BY ")
 		saved := c.orderLabels
@@ -1365,6 +1363,10 @@ func (c *compiler) lock(l *expr.LockClause) {
 }
 
 func (c *compiler) compound(s *expr.CompoundSelect) {
+	if s.Err != nil {
+		c.fail(exprError(s.Err))
+		return
+	}
 	if len(s.Selects) < 2 {
 		c.fail(errorf("%s needs at least two selects, has %d", s.Op, len(s.Selects)))
 		return
@@ -1924,11 +1926,25 @@ func (c *compiler) update(s *expr.UpdateStmt) {
 	defer func() { c.scopes = c.scopes[:len(c.scopes)-1] }()
 	c.put(" SET ")
 	c.assignments(s.Sets)
-	if len(s.Wheres) > 0 {
-		c.put(" WHERE ")
-		c.expr(expr.And(s.Wheres...), 0)
-	}
+	c.conditions("WHERE", s.Wheres)
 	c.returning(s.Returns, UpdateReturning, "UPDATE")
+}
+
+// conditions renders " WHERE a AND b ..." (or HAVING) for conds, if any. A nil condition
+// is an error rather than skipped: dropping it would widen the statement, and a DELETE
+// whose only condition was nil would delete every row.
+func (c *compiler) conditions(keyword string, conds []expr.Expr) {
+	if len(conds) == 0 {
+		return
+	}
+	for i, e := range conds {
+		if e == nil {
+			c.fail(errorf("%s condition %d is nil", keyword, i+1))
+			return
+		}
+	}
+	c.put(" " + keyword + " ")
+	c.expr(expr.And(conds...), 0)
 }
 
 func (c *compiler) delete(s *expr.DeleteStmt) {
@@ -1941,9 +1957,6 @@ func (c *compiler) delete(s *expr.DeleteStmt) {
 	c.tableName(t)
 	c.scopes = append(c.scopes, []fromKey{keyOf(t)})
 	defer func() { c.scopes = c.scopes[:len(c.scopes)-1] }()
-	if len(s.Wheres) > 0 {
-		c.put(" WHERE ")
-		c.expr(expr.And(s.Wheres...), 0)
-	}
+	c.conditions("WHERE", s.Wheres)
 	c.returning(s.Returns, DeleteReturning, "DELETE")
 }

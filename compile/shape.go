@@ -225,6 +225,9 @@ func (w *walker) compound(s *expr.CompoundSelect) {
 		w.fail(errorf("compound select is nil"))
 		return
 	}
+	if s.Err != nil {
+		w.fail(exprError(s.Err))
+	}
 	w.tag(tCompound)
 	w.key = append(w.key, byte(s.Op))
 	w.num(len(s.Selects))
@@ -543,6 +546,10 @@ func (w *walker) expr(e expr.Expr) {
 		w.tag(tNot)
 		w.expr(x.X)
 	case *expr.InExpr:
+		if x.Err != nil {
+			w.fail(exprError(x.Err))
+			return
+		}
 		w.tag(tIn)
 		w.flag(x.Negate)
 		w.expr(x.X)

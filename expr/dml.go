@@ -299,7 +299,9 @@ func (s *UpdateStmt) Values(set map[string]any) *UpdateStmt {
 	return n
 }
 
-// Where returns s with conditions added (ANDed).
+// Where returns s with conditions added (ANDed). A nil condition is an error when the
+// statement is compiled: skipping it would widen the statement (a DELETE whose only
+// condition was nil would delete every row).
 func (s *UpdateStmt) Where(conds ...Expr) *UpdateStmt {
 	n := s.clone()
 	n.Wheres = appendExprs(s.Wheres, conds)
@@ -328,7 +330,9 @@ func (*DeleteStmt) statementNode() {}
 // Delete returns DELETE FROM table.
 func Delete(table TableLike) *DeleteStmt { return &DeleteStmt{Table: table} }
 
-// Where returns s with conditions added (ANDed).
+// Where returns s with conditions added (ANDed). A nil condition is an error when the
+// statement is compiled: skipping it would widen the statement (a DELETE whose only
+// condition was nil would delete every row).
 func (s *DeleteStmt) Where(conds ...Expr) *DeleteStmt {
 	n := *s
 	n.Wheres = appendExprs(s.Wheres, conds)

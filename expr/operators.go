@@ -1,6 +1,7 @@
 package expr
 
 import (
+	"errors"
 	"reflect"
 
 	"github.com/retortdb/retort/types"
@@ -130,6 +131,33 @@ type InExpr struct {
 	Values []Expr
 	Select SelectStatement // set for IN (SELECT ...)
 	Negate bool
+	// Err is set when InSelect was given no statement; compiling reports it.
+	Err error
+}
+
+// ErrNilSubquery is the error of an InSelect or NotInSelect given a nil statement.
+var ErrNilSubquery = errors.New("expr: IN (SELECT ...) with a nil select statement")
+
+// inSelect builds x [NOT] IN (sel), recording an error for a nil sel (an untyped nil, or
+// a nil *SelectStmt or *CompoundSelect) instead of rendering an empty IN list.
+func inSelect(x Expr, sel SelectStatement, negate bool) *InExpr {
+	in := &InExpr{X: Unwrap(x), Select: sel, Negate: negate}
+	switch s := sel.(type) {
+	case nil:
+		in.Err = ErrNilSubquery
+	case *SelectStmt:
+		if s == nil {
+			in.Err = ErrNilSubquery
+		}
+	case *CompoundSelect:
+		if s == nil {
+			in.Err = ErrNilSubquery
+		}
+	}
+	if in.Err != nil {
+		in.Select = nil
+	}
+	return in
 }
 
 func (*InExpr) exprNode() {}

@@ -47,14 +47,10 @@ func (x *ColumnClause) In(values ...any) *InExpr { return inList(x, false, value
 func (x *ColumnClause) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the column x.
-func (x *ColumnClause) InSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel}
-}
+func (x *ColumnClause) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the column x.
-func (x *ColumnClause) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *ColumnClause) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the column x.
 func (x *ColumnClause) Between(lo, hi any) *BetweenExpr {
@@ -139,12 +135,10 @@ func (x *FuncCall) In(values ...any) *InExpr { return inList(x, false, values) }
 func (x *FuncCall) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the function call x.
-func (x *FuncCall) InSelect(sel SelectStatement) *InExpr { return &InExpr{X: Unwrap(x), Select: sel} }
+func (x *FuncCall) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the function call x.
-func (x *FuncCall) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *FuncCall) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the function call x.
 func (x *FuncCall) Between(lo, hi any) *BetweenExpr {
@@ -229,12 +223,10 @@ func (x *BinaryExpr) In(values ...any) *InExpr { return inList(x, false, values)
 func (x *BinaryExpr) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the expression x.
-func (x *BinaryExpr) InSelect(sel SelectStatement) *InExpr { return &InExpr{X: Unwrap(x), Select: sel} }
+func (x *BinaryExpr) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the expression x.
-func (x *BinaryExpr) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *BinaryExpr) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the expression x.
 func (x *BinaryExpr) Between(lo, hi any) *BetweenExpr {
@@ -319,12 +311,10 @@ func (x *CastExpr) In(values ...any) *InExpr { return inList(x, false, values) }
 func (x *CastExpr) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the cast x.
-func (x *CastExpr) InSelect(sel SelectStatement) *InExpr { return &InExpr{X: Unwrap(x), Select: sel} }
+func (x *CastExpr) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the cast x.
-func (x *CastExpr) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *CastExpr) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the cast x.
 func (x *CastExpr) Between(lo, hi any) *BetweenExpr {
@@ -409,12 +399,10 @@ func (x *CaseExpr) In(values ...any) *InExpr { return inList(x, false, values) }
 func (x *CaseExpr) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the CASE expression x.
-func (x *CaseExpr) InSelect(sel SelectStatement) *InExpr { return &InExpr{X: Unwrap(x), Select: sel} }
+func (x *CaseExpr) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the CASE expression x.
-func (x *CaseExpr) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *CaseExpr) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the CASE expression x.
 func (x *CaseExpr) Between(lo, hi any) *BetweenExpr {
@@ -499,14 +487,10 @@ func (x *ScalarSubquery) In(values ...any) *InExpr { return inList(x, false, val
 func (x *ScalarSubquery) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the scalar subquery x.
-func (x *ScalarSubquery) InSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel}
-}
+func (x *ScalarSubquery) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the scalar subquery x.
-func (x *ScalarSubquery) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *ScalarSubquery) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the scalar subquery x.
 func (x *ScalarSubquery) Between(lo, hi any) *BetweenExpr {
@@ -591,12 +575,10 @@ func (x *OverExpr) In(values ...any) *InExpr { return inList(x, false, values) }
 func (x *OverExpr) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the window function x.
-func (x *OverExpr) InSelect(sel SelectStatement) *InExpr { return &InExpr{X: Unwrap(x), Select: sel} }
+func (x *OverExpr) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the window function x.
-func (x *OverExpr) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *OverExpr) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the window function x.
 func (x *OverExpr) Between(lo, hi any) *BetweenExpr {
@@ -681,12 +663,10 @@ func (x *Bind) In(values ...any) *InExpr { return inList(x, false, values) }
 func (x *Bind) NotIn(values ...any) *InExpr { return inList(x, true, values) }
 
 // InSelect returns x IN (SELECT ...), for the bound value x.
-func (x *Bind) InSelect(sel SelectStatement) *InExpr { return &InExpr{X: Unwrap(x), Select: sel} }
+func (x *Bind) InSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, false) }
 
 // NotInSelect returns x NOT IN (SELECT ...), for the bound value x.
-func (x *Bind) NotInSelect(sel SelectStatement) *InExpr {
-	return &InExpr{X: Unwrap(x), Select: sel, Negate: true}
-}
+func (x *Bind) NotInSelect(sel SelectStatement) *InExpr { return inSelect(x, sel, true) }
 
 // Between returns x BETWEEN lo AND hi, for the bound value x.
 func (x *Bind) Between(lo, hi any) *BetweenExpr {

@@ -171,7 +171,9 @@ func (s *SelectStmt) From(froms ...FromClause) *SelectStmt {
 	return n
 }
 
-// Where returns s with the conditions added; all conditions of all calls are ANDed.
+// Where returns s with the conditions added; all conditions of all calls are ANDed. A nil
+// condition is an error when the statement is compiled (it is not skipped, which would
+// widen the statement). expr.And, by contrast, skips nil conditions.
 func (s *SelectStmt) Where(conds ...Expr) *SelectStmt {
 	n := s.clone()
 	n.Wheres = appendExprs(s.Wheres, conds)
@@ -235,6 +237,7 @@ func (s *SelectStmt) OrderBy(items ...Expr) *SelectStmt {
 func (s *SelectStmt) Limit(n int) *SelectStmt {
 	c := s.clone()
 	c.LimitExpr = &Bind{Value: int64(n), Type: types.BigInt()}
+	c.Err = rowCountErr(c.Err, "LIMIT", n)
 	return c
 }
 
@@ -242,7 +245,17 @@ func (s *SelectStmt) Limit(n int) *SelectStmt {
 func (s *SelectStmt) Offset(n int) *SelectStmt {
 	c := s.clone()
 	c.OffsetExpr = &Bind{Value: int64(n), Type: types.BigInt()}
+	c.Err = rowCountErr(c.Err, "OFFSET", n)
 	return c
+}
+
+// rowCountErr returns prev, or an error for a negative LIMIT or OFFSET (which databases
+// treat differently: SQLite reads LIMIT -1 as no limit, PostgreSQL rejects it).
+func rowCountErr(prev error, clause string, n int) error {
+	if prev != nil || n >= 0 {
+		return prev
+	}
+	return fmt.Errorf("expr: negative %s %d", clause, n)
 }
 
 // Distinct returns s as SELECT DISTINCT.
@@ -415,6 +428,9 @@ type CompoundSelect struct {
 	OrderBys   []Expr
 	LimitExpr  Expr
 	OffsetExpr Expr
+	// Err is the first error found while building (a negative LIMIT or OFFSET);
+	// compiling the statement reports it.
+	Err error
 }
 
 func (*CompoundSelect) statementNode() {}
@@ -451,6 +467,7 @@ func (c *CompoundSelect) OrderBy(items ...Expr) *CompoundSelect {
 func (c *CompoundSelect) Limit(n int) *CompoundSelect {
 	x := *c
 	x.LimitExpr = &Bind{Value: int64(n), Type: types.BigInt()}
+	x.Err = rowCountErr(x.Err, "LIMIT", n)
 	return &x
 }
 
@@ -458,6 +475,7 @@ func (c *CompoundSelect) Limit(n int) *CompoundSelect {
 func (c *CompoundSelect) Offset(n int) *CompoundSelect {
 	x := *c
 	x.OffsetExpr = &Bind{Value: int64(n), Type: types.BigInt()}
+	x.Err = rowCountErr(x.Err, "OFFSET", n)
 	return &x
 }
 
