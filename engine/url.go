@@ -70,6 +70,26 @@ func ParseURL(raw string) (*URL, error) {
 	fail := func(part, reason string, err error) (*URL, error) {
 		return nil, &URLError{URL: maskRawURL(raw), Part: part, Reason: reason, Err: err}
 	}
+	// show quotes raw[off:off+len(piece)] (piece) for a message, with the bytes that may
+	// hold a password (see passwordSpan) masked: when the user name holds an unescaped
+	// '@' ("user@server:secret@host") or a '/', the parser takes the password for part of
+	// the host, port or database, which messages quote.
+	lo, hi := passwordSpan(raw)
+	show := func(piece string, off int) string {
+		end := off + len(piece)
+		if lo >= hi || end <= lo || off >= hi {
+			return strconv.Quote(piece)
+		}
+		var b strings.Builder
+		if off < lo {
+			b.WriteString(raw[off:lo])
+		}
+		b.WriteString("***")
+		if end > hi {
+			b.WriteString(raw[hi:end])
+		}
+		return strconv.Quote(b.String())
+	}
 	sep := strings.Index(raw, "://")
 	if sep < 0 {
 		return fail("scheme", `missing "<dialect>://" prefix (for example "sqlite:///app.db" or "postgresql://user@host/db")`, nil)
@@ -119,11 +139,13 @@ func ParseURL(raw string) (*URL, error) {
 	// Server URLs: [user[:password]@][host][:port][/database][?query]. As in SQLAlchemy,
 	// the password runs up to the first '@' and may hold '/', ':' or '?'; the user name
 	// holds none of them.
+	base := sep + 3 // offset of rest in raw, for show
 	if at := strings.IndexByte(rest, '@'); at >= 0 {
 		userinfo := rest[:at]
 		user, pass, hasPass := strings.Cut(userinfo, ":")
 		if !strings.ContainsAny(user, "/?") {
 			rest = rest[at+1:]
+			base += at + 1
 			var err error
 			if u.Username, err = url.PathUnescape(user); err != nil {
 				return fail("user", "invalid percent-encoding", nil)
@@ -145,41 +167,42 @@ func ParseURL(raw string) (*URL, error) {
 	if db != "" {
 		d, err := url.PathUnescape(db)
 		if err != nil {
-			return fail("database", "invalid percent-encoding in "+strconv.Quote(db), nil)
+			return fail("database", "invalid percent-encoding in "+show(db, base+len(hostport)+1), nil)
 		}
 		u.Database = d
 	}
-	host, port := hostport, ""
+	// hostOff and portOff are the offsets of host and port in raw, for show.
+	host, port, hostOff, portOff := hostport, "", base, 0
 	if strings.HasPrefix(hostport, "[") {
 		end := strings.IndexByte(hostport, ']')
 		if end < 0 {
-			return fail("host", "unterminated IPv6 address "+strconv.Quote(hostport), nil)
+			return fail("host", "unterminated IPv6 address "+show(hostport, base), nil)
 		}
-		host = hostport[1:end]
+		host, hostOff = hostport[1:end], base+1
 		after := hostport[end+1:]
 		if after != "" {
 			if after[0] != ':' {
-				return fail("host", "unexpected "+strconv.Quote(after)+" after IPv6 address", nil)
+				return fail("host", "unexpected "+show(after, base+end+1)+" after IPv6 address", nil)
 			}
-			port = after[1:]
+			port, portOff = after[1:], base+end+2
 			if port == "" {
 				return fail("port", "empty port after ':'", nil)
 			}
 		}
 	} else if i := strings.LastIndexByte(hostport, ':'); i >= 0 {
-		host, port = hostport[:i], hostport[i+1:]
+		host, port, portOff = hostport[:i], hostport[i+1:], base+i+1
 		if port == "" {
 			return fail("port", "empty port after ':'", nil)
 		}
 	}
 	if strings.ContainsAny(host, " \t@/") || (!strings.HasPrefix(hostport, "[") && strings.ContainsRune(host, ':')) {
-		return fail("host", "invalid host "+strconv.Quote(host), nil)
+		return fail("host", "invalid host "+show(host, hostOff), nil)
 	}
 	u.Host = host
 	if port != "" {
 		p, err := strconv.Atoi(port)
 		if err != nil || p < 1 || p > 65535 {
-			return fail("port", strconv.Quote(port)+" is not a port number (1-65535)", nil)
+			return fail("port", show(port, portOff)+" is not a port number (1-65535)", nil)
 		}
 		u.Port = p
 	}
@@ -231,7 +254,8 @@ func (u *URL) String() string {
 		}
 		if u.Database != "" {
 			b.WriteByte('/')
-			b.WriteString(url.PathEscape(u.Database))
+			// An unescaped '@' would read back as the end of a userinfo.
+			b.WriteString(strings.ReplaceAll(url.PathEscape(u.Database), "@", "%40"))
 		}
 	}
 	if len(u.Query) > 0 {
@@ -292,11 +316,8 @@ func maskRawURL(raw string) string {
 		return raw
 	}
 	head, rest := raw[:sep+3], raw[sep+3:]
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		userinfo := rest[:at]
-		if c := strings.IndexByte(userinfo, ':'); c >= 0 {
-			rest = userinfo[:c] + ":***" + rest[at:]
-		}
+	if lo, hi := passwordSpan(raw); lo < hi || lo > 0 {
+		rest = raw[sep+3:lo] + "***" + raw[hi:]
 	}
 	if before, q, ok := strings.Cut(rest, "?"); ok {
 		parts := strings.Split(q, "&")
@@ -308,4 +329,26 @@ func maskRawURL(raw string) string {
 		rest = before + "?" + strings.Join(parts, "&")
 	}
 	return head + rest
+}
+
+// passwordSpan returns the byte range [lo, hi) of raw that may hold a password, as
+// maskRawURL masks it: from the first ':' of the userinfo, taken up to the last '@', to
+// that '@'. Taking the last '@' (where the parser takes the first) covers a user name or
+// password holding an unescaped '@'. lo == hi == 0 when raw has no such part; lo == hi > 0
+// for an empty password.
+func passwordSpan(raw string) (lo, hi int) {
+	sep := strings.Index(raw, "://")
+	if sep < 0 {
+		return 0, 0
+	}
+	rest := raw[sep+3:]
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return 0, 0
+	}
+	c := strings.IndexByte(rest[:at], ':')
+	if c < 0 {
+		return 0, 0
+	}
+	return sep + 3 + c + 1, sep + 3 + at
 }
