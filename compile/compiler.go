@@ -1587,7 +1587,8 @@ func fromNames(f expr.FromClause) string {
 }
 
 // fkConditions returns one join condition per foreign key between a table inside left
-// and right (in either direction).
+// and right (in either direction). As in SQLAlchemy, each condition compares the
+// referenced column with the referencing one: users.id = posts.user_id.
 func fkConditions(left, right expr.FromClause) []expr.Expr {
 	rt := schemaTableOf(right)
 	var out []expr.Expr
@@ -1614,7 +1615,7 @@ func fkConditions(left, right expr.FromClause) []expr.Expr {
 		// right's keys referencing left
 		for _, fk := range rrt.ForeignKeys {
 			if fk.RefTable == lrt.Key() {
-				out = append(out, fkCond(rl, fk.Columns, ll, fk.RefCols))
+				out = append(out, fkCond(ll, fk.RefCols, rl, fk.Columns))
 			}
 		}
 		if lrt == rrt {
@@ -1622,7 +1623,7 @@ func fkConditions(left, right expr.FromClause) []expr.Expr {
 		}
 		for _, fk := range lrt.ForeignKeys {
 			if fk.RefTable == rrt.Key() {
-				out = append(out, fkCond(ll, fk.Columns, rl, fk.RefCols))
+				out = append(out, fkCond(rl, fk.RefCols, ll, fk.Columns))
 			}
 		}
 	}

@@ -23,7 +23,7 @@ func TestSelectRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.expect("SELECT a.id, a.data, a.create_date, b.id FROM a JOIN b ON b.a_id = a.id ORDER BY b.id")
+		e.expect("SELECT a.id, a.data, a.create_date, b.id FROM a JOIN b ON a.id = b.a_id ORDER BY b.id")
 		if res.Len() != 5 {
 			t.Fatalf("%d rows", res.Len())
 		}

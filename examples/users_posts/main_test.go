@@ -197,7 +197,7 @@ SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id = ? O
 ROLLBACK
 > get_user_posts(3): 0 posts
 BEGIN
-SELECT posts.id, posts.title, posts.user_id, users.name FROM posts LEFT OUTER JOIN users ON posts.user_id = users.id ORDER BY posts.id
+SELECT posts.id, posts.title, posts.user_id, users.name FROM posts LEFT OUTER JOIN users ON users.id = posts.user_id ORDER BY posts.id
 > select(Post, User.name).outerjoin(User) .all(): 3 rows
 >   (Post(id=1, title='Hello', user_id=1), 'Alice')
 >   (Post(id=2, title='Second post', user_id=1), 'Alice')
