@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/retortdb/retort/types"
@@ -584,7 +585,15 @@ func parseDefault(s string, ct types.Type) (any, error) {
 			return nil, fmt.Errorf("default=%s is not a number", s)
 		}
 		return f, nil
-	case types.KindString, types.KindText, types.KindNumeric:
+	case types.KindString, types.KindText:
+		if ct.Length > 0 && utf8.RuneCountInString(s) > ct.Length {
+			return nil, fmt.Errorf("default=%s is longer than the column's %d characters", s, ct.Length)
+		}
+		return s, nil
+	case types.KindNumeric:
+		if !validDecimal(s) {
+			return nil, fmt.Errorf("default=%s is not a decimal number", s)
+		}
 		return s, nil
 	case types.KindEnum:
 		for _, v := range ct.EnumValues {
@@ -602,4 +611,54 @@ func parseDefault(s string, ct types.Type) (any, error) {
 		return json.RawMessage(s), nil
 	}
 	return nil, fmt.Errorf("default= is not supported for %s columns (use server_default=)", ct)
+}
+
+// defaultFits reports an error when the client-side default v (from parseDefault) cannot
+// be stored in a field of Go type ft through its codec c, such as default=1000 on an int8
+// field: a mistake reported at registration rather than by the first flush applying it.
+func defaultFits(ft reflect.Type, c codec, v any) error {
+	if err := c.set(reflect.New(ft).UnsafePointer(), v); err != nil {
+		shown := v
+		if raw, ok := v.(json.RawMessage); ok {
+			shown = string(raw)
+		}
+		return fmt.Errorf("default=%v does not fit the field: %w", shown, err)
+	}
+	return nil
+}
+
+// validDecimal reports whether s is decimal text as numeric columns take it: an optional
+// sign, digits with an optional decimal point (at least one digit), and an optional
+// exponent.
+func validDecimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		for i++; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
 }

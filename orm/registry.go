@@ -338,6 +338,9 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 	f := &field{m: m, goName: goName, index: idx, offset: off, typ: ft, tag: raw, pos: len(m.fields), nullable: nullable, codec: c}
 	if tag.hasDef {
 		v, err := parseDefault(tag.def, ct)
+		if err == nil {
+			err = defaultFits(ft, c, v)
+		}
 		if err != nil {
 			b.fail(m, goName, raw, "%v", err)
 			return
