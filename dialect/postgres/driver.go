@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,15 +56,32 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	if err != nil {
 		return nil, nil, err
 	}
-	pp, err := pgxpool.NewWithConfig(ctx, pcfg)
+	p, err := newPool(ctx, pcfg)
 	if err != nil {
 		return nil, nil, connectError(ctx, cfg, err)
 	}
-	if err := pp.Ping(ctx); err != nil {
-		pp.Close()
+	if err := p.p.Ping(ctx); err != nil {
+		p.p.Close()
 		return nil, nil, connectError(ctx, cfg, err)
 	}
-	return New(), &pool{p: pp, isolation: iso, timeout: cfg.PoolTimeout, prePing: cfg.PoolPrePing}, nil
+	p.isolation, p.timeout, p.prePing = iso, cfg.PoolTimeout, cfg.PoolPrePing
+	return New(), p, nil
+}
+
+// newPool creates the pgx pool of pcfg (connecting lazily) and the pool around it.
+func newPool(ctx context.Context, pcfg *pgxpool.Config) (*pool, error) {
+	p := &pool{}
+	switch pcfg.ConnConfig.DefaultQueryExecMode {
+	case pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec:
+		p.precheck = true
+	}
+	pcfg.BeforeClose = func(c *pgx.Conn) { p.sessions.Delete(c) }
+	pp, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, err
+	}
+	p.p = pp
+	return p, nil
 }
 
 // connectError wraps a connection failure without the password (see conv.NewConnectError).
@@ -163,9 +181,13 @@ func poolConfig(cfg dialect.Config) (*pgxpool.Config, error) {
 }
 
 func checkIsolation(level string) error {
-	switch level {
-	case "", "SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED":
+	if level == "" {
 		return nil
+	}
+	for _, l := range isolationLevels {
+		if l == level {
+			return nil
+		}
 	}
 	return fmt.Errorf("postgresql: isolation level %q is not supported (SERIALIZABLE, REPEATABLE READ, READ COMMITTED, READ UNCOMMITTED)", level)
 }
@@ -176,6 +198,32 @@ type pool struct {
 	isolation string
 	timeout   time.Duration
 	prePing   bool
+	// precheck: the exec mode sends a pipeline's statements as they are encoded, so the
+	// arguments of a transaction's first statement are checked before it is sent with
+	// BEGIN (see conn.checkArgs).
+	precheck bool
+	sessions sync.Map // *pgx.Conn -> *session, dropped when the connection closes
+}
+
+// session is what the driver keeps about one pgx connection from one acquisition to the
+// next. It is used by the goroutine that holds the connection and lives as long as it.
+type session struct {
+	params map[string][]uint32 // SQL -> parameter types, of statements sent after BEGIN
+	sd     pgconn.StatementDescription
+	eqb    pgx.ExtendedQueryBuilder
+}
+
+// maxSessionParams bounds session.params; when it is full it starts over.
+const maxSessionParams = 512
+
+// session returns the session of pc, creating it on first use.
+func (p *pool) session(pc *pgx.Conn) *session {
+	if s, ok := p.sessions.Load(pc); ok {
+		return s.(*session)
+	}
+	s := &session{params: make(map[string][]uint32)}
+	p.sessions.Store(pc, s)
+	return s
 }
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
@@ -212,10 +260,19 @@ func (p *pool) Close() error {
 // conn is a dialect.Conn over one acquired pgx connection. Transactions are plain
 // BEGIN / COMMIT / ROLLBACK statements, so SAVEPOINT statements issued through Exec nest
 // in them. Used by one goroutine at a time.
+//
+// Begin sends nothing: it records the BEGIN statement, and the transaction's first Exec or
+// Query sends BEGIN and itself together, in one round trip (one simple-protocol query for a
+// statement without arguments, a pgx pipeline otherwise). A transaction that never ran a
+// statement ends without any round trip. What the server sees and reports is otherwise the
+// same as with BEGIN sent on its own: BEGIN runs first and the statement inside the
+// transaction, a failing first statement leaves the transaction aborted (COMMIT reports
+// ErrRolledBack), and an error of BEGIN surfaces from that first statement.
 type conn struct {
 	pool        *pool
 	c           *pgxpool.Conn
-	interrupted bool // a statement was cut short by its context: discard on release
+	begin       string // BEGIN statement of a transaction that has not been sent yet, or ""
+	interrupted bool   // a statement was cut short by its context: discard on release
 	released    bool
 }
 
@@ -230,6 +287,9 @@ func (c *conn) fail(ctx context.Context, err error) error {
 // Exec runs a statement and reports its rows affected. PostgreSQL has no last insert id
 // (INSERT ... RETURNING reads generated keys), so HasLastInsertID is always false.
 func (c *conn) Exec(ctx context.Context, sql string, args []any) (dialect.ExecResult, error) {
+	if c.begin != "" {
+		return c.execBegin(ctx, sql, args)
+	}
 	tag, err := c.c.Exec(ctx, sql, args...)
 	if err != nil {
 		return dialect.ExecResult{}, c.fail(ctx, err)
@@ -238,31 +298,230 @@ func (c *conn) Exec(ctx context.Context, sql string, args []any) (dialect.ExecRe
 }
 
 func (c *conn) Query(ctx context.Context, sql string, args []any) (dialect.Rows, error) {
+	if c.begin != "" {
+		return c.queryBegin(ctx, sql, args)
+	}
 	r, err := c.c.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, c.fail(ctx, err)
 	}
-	return newRows(ctx, c, r), nil
+	return newRows(ctx, c, r, nil), nil
+}
+
+// execBegin runs the pending BEGIN and then sql in one round trip: without arguments as
+// one simple-protocol query "BEGIN ...;\nsql" (the protocol pgx uses for a statement
+// without arguments anyway), with arguments as a pipeline of the two.
+func (c *conn) execBegin(ctx context.Context, sql string, args []any) (dialect.ExecResult, error) {
+	var tag pgconn.CommandTag
+	var err error
+	began := false // BEGIN ran
+	if len(args) == 0 {
+		// As pgx.Conn.Exec runs a statement without arguments, counting the results:
+		// BEGIN's comes first unless the server rejected the whole text.
+		mrr := c.c.Conn().PgConn().Exec(ctx, c.begin+";\n"+sql)
+		for mrr.NextResult() {
+			tag, _ = mrr.ResultReader().Close()
+			began = true
+		}
+		err = mrr.Close()
+	} else {
+		switch err := c.checkArgs(ctx, sql, args); {
+		case err == errRunAlone:
+			return c.Exec(ctx, sql, args)
+		case err != nil:
+			return dialect.ExecResult{}, err
+		}
+		br := c.c.SendBatch(ctx, beginBatch(c.begin, sql, args))
+		if _, err = br.Exec(); err == nil {
+			began = true
+			tag, err = br.Exec()
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if !began && c.usable(ctx) {
+		if err := c.beginAlone(ctx); err != nil {
+			return dialect.ExecResult{}, err
+		}
+		return c.Exec(ctx, sql, args)
+	}
+	c.begin = ""
+	if err != nil {
+		return dialect.ExecResult{}, c.fail(ctx, err)
+	}
+	return dialect.ExecResult{RowsAffected: tag.RowsAffected()}, nil
+}
+
+// queryBegin runs the pending BEGIN and then the query sql in one pipeline; the rows are
+// read from the pipeline, which the returned Rows close.
+func (c *conn) queryBegin(ctx context.Context, sql string, args []any) (dialect.Rows, error) {
+	switch err := c.checkArgs(ctx, sql, args); {
+	case err == errRunAlone:
+		return c.Query(ctx, sql, args)
+	case err != nil:
+		return nil, err
+	}
+	br := c.c.SendBatch(ctx, beginBatch(c.begin, sql, args))
+	if _, err := br.Exec(); err != nil {
+		br.Close() // reports err again
+		if c.usable(ctx) {
+			if err := c.beginAlone(ctx); err != nil {
+				return nil, err
+			}
+			return c.Query(ctx, sql, args)
+		}
+		c.begin = ""
+		return nil, c.fail(ctx, err)
+	}
+	c.begin = ""
+	r, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, c.fail(ctx, err)
+	}
+	return newRows(ctx, c, r, br), nil
+}
+
+// errRunAlone is checkArgs' signal that BEGIN has been sent on its own and the statement
+// is to be run after it the ordinary way.
+var errRunAlone = errors.New("postgresql: run the statement after BEGIN")
+
+// checkArgs encodes args for sql's parameters before sql is sent after BEGIN in a
+// pipeline: pgx closes the connection when it cannot encode a statement that follows
+// another in a pipeline, so a bad argument would lose the connection, where after a BEGIN
+// sent on its own it fails the statement and leaves the transaction usable. It returns nil
+// to go on with the pipeline; pgx's encoding error, with nothing sent and BEGIN still
+// pending (as after a BEGIN of its own and nothing else); or errRunAlone when the server
+// rejects the statement (it cannot be prepared): BEGIN has then been sent alone, and the
+// statement run after it fails again and leaves the transaction aborted, as before.
+//
+// The parameter types of a statement are asked from the server (an unnamed prepare, one
+// round trip) the first time the connection sends it this way, then kept for the
+// connection.
+func (c *conn) checkArgs(ctx context.Context, sql string, args []any) error {
+	if !c.pool.precheck || len(args) == 0 && strings.IndexByte(sql, '$') < 0 {
+		return nil // nothing to encode
+	}
+	pc := c.c.Conn()
+	s := c.pool.session(pc)
+	oids, known := s.params[sql]
+	for {
+		if !known {
+			sd, err := pc.PgConn().Prepare(ctx, "", sql, nil)
+			if err != nil {
+				if c.usable(ctx) {
+					if err := c.beginAlone(ctx); err != nil {
+						return err
+					}
+					return errRunAlone
+				}
+				return c.fail(ctx, err)
+			}
+			if len(s.params) >= maxSessionParams {
+				clear(s.params)
+			}
+			oids = sd.ParamOIDs
+			s.params[sql] = oids
+		}
+		s.sd.ParamOIDs = oids
+		err := s.eqb.Build(pc.TypeMap(), &s.sd, args)
+		s.sd.ParamOIDs = nil
+		if err == nil {
+			return nil
+		}
+		if known {
+			// The types may have changed since they were asked: ask again before failing.
+			known = false
+			continue
+		}
+		return c.fail(ctx, err)
+	}
+}
+
+// beginBatch is the pipeline of a BEGIN statement and the transaction's first statement.
+func beginBatch(begin, sql string, args []any) *pgx.Batch {
+	return &pgx.Batch{QueuedQueries: []*pgx.QueuedQuery{{SQL: begin}, {SQL: sql, Arguments: args}}}
+}
+
+// usable reports, after BEGIN sent with the transaction's first statement did not run
+// (the server rejected the statement before running anything: a syntax error in the
+// text, a statement that cannot be prepared), that the connection is fine and BEGIN can be
+// sent on its own.
+func (c *conn) usable(ctx context.Context) bool {
+	return ctx.Err() == nil && !c.c.Conn().IsClosed()
+}
+
+// beginAlone sends the pending BEGIN on its own, for the caller to run the statement
+// again after it, as a BEGIN sent by Begin would have been followed by it: the statement
+// fails again in the same way, now inside the transaction, which it leaves aborted as
+// before. Only a statement that ran nothing comes here, so nothing runs twice.
+func (c *conn) beginAlone(ctx context.Context) error {
+	begin := c.begin
+	c.begin = ""
+	if _, err := c.c.Exec(ctx, begin); err != nil {
+		return c.fail(ctx, err)
+	}
+	return nil
+}
+
+// beginStatements holds the BEGIN statement of every isolation level (index 0: the
+// server's default, then those of isolationLevels), read-write then read-only.
+var beginStatements = [2 * (1 + len(isolationLevels))]string{}
+
+// isolationLevels are the isolation levels PostgreSQL accepts, upper case.
+var isolationLevels = [...]string{"SERIALIZABLE", "REPEATABLE READ", "READ COMMITTED", "READ UNCOMMITTED"}
+
+func init() {
+	n := 1 + len(isolationLevels)
+	for i := 0; i < n; i++ {
+		sql := "BEGIN"
+		if i > 0 {
+			sql += " ISOLATION LEVEL " + isolationLevels[i-1]
+		}
+		beginStatements[i] = sql
+		beginStatements[n+i] = sql + " READ ONLY"
+	}
+}
+
+// beginStatement returns the BEGIN statement for an isolation level ("" for the server's
+// default, otherwise one of isolationLevels) and access mode, without allocating.
+func beginStatement(level string, readOnly bool) (string, error) {
+	i := 0
+	if level != "" {
+		for j, l := range isolationLevels {
+			if l == level {
+				i = j + 1
+				break
+			}
+		}
+		if i == 0 {
+			return "", checkIsolation(level)
+		}
+	}
+	if readOnly {
+		i += 1 + len(isolationLevels)
+	}
+	return beginStatements[i], nil
 }
 
 // Begin starts a transaction with the requested (or the engine's default) isolation level.
+// It checks the options and records the transaction; BEGIN is sent with the transaction's
+// first statement (see conn).
 func (c *conn) Begin(ctx context.Context, opts dialect.TxOptions) error {
-	level := conv.Isolation(opts.IsolationLevel)
-	if level == "" {
-		level = c.pool.isolation
+	level := c.pool.isolation
+	if opts.IsolationLevel != "" {
+		level = conv.Isolation(opts.IsolationLevel)
 	}
-	if err := checkIsolation(level); err != nil {
+	begin, err := beginStatement(level, opts.ReadOnly)
+	if err != nil {
 		return err
 	}
-	sql := "BEGIN"
-	if level != "" {
-		sql += " ISOLATION LEVEL " + level
+	if err := ctx.Err(); err != nil {
+		return conv.DriverErr(ctx, "postgresql", err)
 	}
-	if opts.ReadOnly {
-		sql += " READ ONLY"
-	}
-	_, err := c.Exec(ctx, sql, nil)
-	return err
+	c.begin = begin
+	return nil
 }
 
 // ErrRolledBack is returned by Commit when the transaction had failed (a statement in it
@@ -270,8 +529,13 @@ func (c *conn) Begin(ctx context.Context, opts dialect.TxOptions) error {
 var ErrRolledBack = errors.New("postgresql: the transaction was rolled back, not committed: a statement in it had failed")
 
 // Commit commits; a failed transaction is rolled back by the server and reported as
-// ErrRolledBack.
+// ErrRolledBack. A transaction that has not sent BEGIN yet (it ran no statement) just
+// ends: there is nothing to commit and nothing is sent.
 func (c *conn) Commit(ctx context.Context) error {
+	if c.begin != "" {
+		c.begin = ""
+		return conv.DriverErr(ctx, "postgresql", ctx.Err())
+	}
 	tag, err := c.c.Exec(ctx, "COMMIT")
 	if err != nil {
 		return c.fail(ctx, err)
@@ -282,7 +546,13 @@ func (c *conn) Commit(ctx context.Context) error {
 	return nil
 }
 
+// Rollback rolls back. A transaction that has not sent BEGIN yet just ends, without a
+// round trip.
 func (c *conn) Rollback(ctx context.Context) error {
+	if c.begin != "" {
+		c.begin = ""
+		return conv.DriverErr(ctx, "postgresql", ctx.Err())
+	}
 	_, err := c.Exec(ctx, "ROLLBACK", nil)
 	return err
 }
@@ -330,14 +600,15 @@ type rows struct {
 	ctx  context.Context
 	c    *conn
 	r    pgx.Rows
+	br   pgx.BatchResults // the pipeline r is read from (BEGIN and the query), or nil
 	cols []string
 	json []int // indexes of JSON columns
 	dest []any // scratch destination slice when json is not empty
 	init bool
 }
 
-func newRows(ctx context.Context, c *conn, r pgx.Rows) *rows {
-	return &rows{ctx: ctx, c: c, r: r}
+func newRows(ctx context.Context, c *conn, r pgx.Rows, br pgx.BatchResults) *rows {
+	return &rows{ctx: ctx, c: c, r: r, br: br}
 }
 
 func (r *rows) describe() {
@@ -417,7 +688,15 @@ func (r *rows) Err() error {
 
 func (r *rows) Close() error {
 	r.r.Close()
-	if err := r.r.Err(); err != nil {
+	err := r.r.Err()
+	if r.br != nil {
+		// Ends the pipeline (reads up to its sync), which frees the connection.
+		if cerr := r.br.Close(); err == nil {
+			err = cerr
+		}
+		r.br = nil
+	}
+	if err != nil {
 		return r.c.fail(r.ctx, err)
 	}
 	return nil
