@@ -90,6 +90,16 @@ func destTypeName(d any) string {
 	return reflect.TypeOf(d).String()
 }
 
+// nilDest is the reason given for a destination that is a nil pointer of its type.
+const nilDest = "destination is a nil pointer"
+
+// isNilPointer reports whether v is a nil pointer (a sql.Scanner of pointer type that
+// would be called with a nil receiver).
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
+
 // assign stores src into the pointer dst. It reports false (with an optional reason) when
 // it cannot. The common destinations are handled without reflection.
 func assign(dst, src any) (string, bool) {
@@ -98,9 +108,15 @@ func assign(dst, src any) (string, bool) {
 	}
 	switch d := dst.(type) {
 	case *any:
+		if d == nil {
+			return nilDest, false
+		}
 		*d = src
 		return "", true
 	case *string:
+		if d == nil {
+			return nilDest, false
+		}
 		switch s := src.(type) {
 		case string:
 			*d = s
@@ -116,12 +132,18 @@ func assign(dst, src any) (string, bool) {
 			return "", true
 		}
 	case *int64:
+		if d == nil {
+			return nilDest, false
+		}
 		n, reason, ok := toInt64(src)
 		if ok {
 			*d = n
 		}
 		return reason, ok
 	case *int:
+		if d == nil {
+			return nilDest, false
+		}
 		n, reason, ok := toInt64(src)
 		if ok {
 			if int64(int(n)) != n {
@@ -131,6 +153,9 @@ func assign(dst, src any) (string, bool) {
 		}
 		return reason, ok
 	case *int32:
+		if d == nil {
+			return nilDest, false
+		}
 		n, reason, ok := toInt64(src)
 		if ok {
 			if n < math.MinInt32 || n > math.MaxInt32 {
@@ -140,12 +165,18 @@ func assign(dst, src any) (string, bool) {
 		}
 		return reason, ok
 	case *float64:
+		if d == nil {
+			return nilDest, false
+		}
 		f, reason, ok := toFloat64(src)
 		if ok {
 			*d = f
 		}
 		return reason, ok
 	case *bool:
+		if d == nil {
+			return nilDest, false
+		}
 		switch s := src.(type) {
 		case bool:
 			*d = s
@@ -158,6 +189,9 @@ func assign(dst, src any) (string, bool) {
 			return "integer " + strconv.FormatInt(s, 10) + " is not 0 or 1", false
 		}
 	case *[]byte:
+		if d == nil {
+			return nilDest, false
+		}
 		switch s := src.(type) {
 		case []byte:
 			*d = append([]byte(nil), s...)
@@ -170,6 +204,9 @@ func assign(dst, src any) (string, bool) {
 			return "", true
 		}
 	case *json.RawMessage:
+		if d == nil {
+			return nilDest, false
+		}
 		switch s := src.(type) {
 		case json.RawMessage:
 			*d = append(json.RawMessage(nil), s...)
@@ -182,16 +219,25 @@ func assign(dst, src any) (string, bool) {
 			return "", true
 		}
 	case *time.Time:
+		if d == nil {
+			return nilDest, false
+		}
 		if t, ok := src.(time.Time); ok {
 			*d = t
 			return "", true
 		}
 	case *time.Duration:
+		if d == nil {
+			return nilDest, false
+		}
 		if t, ok := src.(time.Duration); ok {
 			*d = t
 			return "", true
 		}
 	case *types.UUID:
+		if d == nil {
+			return nilDest, false
+		}
 		switch s := src.(type) {
 		case types.UUID:
 			*d = s
@@ -210,6 +256,9 @@ func assign(dst, src any) (string, bool) {
 			}
 		}
 	case sql.Scanner:
+		if isNilPointer(d) {
+			return nilDest, false
+		}
 		if err := d.Scan(src); err != nil {
 			return err.Error(), false
 		}
@@ -225,9 +274,15 @@ func assign(dst, src any) (string, bool) {
 func assignNull(dst any) (string, bool) {
 	switch d := dst.(type) {
 	case *any:
+		if d == nil {
+			return nilDest, false
+		}
 		*d = nil
 		return "", true
 	case sql.Scanner:
+		if isNilPointer(d) {
+			return nilDest, false
+		}
 		if err := d.Scan(nil); err != nil {
 			return err.Error(), false
 		}
