@@ -25,6 +25,13 @@ func (d *Dialect) ConvertArg(v any, t types.Type) (any, error) {
 	if err := conv.CanonicalArg(&a, "sqlite", v, t); err != nil || a.Null {
 		return nil, err
 	}
+	if t.Kind == types.KindDate || t.Kind == types.KindTimestamp {
+		// Dates are stored as text with a four-digit year; any other year would be
+		// written but could not be read back.
+		if y := a.Time.Year(); y < 0 || y > 9999 {
+			return nil, conv.ArgError("sqlite", v, t, "year "+strconv.Itoa(y)+" is outside 0000-9999, which SQLite's text dates hold")
+		}
+	}
 	switch t.Kind {
 	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
 		return a.Int, nil

@@ -508,6 +508,10 @@ func appendPadded(b []byte, n int64, width int) []byte {
 	return append(b, s...)
 }
 
+// maxClockHours is the largest hour count ParseClock accepts: with minutes, seconds and
+// fraction added, the duration stays within time.Duration's range.
+const maxClockHours = math.MaxInt64/int64(time.Hour) - 1
+
 // ParseClock parses "[-]H+:MM[:SS[.ffffff]]" into a duration.
 func ParseClock(s string) (time.Duration, error) {
 	orig := s
@@ -523,7 +527,9 @@ func ParseClock(s string) (time.Duration, error) {
 	ms, ss, _ := strings.Cut(rest, ":")
 	h, err1 := strconv.ParseInt(hs, 10, 64)
 	m, err2 := strconv.ParseInt(ms, 10, 64)
-	if err1 != nil || err2 != nil || h < 0 || m < 0 || m > 59 || len(ms) != 2 {
+	// More hours than a time.Duration holds would wrap around (5124096:00:00 would
+	// read as 00:25:26): refuse them.
+	if err1 != nil || err2 != nil || h < 0 || h > maxClockHours || m < 0 || m > 59 || len(ms) != 2 {
 		return 0, fmt.Errorf("%q is not a time of day", orig)
 	}
 	var sec, frac int64
@@ -835,7 +841,8 @@ func IntResult(dialect string, src any, t types.Type) (any, error) {
 		}
 		return n, nil
 	case float64:
-		if x != math.Trunc(x) || x > math.MaxInt64 || x < math.MinInt64 {
+		// float64(math.MaxInt64) is 2^63, itself out of range: compare with >=.
+		if x != math.Trunc(x) || x >= math.MaxInt64 || x < math.MinInt64 {
 			return nil, ResultError(dialect, src, t, fmt.Sprintf("%v is not an integer", x))
 		}
 		return int64(x), nil
