@@ -25,7 +25,7 @@ func FuzzConvertResultPgx(f *testing.F) {
 			f.Add(uint8(src), uint8(k), int64(12345), int32(-2), int32(3), uint8(2), false)
 		}
 	}
-	f.Add(uint8(0), uint8(1), int64(1), int32(30), int32(0), uint8(0), false)  // 1e30 into an integer
+	f.Add(uint8(0), uint8(1), int64(1), int32(30), int32(0), uint8(0), false)   // 1e30 into an integer
 	f.Add(uint8(0), uint8(7), int64(-5), int32(-20), int32(0), uint8(4), false) // tiny numeric
 	f.Add(uint8(2), uint8(14), int64(9223372036854775807), int32(2147483647), int32(2147483647), uint8(0), true)
 	f.Add(uint8(2), uint8(14), int64(-9223372036854775808), int32(-2147483648), int32(-2147483648), uint8(0), true)
