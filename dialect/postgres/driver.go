@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/puddle/v2"
 
@@ -211,6 +212,8 @@ type session struct {
 	params map[string][]uint32 // SQL -> parameter types, of statements sent after BEGIN
 	sd     pgconn.StatementDescription
 	eqb    pgx.ExtendedQueryBuilder
+	rows   rows                       // handed out by Query while not in use
+	plans  map[uint64]pgtype.ScanPlan // (type OID, format) -> plan scanning into *any
 }
 
 // maxSessionParams bounds session.params; when it is full it starts over.
@@ -234,7 +237,7 @@ func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
 	if err != nil {
 		return nil, conv.PoolError(ctx, actx, "postgresql", p.timeout, errors.Is(err, puddle.ErrClosedPool), err)
 	}
-	return &conn{pool: p, c: c}, nil
+	return &conn{pool: p, c: c, s: p.session(c.Conn())}, nil
 }
 
 // closeWait bounds how long Close waits for acquired connections to be released.
@@ -271,8 +274,9 @@ func (p *pool) Close() error {
 type conn struct {
 	pool        *pool
 	c           *pgxpool.Conn
-	begin       string // BEGIN statement of a transaction that has not been sent yet, or ""
-	interrupted bool   // a statement was cut short by its context: discard on release
+	s           *session // of c's pgx connection
+	begin       string   // BEGIN statement of a transaction that has not been sent yet, or ""
+	interrupted bool     // a statement was cut short by its context: discard on release
 	released    bool
 }
 
@@ -404,7 +408,7 @@ func (c *conn) checkArgs(ctx context.Context, sql string, args []any) error {
 		return nil // nothing to encode
 	}
 	pc := c.c.Conn()
-	s := c.pool.session(pc)
+	s := c.s
 	oids, known := s.params[sql]
 	for {
 		if !known {
@@ -596,42 +600,100 @@ const (
 
 // rows adapts pgx.Rows to dialect.Rows. JSON and JSONB columns are returned as
 // types.RawJSON (the document's text) instead of pgx's decoded Go values.
+//
+// A connection's session keeps one rows value and hands it out again for the next query
+// once it is closed, together with the column names and scan plans of the last result, so
+// that a query whose results look like the previous one's allocates nothing here. As
+// dialect.Rows says, a Rows is not used after Close: the value may be serving the
+// connection's next query by then.
 type rows struct {
-	ctx  context.Context
-	c    *conn
-	r    pgx.Rows
-	br   pgx.BatchResults // the pipeline r is read from (BEGIN and the query), or nil
-	cols []string
-	json []int // indexes of JSON columns
-	dest []any // scratch destination slice when json is not empty
-	init bool
+	ctx   context.Context
+	c     *conn
+	r     pgx.Rows
+	br    pgx.BatchResults // the pipeline r is read from (BEGIN and the query), or nil
+	cols  []string         // never modified once handed out by Columns
+	plans []pgtype.ScanPlan
+	json  []int // indexes of JSON columns
+	init  bool
+	open  bool
 }
 
+// newRows returns the session's rows value for r, or a new one while that is still open.
 func newRows(ctx context.Context, c *conn, r pgx.Rows, br pgx.BatchResults) *rows {
-	return &rows{ctx: ctx, c: c, r: r, br: br}
+	rs := &c.s.rows
+	if rs.open {
+		rs = &rows{cols: rs.cols}
+	}
+	rs.ctx, rs.c, rs.r, rs.br, rs.init, rs.open = ctx, c, r, br, false, true
+	return rs
 }
 
+// errRowsClosed is the error of Scan after Close.
+var errRowsClosed = errors.New("postgresql: Scan on closed rows")
+
+// anyTarget is a *any for asking pgx for a plan that scans into *any.
+var anyTarget any
+
+// describe reads the result's columns: their names (the previous slice when they are the
+// same), the JSON columns, and the plan that scans each into *any.
 func (r *rows) describe() {
 	if r.init {
 		return
 	}
 	r.init = true
 	fds := r.r.FieldDescriptions()
-	r.cols = make([]string, len(fds))
-	for i, fd := range fds {
-		r.cols[i] = fd.Name
+	same := len(r.cols) == len(fds)
+	for i := 0; same && i < len(fds); i++ {
+		same = r.cols[i] == fds[i].Name
+	}
+	if !same {
+		r.cols = make([]string, len(fds))
+		for i := range fds {
+			r.cols[i] = fds[i].Name
+		}
+	}
+	r.json = r.json[:0]
+	r.plans = r.plans[:0]
+	s := r.c.s
+	m := r.c.c.Conn().TypeMap()
+	for i := range fds {
+		fd := &fds[i]
 		if fd.DataTypeOID == oidJSON || fd.DataTypeOID == oidJSONB {
 			r.json = append(r.json, i)
+			r.plans = append(r.plans, nil)
+			continue
 		}
+		r.plans = append(r.plans, s.scanPlan(m, fd.DataTypeOID, fd.Format))
 	}
 }
 
+// scanPlan returns pgx's plan to scan a value of the type oid in format into *any: the
+// plan pgx.Rows.Scan makes for each result set, made once per type for the connection.
+func (s *session) scanPlan(m *pgtype.Map, oid uint32, format int16) pgtype.ScanPlan {
+	key := uint64(oid)<<16 | uint64(uint16(format))
+	if p, ok := s.plans[key]; ok {
+		return p
+	}
+	p := m.PlanScan(oid, format, &anyTarget)
+	if s.plans == nil {
+		s.plans = make(map[uint64]pgtype.ScanPlan)
+	}
+	s.plans[key] = p
+	return p
+}
+
 func (r *rows) Columns() []string {
+	if !r.open {
+		return r.cols
+	}
 	r.describe()
 	return r.cols
 }
 
 func (r *rows) Next() bool {
+	if !r.open {
+		return false
+	}
 	if r.r.Next() {
 		return true
 	}
@@ -643,22 +705,31 @@ func (r *rows) Next() bool {
 
 // Scan copies the current row into dest. *any destinations receive pgx's Go value for the
 // column's type (int32, pgtype.Numeric, pgtype.Interval, [16]byte, ...), or types.RawJSON
-// for JSON columns.
+// for JSON columns. Other destinations are scanned by pgx.
 func (r *rows) Scan(dest ...any) error {
+	if !r.open {
+		return errRowsClosed
+	}
 	r.describe()
-	if len(r.json) == 0 || len(dest) != len(r.cols) {
+	if len(dest) != len(r.cols) {
 		return r.scanErr(r.r.Scan(dest...))
+	}
+	for _, d := range dest {
+		if _, ok := d.(*any); !ok {
+			return r.scanPgx(dest)
+		}
 	}
 	raw := r.r.RawValues()
 	fds := r.r.FieldDescriptions()
-	r.dest = append(r.dest[:0], dest...)
-	for _, i := range r.json {
-		p, ok := dest[i].(*any)
-		if !ok {
+	for i, d := range dest {
+		p := d.(*any)
+		if plan := r.plans[i]; plan != nil {
+			if err := plan.Scan(raw[i], p); err != nil {
+				return r.scanErr(pgx.ScanArgError{ColumnIndex: i, FieldName: fds[i].Name, Err: err})
+			}
 			continue
 		}
-		r.dest[i] = nil // skipped by pgx
-		b := raw[i]
+		b := raw[i] // a JSON column
 		if b == nil {
 			*p = nil
 			continue
@@ -668,7 +739,34 @@ func (r *rows) Scan(dest ...any) error {
 		}
 		*p = types.RawJSON(append([]byte(nil), b...))
 	}
-	return r.scanErr(r.r.Scan(r.dest...))
+	return nil
+}
+
+// scanPgx scans into destinations of other types with pgx, JSON columns into *any aside.
+func (r *rows) scanPgx(dest []any) error {
+	if len(r.json) == 0 {
+		return r.scanErr(r.r.Scan(dest...))
+	}
+	raw := r.r.RawValues()
+	fds := r.r.FieldDescriptions()
+	d := append([]any(nil), dest...)
+	for _, i := range r.json {
+		p, ok := dest[i].(*any)
+		if !ok {
+			continue
+		}
+		d[i] = nil // skipped by pgx
+		b := raw[i]
+		if b == nil {
+			*p = nil
+			continue
+		}
+		if fds[i].DataTypeOID == oidJSONB && fds[i].Format == pgx.BinaryFormatCode && len(b) > 0 {
+			b = b[1:]
+		}
+		*p = types.RawJSON(append([]byte(nil), b...))
+	}
+	return r.scanErr(r.r.Scan(d...))
 }
 
 // scanErr passes a Scan error on with the dialect's name.
@@ -680,13 +778,20 @@ func (r *rows) scanErr(err error) error {
 }
 
 func (r *rows) Err() error {
+	if !r.open {
+		return nil
+	}
 	if err := r.r.Err(); err != nil {
 		return r.c.fail(r.ctx, err)
 	}
 	return nil
 }
 
+// Close closes the result set and hands the rows value back to the session.
 func (r *rows) Close() error {
+	if !r.open {
+		return nil
+	}
 	r.r.Close()
 	err := r.r.Err()
 	if r.br != nil {
@@ -694,10 +799,11 @@ func (r *rows) Close() error {
 		if cerr := r.br.Close(); err == nil {
 			err = cerr
 		}
-		r.br = nil
 	}
+	c, ctx := r.c, r.ctx
+	r.open, r.ctx, r.r, r.br = false, nil, nil, nil
 	if err != nil {
-		return r.c.fail(r.ctx, err)
+		return c.fail(ctx, err)
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func config(t *testing.T) dialect.Config {
 	return urlConfig(t, testdb.Postgres(t).URL)
 }
 
-func urlConfig(t *testing.T, raw string) dialect.Config {
+func urlConfig(t testing.TB, raw string) dialect.Config {
 	t.Helper()
 	u, err := url.Parse(raw)
 	if err != nil {
