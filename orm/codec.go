@@ -505,11 +505,13 @@ func jsonCodec(t reflect.Type) codec {
 					return errAssign(v, t)
 				}
 			}
-			rv := reflect.NewAt(t, p)
-			rv.Elem().SetZero()
-			if err := json.Unmarshal(raw, rv.Interface()); err != nil {
+			// Decode into a fresh value, so that a document that does not decode leaves
+			// the field as it was (and no value merges into the old one).
+			nv := reflect.New(t)
+			if err := json.Unmarshal(raw, nv.Interface()); err != nil {
 				return fmt.Errorf("decode JSON into %s: %w", t, err)
 			}
+			reflect.NewAt(t, p).Elem().Set(nv.Elem())
 			return nil
 		},
 		zero: func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().IsZero() },
