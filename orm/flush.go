@@ -122,7 +122,10 @@ func (s *Session) flush(ctx context.Context) error {
 	}
 	conn, err := s.connection(ctx)
 	if err != nil {
+		// No statement ran, but the flush failed all the same: as after any failed
+		// flush, the session wants Rollback (SQLAlchemy does the same).
 		undo.run()
+		s.failed = err
 		return err
 	}
 	f := &emitter{s: s, conn: conn, undo: &undo, items: items, work: work, feat: s.sm.eng.Dialect().Features()}
