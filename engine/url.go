@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
@@ -219,8 +220,10 @@ func contains(list []string, s string) bool {
 }
 
 // String returns the URL with the password (and any query value whose key mentions a
-// password or secret) replaced by "***". It is safe to log.
-func (u *URL) String() string {
+// password or secret) replaced by "***". It is safe to log. It has a value receiver so
+// that fmt's %v, %+v and %s of a URL value (not only of a *URL) use it instead of
+// printing the Password field.
+func (u URL) String() string {
 	var b strings.Builder
 	b.WriteString(u.Dialect)
 	if u.Driver != "" {
@@ -287,7 +290,27 @@ func (u *URL) String() string {
 
 // Redacted returns the URL as String does, with every secret replaced by "***". It exists
 // for symmetry with net/url.URL.Redacted.
-func (u *URL) Redacted() string { return u.String() }
+func (u URL) Redacted() string { return u.String() }
+
+// GoString returns the URL as Go syntax for fmt's %#v, with the password and secret query
+// values replaced by "***", so that no format verb shows them.
+func (u URL) GoString() string {
+	type plain URL // no methods: %#v prints the fields
+	p := plain(u)
+	if p.Password != "" {
+		p.Password = "***"
+	}
+	if len(u.Query) > 0 {
+		p.Query = make(url.Values, len(u.Query))
+		for k, vs := range u.Query {
+			if secretKey(k) {
+				vs = []string{"***"}
+			}
+			p.Query[k] = vs
+		}
+	}
+	return "engine.URL" + strings.TrimPrefix(fmt.Sprintf("%#v", p), "engine.plain")
+}
 
 // secretKey reports whether a query option's value must be masked.
 func secretKey(k string) bool {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"net/url"
 	"strings"
@@ -105,29 +106,47 @@ func FuzzParseURL(f *testing.F) {
 				}
 			}
 		}
+		// No fmt verb shows a secret: the URL prints exactly as the same URL with its
+		// secrets replaced by "***".
+		masked := maskedURL(u)
+		for _, verb := range []string{"%v", "%+v", "%s", "%#v", "%q"} {
+			if got, want := fmt.Sprintf(verb, *u), fmt.Sprintf(verb, masked); got != want {
+				t.Fatalf("Sprintf(%q, URL) = %q, want %q", verb, got, want)
+			}
+			if got, want := fmt.Sprintf(verb, u), fmt.Sprintf(verb, &masked); got != want {
+				t.Fatalf("Sprintf(%q, *URL) = %q, want %q", verb, got, want)
+			}
+		}
 		// String's output is a URL that parses to the same fields (secrets masked).
 		back, err := ParseURL(s)
 		if err != nil {
 			t.Fatalf("ParseURL(%q).String() = %q does not parse: %v", raw, s, err)
 		}
-		want := *u
-		if want.Password != "" {
-			want.Password = "***"
-		}
-		want.Query = maps.Clone(u.Query)
-		for k, vs := range want.Query {
-			if secretKey(k) {
-				masked := make([]string, len(vs))
-				for i := range masked {
-					masked[i] = "***"
-				}
-				want.Query[k] = masked
-			}
-		}
+		want := maskedURL(u)
 		if !sameURL(*back, want) {
 			t.Fatalf("ParseURL(%q).String() = %q parses back as %#v, want %#v", raw, s, *back, want)
 		}
 	})
+}
+
+// maskedURL returns a copy of u with the password and secret query values replaced by
+// "***".
+func maskedURL(u *URL) URL {
+	m := *u
+	if m.Password != "" {
+		m.Password = "***"
+	}
+	m.Query = maps.Clone(u.Query)
+	for k, vs := range m.Query {
+		if secretKey(k) {
+			masked := make([]string, len(vs))
+			for i := range masked {
+				masked[i] = "***"
+			}
+			m.Query[k] = masked
+		}
+	}
+	return m
 }
 
 func sameURL(a, b URL) bool {
