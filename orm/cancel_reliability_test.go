@@ -311,3 +311,140 @@ func TestCancelDuringFlush(t *testing.T) {
 		})
 	}
 }
+
+// rlSlowQuery returns a query that runs for ten seconds or more on e's database.
+func rlSlowQuery(e *env) string {
+	switch e.target.Name {
+	case testdb.NamePostgres:
+		return "SELECT 1 FROM pg_sleep(10)"
+	case testdb.NameMariaDB, testdb.NameMySQLFeatures:
+		return "SELECT SLEEP(10)"
+	}
+	return "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT count(*) FROM c"
+}
+
+// TestCancelQueryInSession interrupts queries of a session: a slow statement by a
+// deadline, and a Stream of objects by cancel after its first object. The error wraps the
+// context's error; the session's transaction, lost with its connection, is reported
+// (engine.ErrTxInvalid) rather than silently replaced, until Rollback; after Rollback the
+// session works; the changes flushed before the interruption are gone; no connection is
+// left checked out.
+func TestCancelQueryInSession(t *testing.T) {
+	eachDB(t, registerRL, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg)
+		rlSeed(t, e, sm)
+		if err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error {
+			return s.AddAll(rlFamilies("more", 1100)...)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s := sm.New()
+		defer s.Close()
+
+		// A flushed change, then a slow query cut by a deadline.
+		if err := s.Add(&rlParent{Name: "flushed"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(e.ctx, 300*time.Millisecond)
+		start := time.Now()
+		_, err := s.Execute(ctx, expr.Text(rlSlowQuery(e)))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("slow query: %v, want context.DeadlineExceeded", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("the slow query returned after %v", d)
+		}
+		if _, err := s.Execute(e.ctx, expr.Text("SELECT 1")); !errors.Is(err, engine.ErrTxInvalid) {
+			t.Errorf("statement after the interrupted query: %v, want engine.ErrTxInvalid", err)
+		}
+		if err := s.Rollback(e.ctx); err != nil {
+			t.Fatalf("Rollback: %v", err)
+		}
+		if got := e.eng.Stats().InUse; got != 0 {
+			t.Errorf("after Rollback %d connections are checked out", got)
+		}
+		if n := rlCount(t, e, "rl_parent"); n != 1101 {
+			t.Errorf("%d parents, want 1101 (the flushed one rolled back)", n)
+		}
+
+		// A Stream cancelled after its first object.
+		sctx, scancel := context.WithCancel(e.ctx)
+		defer scancel()
+		seen := 0
+		var serr error
+		for p, err := range Stream(sctx, s, SelectOf[rlParent](e.reg)) {
+			if err != nil {
+				serr = err
+				break
+			}
+			if p == nil {
+				t.Fatal("Stream yielded a nil object without error")
+			}
+			seen++
+			if seen == 1 {
+				scancel()
+			}
+			if seen > 1100 {
+				break
+			}
+		}
+		// The rows may all be read before the cancel is seen (SQLite); PostgreSQL's
+		// server-side cursor fetches 1000 rows at a time and notices it at the next FETCH.
+		if serr != nil && !errors.Is(serr, context.Canceled) {
+			t.Errorf("Stream after cancel: %v, want context.Canceled", serr)
+		}
+		if e.target.Name == testdb.NamePostgres && serr == nil {
+			t.Errorf("Stream on PostgreSQL read %d objects despite the cancel", seen)
+		}
+		if serr == nil && seen != 1101 {
+			t.Errorf("Stream ended without error after %d of 1101 objects", seen)
+		}
+		if err := s.Rollback(e.ctx); err != nil {
+			t.Fatalf("Rollback after the stream: %v", err)
+		}
+		got, err := Scalars(e.ctx, s, SelectOf[rlParent](e.reg))
+		if err != nil || got.Len() != 1101 {
+			t.Fatalf("query after Rollback: %v objects, %v", got, err)
+		}
+
+		// A change flushed, then a Stream that reads all its rows while its context is
+		// cancelled: whatever the stream does, the flushed change is never dropped
+		// silently: Commit either writes it or fails.
+		if err := s.Add(&rlParent{Name: "kept"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		sctx2, scancel2 := context.WithCancel(e.ctx)
+		for range Stream(sctx2, s, SelectOf[rlParent](e.reg).Limit(3)) {
+			scancel2()
+		}
+		scancel2()
+		// Today the stream ends without error on every database, while on PostgreSQL
+		// (the cursor could not be closed) and MariaDB (the driver dropped the
+		// connection) the transaction is gone: Commit then fails.
+		err = s.Commit(e.ctx)
+		n := rlCount(t, e, "rl_parent")
+		if err == nil && n != 1102 {
+			t.Errorf("Commit succeeded but the flushed parent is not there (%d parents)", n)
+		}
+		if err != nil && n != 1101 {
+			t.Errorf("Commit failed (%v) but the database has %d parents, want 1101", err, n)
+		}
+		if err != nil {
+			_ = s.Rollback(e.ctx)
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		if got := e.eng.Stats().InUse; got != 0 {
+			t.Errorf("after Close %d connections are checked out, want 0", got)
+		}
+	})
+}
