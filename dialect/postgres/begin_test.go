@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -166,9 +167,10 @@ func TestDeferredBegin(t *testing.T) {
 	}
 	wantWrites(t, w, "COMMIT", []string{"COMMIT"})
 
-	// A query with arguments: BEGIN and the query in one pipeline. The first time the
-	// connection sees the two statements it prepares them (one more round trip, as any new
-	// statement costs); afterwards the transaction costs one round trip and its end one.
+	// A query with arguments: BEGIN (an unnamed statement) and the query (prepared by the
+	// driver for the connection) in one batch. The first time the connection sees the
+	// query it prepares it (one more round trip, as any new statement costs); afterwards
+	// the transaction costs one round trip and its end one.
 	const q = "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only'), count(*) FROM t WHERE x <= $1"
 	const begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 	for i := range 2 {
@@ -179,12 +181,11 @@ func TestDeferredBegin(t *testing.T) {
 		if got[0] != "repeatable read" || got[1] != "on" || got[2] != int64(1) {
 			t.Errorf("first query of the transaction saw %v; want BEGIN's settings and 1 row", got)
 		}
+		first := []string{"parse " + begin, "bind " + begin, "bind " + q}
 		if i == 0 {
-			// Its parameter types (to check the arguments before the pipeline), pgx's
-			// prepare step, and the pipeline.
-			wantWrites(t, w, "cold BEGIN + query", []string{"parse " + q}, []string{"parse " + begin, "parse " + q}, []string{"bind " + begin, "bind " + q})
+			wantWrites(t, w, "cold BEGIN + query", []string{"parse " + q}, first)
 		} else {
-			wantWrites(t, w, "BEGIN + query", []string{"bind " + begin, "bind " + q})
+			wantWrites(t, w, "BEGIN + query", first)
 		}
 		if err := c.Rollback(ctx); err != nil {
 			t.Fatal(err)
@@ -199,9 +200,7 @@ func TestDeferredBegin(t *testing.T) {
 	if n := exec(t, c, "UPDATE t SET x = x + $1", 10); n != 2 {
 		t.Errorf("rows affected = %d, want 2", n)
 	}
-	if got := w.take(); len(got) == 0 || !slices.Equal(got[len(got)-1], []string{"bind BEGIN", "bind UPDATE t SET x = x + $1"}) {
-		t.Errorf("BEGIN + UPDATE: the connection wrote %q", got)
-	}
+	wantWrites(t, w, "BEGIN + UPDATE", []string{"parse UPDATE t SET x = x + $1"}, []string{"parse BEGIN", "bind BEGIN", "bind UPDATE t SET x = x + $1"})
 	if err := c.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +243,22 @@ func backendState(t *testing.T, watcher dialect.Conn, pid any) string {
 // statement rejected before BEGIN could run (a syntax error, a statement that cannot be
 // prepared, arguments that cannot be encoded) is no exception.
 func TestDeferredBeginFailures(t *testing.T) {
-	cfg := config(t)
+	for _, mode := range execModes {
+		t.Run(mode, func(t *testing.T) {
+			cfg := config(t)
+			if mode != "" {
+				cfg.Query.Set("default_query_exec_mode", mode)
+			}
+			deferredBeginFailures(t, cfg)
+		})
+	}
+}
+
+// execModes are pgx's statement execution modes ("": the default, cache_statement), each
+// with its own way of sending BEGIN with the first statement.
+var execModes = []string{"", "cache_describe", "describe_exec", "exec", "simple_protocol"}
+
+func deferredBeginFailures(t *testing.T, cfg dialect.Config) {
 	cfg.PoolSize = 1
 	_, p := open(t, cfg)
 	watcher := acquireExtra(t, cfg)
@@ -358,13 +372,15 @@ func TestDeferredBeginFailures(t *testing.T) {
 		if err := c.Begin(ctx, dialect.TxOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Exec(ctx, "INSERT INTO t VALUES ($1)", []any{make(chan int)}); err == nil || !strings.Contains(err.Error(), "failed to encode args[0]") {
+		if _, err := c.Exec(ctx, "INSERT INTO t VALUES ($1)", []any{make(chan int)}); err == nil || !strings.Contains(err.Error(), "encode") {
 			t.Fatalf("a channel as an integer: %v", err)
 		}
-		r, err := c.Query(ctx, "SELECT $1::int, $2::int", []any{1})
-		if err == nil {
-			r.Close()
-			t.Fatal("one argument for two parameters was accepted")
+		if cfg.Query.Get("default_query_exec_mode") != "exec" { // there the server counts the arguments
+			r, err := c.Query(ctx, "SELECT $1::int, $2::int", []any{1})
+			if err == nil {
+				r.Close()
+				t.Fatal("one argument for two parameters was accepted")
+			}
 		}
 		if c.(*conn).interrupted {
 			t.Fatal("the connection is marked for discarding")
@@ -415,4 +431,142 @@ func TestDeferredBeginFailures(t *testing.T) {
 		}
 	})
 	c.Release(false)
+}
+
+// TestDeferredBeginModes: in every exec mode, a transaction whose statements the
+// connection has seen before costs one round trip for BEGIN and its first query, and an
+// empty one none.
+func TestDeferredBeginModes(t *testing.T) {
+	for _, mode := range execModes {
+		t.Run(mode, func(t *testing.T) {
+			cfg := config(t)
+			if mode != "" {
+				cfg.Query.Set("default_query_exec_mode", mode)
+			}
+			p, w := openWire(t, cfg)
+			ctx := t.Context()
+			c := acquire(t, p)
+			defer c.Release(false)
+			for i := range 3 {
+				w.take()
+				if err := c.Begin(ctx, dialect.TxOptions{IsolationLevel: "SERIALIZABLE"}); err != nil {
+					t.Fatal(err)
+				}
+				got := queryOne(t, c, "SELECT current_setting('transaction_isolation'), $1::int + 1", 41)
+				if got[0] != "serializable" || got[1] != int32(42) {
+					t.Errorf("first query saw %v", got)
+				}
+				want := 1
+				if mode == "describe_exec" {
+					want = 2 // pgx describes every statement before running it, in that mode
+				}
+				if n := len(w.take()); i > 0 && n != want {
+					t.Errorf("transaction %d: BEGIN and the query took %d round trips, want %d", i, n, want)
+				}
+				if err := c.Commit(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.Begin(ctx, dialect.TxOptions{}); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.Rollback(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if got := w.take(); len(got) != 1 || !slices.Equal(got[0], []string{"COMMIT"}) {
+					t.Errorf("COMMIT and an empty transaction wrote %q, want only COMMIT", got)
+				}
+			}
+		})
+	}
+}
+
+// retortStatements counts the statements the driver has prepared on c's session.
+func retortStatements(t *testing.T, c dialect.Conn) int64 {
+	t.Helper()
+	return queryOne(t, c, `SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'retort\_%'`)[0].(int64)
+}
+
+// TestFirstStatementCache: the statements the driver prepares to send with BEGIN are
+// forgotten after an error (a changed table is prepared again, as pgx does with its
+// cache), deallocated with the next preparation, and bounded in number.
+func TestFirstStatementCache(t *testing.T) {
+	_, p := open(t, config(t))
+	ctx := t.Context()
+	c := acquire(t, p)
+	defer c.Release(false)
+	exec(t, c, "CREATE TABLE t3 (a INTEGER PRIMARY KEY)")
+	exec(t, c, "INSERT INTO t3 VALUES (1)")
+	first := func(sql string, args ...any) ([]string, error) {
+		t.Helper()
+		if err := c.Begin(ctx, dialect.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := c.Rollback(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		r, err := c.Query(ctx, sql, args)
+		if err != nil {
+			return nil, err
+		}
+		cols := r.Columns()
+		for r.Next() {
+		}
+		return cols, r.Close()
+	}
+	const q = "SELECT * FROM t3 WHERE a = $1"
+	for range 2 {
+		if cols, err := first(q, 1); err != nil || !slices.Equal(cols, []string{"a"}) {
+			t.Fatalf("%q, %v", cols, err)
+		}
+	}
+	if n := retortStatements(t, c); n != 1 {
+		t.Errorf("%d statements prepared, want 1", n)
+	}
+	exec(t, c, "ALTER TABLE t3 ADD COLUMN b TEXT")
+	// The prepared statement's result changed: the server refuses it once (as with pgx's
+	// own cache), then it is prepared again.
+	cols, err := first(q, 1)
+	var pe *pgconn.PgError
+	if err != nil && (!errors.As(err, &pe) || pe.Code != "0A000") {
+		t.Fatalf("after ALTER TABLE: %v", err)
+	}
+	if err != nil {
+		cols, err = first(q, 1)
+	}
+	if err != nil || !slices.Equal(cols, []string{"a", "b"}) {
+		t.Fatalf("after ALTER TABLE: %q, %v", cols, err)
+	}
+	if n := retortStatements(t, c); n != 1 {
+		t.Errorf("%d statements prepared after the failed one was replaced, want 1", n)
+	}
+
+	// Failing statements are prepared again and the failed ones deallocated.
+	for range 5 {
+		if err := c.Begin(ctx, dialect.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Exec(ctx, "INSERT INTO t3 (a) VALUES ($1)", []any{1}); !errors.As(err, &pe) || pe.Code != "23505" {
+			t.Fatalf("duplicate key: %v", err)
+		}
+		if err := c.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := retortStatements(t, c); n > 2 {
+		t.Errorf("%d statements prepared after 5 failures of one statement, want at most 2", n)
+	}
+
+	// The number of statements is bounded.
+	defer func(n int) { maxSessionStmts = n }(maxSessionStmts)
+	maxSessionStmts = 3
+	for i := range 10 {
+		if _, err := first("SELECT a, $1::int AS k"+strconv.Itoa(i)+" FROM t3", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := retortStatements(t, c); n > 3 {
+		t.Errorf("%d statements prepared, want at most 3", n)
+	}
 }

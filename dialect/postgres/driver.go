@@ -73,7 +73,9 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 func newPool(ctx context.Context, pcfg *pgxpool.Config) (*pool, error) {
 	p := &pool{}
 	switch pcfg.ConnConfig.DefaultQueryExecMode {
-	case pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec:
+	case pgx.QueryExecModeCacheStatement:
+		p.prepared = true
+	case pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec:
 		p.precheck = true
 	}
 	pcfg.BeforeClose = func(c *pgx.Conn) { p.sessions.Delete(c) }
@@ -199,9 +201,13 @@ type pool struct {
 	isolation string
 	timeout   time.Duration
 	prePing   bool
-	// precheck: the exec mode sends a pipeline's statements as they are encoded, so the
-	// arguments of a transaction's first statement are checked before it is sent with
-	// BEGIN (see conn.checkArgs).
+	// prepared: the exec mode prepares statements (pgx's default): a transaction's first
+	// statement is prepared by the driver and sent with BEGIN in one pgconn batch (see
+	// conn.sendFirst).
+	prepared bool
+	// precheck: the exec mode describes statements and sends a pipeline's statements as
+	// they are encoded, so the arguments of a transaction's first statement are checked
+	// before it is sent with BEGIN in a pgx batch (see conn.checkArgs).
 	precheck bool
 	sessions sync.Map // *pgx.Conn -> *session, dropped when the connection closes
 }
@@ -209,7 +215,13 @@ type pool struct {
 // session is what the driver keeps about one pgx connection from one acquisition to the
 // next. It is used by the goroutine that holds the connection and lives as long as it.
 type session struct {
-	params map[string][]uint32 // SQL -> parameter types, of statements sent after BEGIN
+	// Statements prepared by the driver (named retort_N) to be sent with BEGIN, by SQL,
+	// and the names of those to deallocate with the next preparation.
+	stmts map[string]*pgconn.StatementDescription
+	stale []string
+	seq   uint64
+
+	params map[string][]uint32 // SQL -> parameter types, of statements sent after BEGIN (precheck)
 	sd     pgconn.StatementDescription
 	eqb    pgx.ExtendedQueryBuilder
 	rows   rows                       // handed out by Query while not in use
@@ -219,14 +231,79 @@ type session struct {
 // maxSessionParams bounds session.params; when it is full it starts over.
 const maxSessionParams = 512
 
+// maxSessionStmts bounds session.stmts; beyond it, preparing a statement deallocates
+// another one. A variable for the tests.
+var maxSessionStmts = 256
+
 // session returns the session of pc, creating it on first use.
 func (p *pool) session(pc *pgx.Conn) *session {
 	if s, ok := p.sessions.Load(pc); ok {
 		return s.(*session)
 	}
-	s := &session{params: make(map[string][]uint32)}
+	s := &session{params: make(map[string][]uint32), stmts: make(map[string]*pgconn.StatementDescription)}
 	p.sessions.Store(pc, s)
 	return s
+}
+
+// prepare prepares sql as a named statement of the connection, deallocating in the same
+// round trip the statements that went stale (failed) or make room.
+func (s *session) prepare(ctx context.Context, pgc *pgconn.PgConn, sql string) (*pgconn.StatementDescription, error) {
+	if len(s.stmts) >= maxSessionStmts {
+		for q, sd := range s.stmts {
+			s.stale = append(s.stale, sd.Name)
+			delete(s.stmts, q)
+			break
+		}
+	}
+	s.seq++
+	name := "retort_" + strconv.FormatUint(s.seq, 10)
+	if len(s.stale) == 0 {
+		sd, err := pgc.Prepare(ctx, name, sql, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.stmts[sql] = sd
+		return sd, nil
+	}
+	pl := pgc.StartPipeline(ctx)
+	for _, n := range s.stale {
+		pl.SendDeallocate(n) // a Close message: no error for a name that is gone
+	}
+	pl.SendPrepare(name, sql, nil)
+	err := pl.Sync()
+	var sd *pgconn.StatementDescription
+	for err == nil {
+		var res any
+		if res, err = pl.GetResults(); err != nil {
+			break
+		}
+		if d, ok := res.(*pgconn.StatementDescription); ok {
+			// The pipeline's description lacks the name and text.
+			sd = &pgconn.StatementDescription{Name: name, SQL: sql, ParamOIDs: d.ParamOIDs, Fields: d.Fields}
+		}
+		if _, ok := res.(*pgconn.PipelineSync); ok {
+			break
+		}
+	}
+	if cerr := pl.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.stale = s.stale[:0]
+	s.stmts[sql] = sd
+	return sd, nil
+}
+
+// invalidate forgets the statement prepared for sql after it failed (its table may have
+// changed, as pgx does with its own statement cache); it is deallocated with the next
+// preparation.
+func (s *session) invalidate(sql string) {
+	if sd, ok := s.stmts[sql]; ok {
+		delete(s.stmts, sql)
+		s.stale = append(s.stale, sd.Name)
+	}
 }
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
@@ -314,12 +391,14 @@ func (c *conn) Query(ctx context.Context, sql string, args []any) (dialect.Rows,
 
 // execBegin runs the pending BEGIN and then sql in one round trip: without arguments as
 // one simple-protocol query "BEGIN ...;\nsql" (the protocol pgx uses for a statement
-// without arguments anyway), with arguments as a pipeline of the two.
+// without arguments anyway), with arguments as a batch of the two (see sendFirst), or a
+// pgx batch in exec modes that do not prepare statements.
 func (c *conn) execBegin(ctx context.Context, sql string, args []any) (dialect.ExecResult, error) {
 	var tag pgconn.CommandTag
 	var err error
 	began := false // BEGIN ran
-	if len(args) == 0 {
+	switch {
+	case len(args) == 0:
 		// As pgx.Conn.Exec runs a statement without arguments, counting the results:
 		// BEGIN's comes first unless the server rejected the whole text.
 		mrr := c.c.Conn().PgConn().Exec(ctx, c.begin+";\n"+sql)
@@ -328,11 +407,12 @@ func (c *conn) execBegin(ctx context.Context, sql string, args []any) (dialect.E
 			began = true
 		}
 		err = mrr.Close()
-	} else {
-		switch err := c.checkArgs(ctx, sql, args); {
-		case err == errRunAlone:
+	case c.pool.prepared:
+		return c.execPrepared(ctx, sql, args)
+	default:
+		if err := c.checkArgs(ctx, sql, args); err == errRunAlone {
 			return c.Exec(ctx, sql, args)
-		case err != nil:
+		} else if err != nil {
 			return dialect.ExecResult{}, err
 		}
 		br := c.c.SendBatch(ctx, beginBatch(c.begin, sql, args))
@@ -357,9 +437,52 @@ func (c *conn) execBegin(ctx context.Context, sql string, args []any) (dialect.E
 	return dialect.ExecResult{RowsAffected: tag.RowsAffected()}, nil
 }
 
-// queryBegin runs the pending BEGIN and then the query sql in one pipeline; the rows are
-// read from the pipeline, which the returned Rows close.
+// execPrepared is execBegin through sendFirst.
+func (c *conn) execPrepared(ctx context.Context, sql string, args []any) (dialect.ExecResult, error) {
+	mrr, err := c.sendFirst(ctx, sql, args)
+	if err == errRunAlone {
+		return c.Exec(ctx, sql, args)
+	} else if err != nil {
+		return dialect.ExecResult{}, err
+	}
+	var tag pgconn.CommandTag
+	if mrr.NextResult() {
+		tag, err = mrr.ResultReader().Close()
+	}
+	if cerr := mrr.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		c.s.invalidate(sql)
+		return dialect.ExecResult{}, c.fail(ctx, err)
+	}
+	return dialect.ExecResult{RowsAffected: tag.RowsAffected()}, nil
+}
+
+// queryBegin runs the pending BEGIN and then the query sql in one round trip (see
+// sendFirst; a pgx batch in exec modes that do not prepare statements); the rows are read
+// from the batch, which the returned Rows close.
 func (c *conn) queryBegin(ctx context.Context, sql string, args []any) (dialect.Rows, error) {
+	if c.pool.prepared {
+		mrr, err := c.sendFirst(ctx, sql, args)
+		switch {
+		case err == errRunAlone:
+			return c.Query(ctx, sql, args)
+		case err != nil:
+			return nil, err
+		}
+		if !mrr.NextResult() {
+			err := mrr.Close()
+			if err == nil {
+				err = errors.New("postgresql: the query returned no result")
+			}
+			c.s.invalidate(sql)
+			return nil, c.fail(ctx, err)
+		}
+		r := newRows(ctx, c, pgx.RowsFromResultReader(c.c.Conn().TypeMap(), mrr.ResultReader()), nil)
+		r.mrr, r.sql = mrr, sql
+		return r, nil
+	}
 	switch err := c.checkArgs(ctx, sql, args); {
 	case err == errRunAlone:
 		return c.Query(ctx, sql, args)
@@ -387,7 +510,60 @@ func (c *conn) queryBegin(ctx context.Context, sql string, args []any) (dialect.
 	return newRows(ctx, c, r, br), nil
 }
 
-// errRunAlone is checkArgs' signal that BEGIN has been sent on its own and the statement
+// sendFirst sends BEGIN and the transaction's first statement sql in one round trip, as a
+// pgconn batch (one sync) of BEGIN and sql prepared by the driver for the connection. It
+// returns the results after BEGIN's, which the caller reads and closes. Nothing is sent
+// when the arguments cannot be encoded (pgx's error; BEGIN stays pending, as after a
+// BEGIN of its own and nothing else). When the server rejects the statement (it cannot
+// be prepared) or BEGIN did not run, BEGIN is sent alone and errRunAlone returned: the
+// caller runs the statement after it the ordinary way, and it fails as it would have.
+func (c *conn) sendFirst(ctx context.Context, sql string, args []any) (*pgconn.MultiResultReader, error) {
+	pc := c.c.Conn()
+	s := c.s
+	sd := s.stmts[sql]
+	if sd == nil {
+		var err error
+		if sd, err = s.prepare(ctx, pc.PgConn(), sql); err != nil {
+			if c.usable(ctx) {
+				if err := c.beginAlone(ctx); err != nil {
+					return nil, err
+				}
+				return nil, errRunAlone
+			}
+			return nil, c.fail(ctx, err)
+		}
+	}
+	if err := s.eqb.Build(pc.TypeMap(), sd, args); err != nil {
+		return nil, c.fail(ctx, err)
+	}
+	var b pgconn.Batch
+	b.ExecParams(c.begin, nil, nil, nil, nil)
+	b.ExecStatement(sd, s.eqb.ParamValues, s.eqb.ParamFormats, s.eqb.ResultFormats)
+	mrr := pc.PgConn().ExecBatch(ctx, &b)
+	var err error
+	began := mrr.NextResult()
+	if began {
+		_, err = mrr.ResultReader().Close()
+		began = err == nil
+	}
+	if !began {
+		if cerr := mrr.Close(); err == nil {
+			err = cerr
+		}
+		if c.usable(ctx) {
+			if err := c.beginAlone(ctx); err != nil {
+				return nil, err
+			}
+			return nil, errRunAlone
+		}
+		c.begin = ""
+		return nil, c.fail(ctx, err)
+	}
+	c.begin = ""
+	return mrr, nil
+}
+
+// errRunAlone is the signal of checkArgs and sendFirst that BEGIN has been sent on its own and the statement
 // is to be run after it the ordinary way.
 var errRunAlone = errors.New("postgresql: run the statement after BEGIN")
 
@@ -610,8 +786,10 @@ type rows struct {
 	ctx   context.Context
 	c     *conn
 	r     pgx.Rows
-	br    pgx.BatchResults // the pipeline r is read from (BEGIN and the query), or nil
-	cols  []string         // never modified once handed out by Columns
+	br    pgx.BatchResults          // the pgx batch r is read from (BEGIN and the query), or nil
+	mrr   *pgconn.MultiResultReader // the pgconn batch r is read from, or nil
+	sql   string                    // with mrr: the statement the session prepared
+	cols  []string                  // never modified once handed out by Columns
 	plans []pgtype.ScanPlan
 	json  []int // indexes of JSON columns
 	init  bool
@@ -625,6 +803,7 @@ func newRows(ctx context.Context, c *conn, r pgx.Rows, br pgx.BatchResults) *row
 		rs = &rows{cols: rs.cols}
 	}
 	rs.ctx, rs.c, rs.r, rs.br, rs.init, rs.open = ctx, c, r, br, false, true
+	rs.mrr, rs.sql = nil, ""
 	return rs
 }
 
@@ -800,8 +979,17 @@ func (r *rows) Close() error {
 			err = cerr
 		}
 	}
+	if r.mrr != nil {
+		// Ends the batch (reads up to its sync), which frees the connection.
+		if cerr := r.mrr.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			r.c.s.invalidate(r.sql)
+		}
+	}
 	c, ctx := r.c, r.ctx
-	r.open, r.ctx, r.r, r.br = false, nil, nil, nil
+	r.open, r.ctx, r.r, r.br, r.mrr = false, nil, nil, nil, nil
 	if err != nil {
 		return c.fail(ctx, err)
 	}
