@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -853,12 +855,99 @@ func (s *session) scanPlan(m *pgtype.Map, oid uint32, format int16) pgtype.ScanP
 	if p, ok := s.plans[key]; ok {
 		return p
 	}
-	p := m.PlanScan(oid, format, &anyTarget)
+	var p pgtype.ScanPlan = binaryPlan(oid)
+	if !p.(binaryPlan).fits(m, format) {
+		p = m.PlanScan(oid, format, &anyTarget)
+	}
 	if s.plans == nil {
 		s.plans = make(map[uint64]pgtype.ScanPlan)
 	}
 	s.plans[key] = p
 	return p
+}
+
+// binaryPlan scans a value of a fixed-size type (its OID) sent in binary format into *any,
+// as the Go value pgx's codec decodes (int64, int32, int16, float64, float32, bool), without
+// the allocation pgx's decoding makes for each value (it scans into a fresh variable that
+// escapes).
+type binaryPlan uint32
+
+// fits reports whether p decodes its type in format as the type's codec in m does.
+func (p binaryPlan) fits(m *pgtype.Map, format int16) bool {
+	if format != pgx.BinaryFormatCode {
+		return false
+	}
+	t, ok := m.TypeForOID(uint32(p))
+	if !ok {
+		return false
+	}
+	switch uint32(p) {
+	case pgtype.Int8OID:
+		_, ok = t.Codec.(pgtype.Int8Codec)
+	case pgtype.Int4OID:
+		_, ok = t.Codec.(pgtype.Int4Codec)
+	case pgtype.Int2OID:
+		_, ok = t.Codec.(pgtype.Int2Codec)
+	case pgtype.Float8OID:
+		_, ok = t.Codec.(pgtype.Float8Codec)
+	case pgtype.Float4OID:
+		_, ok = t.Codec.(pgtype.Float4Codec)
+	case pgtype.BoolOID:
+		_, ok = t.Codec.(pgtype.BoolCodec)
+	default:
+		ok = false
+	}
+	return ok
+}
+
+// Scan decodes src into *dst (nil for SQL NULL).
+func (p binaryPlan) Scan(src []byte, dst any) error {
+	d, ok := dst.(*any)
+	if !ok {
+		return pgtype.ErrScanTargetTypeChanged
+	}
+	if src == nil {
+		*d = nil
+		return nil
+	}
+	var name string
+	var size int
+	switch uint32(p) {
+	case pgtype.Int8OID:
+		if name, size = "int8", 8; len(src) == size {
+			*d = int64(binary.BigEndian.Uint64(src))
+			return nil
+		}
+	case pgtype.Int4OID:
+		if name, size = "int4", 4; len(src) == size {
+			*d = int32(binary.BigEndian.Uint32(src))
+			return nil
+		}
+	case pgtype.Int2OID:
+		if name, size = "int2", 2; len(src) == size {
+			*d = int16(binary.BigEndian.Uint16(src))
+			return nil
+		}
+	case pgtype.Float8OID:
+		if name, size = "float8", 8; len(src) == size {
+			*d = math.Float64frombits(binary.BigEndian.Uint64(src))
+			return nil
+		}
+	case pgtype.Float4OID:
+		if name, size = "float4", 4; len(src) == size {
+			*d = math.Float32frombits(binary.BigEndian.Uint32(src))
+			return nil
+		}
+	case pgtype.BoolOID:
+		if len(src) == 1 {
+			*d = src[0] == 1
+			return nil
+		}
+		return fmt.Errorf("invalid length for bool: %v", len(src))
+	default:
+		return fmt.Errorf("postgresql: no binary plan for type %d", uint32(p))
+	}
+	return fmt.Errorf("%s: invalid length: expected %d bytes, got %d", name, size, len(src))
 }
 
 func (r *rows) Columns() []string {

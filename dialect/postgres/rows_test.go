@@ -1,14 +1,18 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/internal/testdb"
@@ -87,6 +91,12 @@ func TestRowsReuse(t *testing.T) {
 	}
 	if cols, rows := scanAll(t, c, "SELECT name FROM t WHERE id = 2000"); !slices.Equal(cols, []string{"name"}) || len(rows) != 1 || rows[0][0] != nil {
 		t.Errorf("%q %v", cols, rows)
+	}
+
+	// Fixed-size types decode as pgx decodes them.
+	if _, rows := scanAll(t, c, "SELECT 1::int2, -2::int4, -300::int8, 3.5::float4, 4.25::float8, true, false, NULL::int8, NULL::bool, $1::int8", int64(1)<<40); len(rows) != 1 ||
+		!slices.Equal(rows[0], []any{int16(1), int32(-2), int64(-300), float32(3.5), 4.25, true, false, nil, nil, int64(1) << 40}) {
+		t.Errorf("fixed-size values %#v", rows)
 	}
 
 	// Destinations other than *any are scanned by pgx, JSON columns into *any aside.
@@ -177,5 +187,63 @@ func BenchmarkQueryScan(b *testing.B) {
 		if err := r.Close(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestBinaryPlan: the driver's plans for fixed-size types give what pgx's plan for a *any
+// gives, for every value, NULL and a wrong length.
+func TestBinaryPlan(t *testing.T) {
+	m := pgtype.NewMap()
+	sizes := map[uint32]int{pgtype.Int8OID: 8, pgtype.Int4OID: 4, pgtype.Int2OID: 2, pgtype.Float8OID: 8, pgtype.Float4OID: 4, pgtype.BoolOID: 1}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for oid, size := range sizes {
+		p := binaryPlan(oid)
+		if !p.fits(m, pgx.BinaryFormatCode) || p.fits(m, pgx.TextFormatCode) {
+			t.Fatalf("type %d: fits binary %v, text %v", oid, p.fits(m, pgx.BinaryFormatCode), p.fits(m, pgx.TextFormatCode))
+		}
+		ref := m.PlanScan(oid, pgx.BinaryFormatCode, &anyTarget)
+		inputs := [][]byte{nil, make([]byte, size), bytes.Repeat([]byte{0xff}, size), make([]byte, size+1), {}}
+		for range 200 {
+			b := make([]byte, size)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			inputs = append(inputs, b)
+		}
+		for _, in := range inputs {
+			var got, want any = "unset", "unset"
+			gotErr := p.Scan(in, &got)
+			wantErr := ref.Scan(in, &want)
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Fatalf("type %d, % x: error %v, pgx %v", oid, in, gotErr, wantErr)
+			}
+			if gotErr != nil {
+				if gotErr.Error() != wantErr.Error() {
+					t.Errorf("type %d, % x: error %q, pgx %q", oid, in, gotErr, wantErr)
+				}
+				continue
+			}
+			same := got == want
+			if f, ok := got.(float64); ok && math.IsNaN(f) {
+				w, _ := want.(float64)
+				same = math.IsNaN(w) && math.Float64bits(f) == math.Float64bits(w)
+			}
+			if f, ok := got.(float32); ok && f != f {
+				w, _ := want.(float32)
+				same = w != w && math.Float32bits(f) == math.Float32bits(w)
+			}
+			if !same {
+				t.Fatalf("type %d, % x: %#v, pgx %#v", oid, in, got, want)
+			}
+		}
+	}
+	for _, oid := range []uint32{pgtype.TextOID, pgtype.NumericOID, pgtype.TimestamptzOID, 0} {
+		if binaryPlan(oid).fits(m, pgx.BinaryFormatCode) {
+			t.Errorf("type %d: a binary plan claims to fit", oid)
+		}
+	}
+	var s string
+	if err := binaryPlan(pgtype.Int8OID).Scan([]byte{0, 0, 0, 0, 0, 0, 0, 1}, &s); err == nil {
+		t.Error("scan into *string accepted")
 	}
 }
