@@ -35,10 +35,13 @@ type convValuer struct{ v any }
 
 func (c convValuer) Value() (driver.Value, error) { return c.v, nil }
 
+// errValuerRefused is the error of convErrValuer.
+var errValuerRefused = errors.New("valuer refused")
+
 // convErrValuer is a driver.Valuer that fails.
 type convErrValuer struct{}
 
-func (convErrValuer) Value() (driver.Value, error) { return nil, errors.New("valuer refused") }
+func (convErrValuer) Value() (driver.Value, error) { return nil, errValuerRefused }
 
 // convSelfValuer is a driver.Valuer returning itself: an endless chain.
 type convSelfValuer struct{ n int }
@@ -169,6 +172,12 @@ func FuzzConvert(f *testing.F) {
 		known := typ.Kind >= types.KindInteger && typ.Kind <= types.KindEnum
 		for _, d := range convDialects {
 			out, err := d.ConvertArg(v, typ)
+			if _, ok := v.(convErrValuer); ok {
+				// The Valuer's error is kept, and the message names the value's type.
+				if !errors.Is(err, errValuerRefused) || !strings.Contains(err.Error(), "engine.convErrValuer") {
+					t.Fatalf("%s ConvertArg(failing Valuer, %s): %v, want the Valuer's error and type", d.Name(), typ, err)
+				}
+			}
 			if err != nil {
 				checkConvertError(t, d, "ConvertArg", v, typ, err)
 			} else if known && out != nil && !argTypes[reflect.TypeOf(out).String()] {

@@ -45,9 +45,11 @@ func Passthrough(v any, t types.Type) bool {
 // durations for times of day, ...). A value that cannot stand for t is a *ConvertError
 // naming dialect, the Go type and the reason.
 func CanonicalArg(a *Arg, dialect string, v any, t types.Type) error {
+	orig := v
 	v, err := Unwrap(v)
 	if err != nil {
-		return ArgError(dialect, v, t, err.Error())
+		// Name the value given (Unwrap returned nil) and keep the cause for errors.Is.
+		return &ConvertError{Dialect: dialect, Type: t, GoType: goTypeName(orig), Reason: err.Error(), Err: err}
 	}
 	if v == nil {
 		a.Null = true

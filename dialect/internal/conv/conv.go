@@ -25,6 +25,7 @@ type ConvertError struct {
 	GoType  string     // the value's Go type, as fmt's %T prints it
 	Reason  string     // optional detail
 	Result  bool       // true when converting a result read from the database
+	Err     error      // the cause, such as the error of a driver.Valuer; may be nil
 }
 
 // Error returns "<dialect>: cannot convert <Go type> to <type> column[: reason]".
@@ -52,6 +53,9 @@ func (e *ConvertError) Error() string {
 
 // Is makes errors.Is(err, ErrConvert) true.
 func (e *ConvertError) Is(target error) bool { return target == ErrConvert }
+
+// Unwrap returns the cause, or nil.
+func (e *ConvertError) Unwrap() error { return e.Err }
 
 // ArgError returns the error for a bound value v that cannot be converted to t.
 func ArgError(dialect string, v any, t types.Type, reason string) error {
