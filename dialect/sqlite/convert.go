@@ -41,6 +41,9 @@ func (d *Dialect) ConvertArg(v any, t types.Type) (any, error) {
 		}
 		return int64(0), nil
 	case types.KindFloat, types.KindDouble:
+		if a.Float != a.Float {
+			return nil, conv.ArgError("sqlite", v, t, "NaN cannot be stored: SQLite would store NULL")
+		}
 		return a.Float, nil
 	case types.KindNumeric, types.KindString, types.KindText, types.KindEnum:
 		return a.Str, nil
@@ -68,6 +71,14 @@ func (d *Dialect) ConvertArg(v any, t types.Type) (any, error) {
 	case uint64:
 		if n, ok, err := conv.Int(x); ok && err == nil {
 			return n, nil
+		}
+	case float64:
+		if x != x {
+			return nil, conv.ArgError("sqlite", v, t, "NaN cannot be stored: SQLite would store NULL")
+		}
+	case float32:
+		if x != x {
+			return nil, conv.ArgError("sqlite", v, t, "NaN cannot be stored: SQLite would store NULL")
 		}
 	}
 	return a.Any, nil
