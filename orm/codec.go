@@ -586,6 +586,10 @@ func parseDefault(s string, ct types.Type) (any, error) {
 		if err != nil {
 			return nil, fmt.Errorf("default=%s is not a number", s)
 		}
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			// SQLite stores NaN as NULL, MySQL refuses both: not a portable default.
+			return nil, fmt.Errorf("default=%s is not a finite number", s)
+		}
 		return f, nil
 	case types.KindString, types.KindText:
 		if ct.Length > 0 && utf8.RuneCountInString(s) > ct.Length {

@@ -264,6 +264,10 @@ func TestDefaultMistakesAtRegistration(t *testing.T) {
 		ID   int64  `retort:"pk"`
 		Code string `retort:"size=3,default=abcd"`
 	}
+	type nanDefault struct {
+		ID int64   `retort:"pk"`
+		F  float64 `retort:"default=nan"`
+	}
 	type badJSON struct {
 		ID   int64    `retort:"pk"`
 		Tags []string `retort:"json,default={\"a\":1}"`
@@ -276,6 +280,7 @@ func TestDefaultMistakesAtRegistration(t *testing.T) {
 		{Register[negative], "orm: mapping orm.negative field N (tag `retort:\"default=-1\"`): default=-1 does not fit the field: value -1 overflows uint64"},
 		{Register[notDecimal], "orm: mapping orm.notDecimal field Price (tag `retort:\"type=numeric(10,2),default=abc\"`): default=abc is not a decimal number"},
 		{Register[tooLong], "orm: mapping orm.tooLong field Code (tag `retort:\"size=3,default=abcd\"`): default=abcd is longer than the column's 3 characters"},
+		{Register[nanDefault], "orm: mapping orm.nanDefault field F (tag `retort:\"default=nan\"`): default=nan is not a finite number"},
 		{Register[badJSON], "orm: mapping orm.badJSON field Tags (tag `retort:\"json,default={\"a\":1}\"`): default={\"a\":1} does not fit the field: decode JSON into []string: json: cannot unmarshal object into Go value of type []string"},
 	}
 	for _, c := range cases {
