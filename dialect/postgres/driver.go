@@ -262,6 +262,9 @@ func (s *session) prepare(ctx context.Context, pgc *pgconn.PgConn, sql string) (
 	if len(s.stale) == 0 {
 		sd, err := pgc.Prepare(ctx, name, sql, nil)
 		if err != nil {
+			// The statement may exist if only its description failed: close it later
+			// (closing a name that does not exist is no error).
+			s.stale = append(s.stale, name)
 			return nil, err
 		}
 		s.stmts[sql] = sd
@@ -276,7 +279,7 @@ func (s *session) prepare(ctx context.Context, pgc *pgconn.PgConn, sql string) (
 	var sd *pgconn.StatementDescription
 	for err == nil {
 		var res any
-		if res, err = pl.GetResults(); err != nil {
+		if res, err = pl.GetResults(); err != nil || res == nil {
 			break
 		}
 		if d, ok := res.(*pgconn.StatementDescription); ok {
@@ -290,7 +293,11 @@ func (s *session) prepare(ctx context.Context, pgc *pgconn.PgConn, sql string) (
 	if cerr := pl.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && sd == nil {
+		err = errors.New("postgresql: the server did not describe the prepared statement")
+	}
 	if err != nil {
+		s.stale = append(s.stale, name)
 		return nil, err
 	}
 	s.stale = s.stale[:0]
@@ -345,8 +352,9 @@ func (p *pool) Close() error {
 //
 // Begin sends nothing: it records the BEGIN statement, and the transaction's first Exec or
 // Query sends BEGIN and itself together, in one round trip (one simple-protocol query for a
-// statement without arguments, a pgx pipeline otherwise). A transaction that never ran a
-// statement ends without any round trip. What the server sees and reports is otherwise the
+// statement without arguments, otherwise one batch of BEGIN and the statement, which the
+// driver prepares for the connection the first time it is sent this way). A transaction
+// that never ran a statement ends without any round trip. What the server sees and reports is otherwise the
 // same as with BEGIN sent on its own: BEGIN runs first and the statement inside the
 // transaction, a failing first statement leaves the transaction aborted (COMMIT reports
 // ErrRolledBack), and an error of BEGIN surfaces from that first statement.
@@ -536,6 +544,7 @@ func (c *conn) sendFirst(ctx context.Context, sql string, args []any) (*pgconn.M
 		}
 	}
 	if err := s.eqb.Build(pc.TypeMap(), sd, args); err != nil {
+		s.invalidate(sql) // its parameter types may be stale, as pgx assumes too
 		return nil, c.fail(ctx, err)
 	}
 	var b pgconn.Batch
@@ -565,8 +574,8 @@ func (c *conn) sendFirst(ctx context.Context, sql string, args []any) (*pgconn.M
 	return mrr, nil
 }
 
-// errRunAlone is the signal of checkArgs and sendFirst that BEGIN has been sent on its own and the statement
-// is to be run after it the ordinary way.
+// errRunAlone is the signal of checkArgs and sendFirst that BEGIN has been sent on its
+// own and the statement is to be run after it the ordinary way.
 var errRunAlone = errors.New("postgresql: run the statement after BEGIN")
 
 // checkArgs encodes args for sql's parameters before sql is sent after BEGIN in a
