@@ -394,8 +394,8 @@ func canonical(src any, k types.Kind) bool {
 	return false
 }
 
-// streamChunkRows is how many rows' values a Stream allocates at a time, and (on dialects
-// with server-side cursors) how many rows each FETCH reads.
+// streamChunkRows is how many rows' values a Stream without a cursor allocates at a time;
+// cursorFetchRows is how many rows each FETCH reads on dialects with server-side cursors.
 const (
 	streamChunkRows = 256
 	cursorFetchRows = 1000
@@ -487,6 +487,13 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 	}
 	closed = true
 	if err := rows.Err(); err != nil {
+		rows.Close()
+		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		return
+	}
+	// A driver may end the rows quietly when ctx ends (the result is then cut short and
+	// the connection dropped): the context's error is the stream's.
+	if err := ctx.Err(); err != nil {
 		rows.Close()
 		yield(Row{}, c.statementError(ctx, comp.SQL, err))
 		return
@@ -608,6 +615,12 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 			}
 		}
 		if n < cursorFetchRows {
+			// The rows are all read; but if ctx ended while the loop ran, the deferred
+			// cleanup cannot close the cursor and the connection is discarded (with the
+			// caller's transaction): report that rather than end quietly.
+			if err := ctx.Err(); err != nil {
+				yield(Row{}, c.statementError(ctx, comp.SQL, err))
+			}
 			return
 		}
 	}

@@ -205,3 +205,43 @@ func TestStreamConstantMemory(t *testing.T) {
 		t.Errorf("live heap grew by %d MiB while streaming, want < 16 MiB", growth>>20)
 	}
 }
+
+// TestStreamCancelledWhileLooping: a context cancelled while the caller's loop runs ends
+// the stream with the context's error, also when every row was already read (the
+// connection, and any transaction on it, is lost: that must not pass unnoticed).
+func TestStreamCancelledWhileLooping(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		eng := openEngine(t, tg)
+		c := connect(t, eng)
+		createBig(t, c, 1) // 10 rows: one FETCH on PostgreSQL, one read elsewhere
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		rows, errs := 0, []error{}
+		for _, err := range streamRaw(ctx, c, "SELECT id, name FROM big ORDER BY id", bigCols) {
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			rows++
+			if rows == 1 {
+				cancel()
+			}
+		}
+		if len(errs) != 1 || !errors.Is(errs[0], context.Canceled) {
+			t.Fatalf("after %d rows the stream ended with errors %v, want one wrapping context.Canceled", rows, errs)
+		}
+		// The Conn recovers with a fresh connection outside a transaction.
+		var n int64
+		for row, err := range streamRaw(t.Context(), c, "SELECT count(*) FROM big", []compile.ResultColumn{col("n", types.BigInt())}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := row.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n != 10 {
+			t.Fatalf("count after the cancelled stream = %d, want 10", n)
+		}
+	})
+}
