@@ -241,7 +241,8 @@ func (c *Conn) statementError(ctx context.Context, sql string, err error) error 
 // run executes a compiled statement and buffers its result.
 func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		// Nothing was sent: the connection stays as it is.
+		return nil, &StatementError{SQL: comp.SQL, Err: err}
 	}
 	dc, err := c.conn(ctx)
 	if err != nil {
@@ -439,7 +440,7 @@ func (c *Conn) StreamScalars(ctx context.Context, stmt expr.Statement) iter.Seq2
 
 func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Row, error) bool) {
 	if err := ctx.Err(); err != nil {
-		yield(Row{}, err)
+		yield(Row{}, &StatementError{SQL: comp.SQL, Err: err})
 		return
 	}
 	if c.eng.dialect.Features().Has(compile.ServerSideCursors) && isQuery(comp.SQL) {
