@@ -252,16 +252,25 @@ func (w *walker) assignments(list []expr.Assignment) {
 	}
 }
 
-func (w *walker) insert(s *expr.InsertStmt) {
-	if s.Err != nil {
-		w.fail(exprError(s.Err))
+// dmlTarget encodes the start of an INSERT, UPDATE or DELETE: the statement's build error,
+// its tag and its target table. It reports false when there is no table to go on with.
+func (w *walker) dmlTarget(err error, tag byte, table expr.TableLike, verb string) bool {
+	if err != nil {
+		w.fail(exprError(err))
 	}
-	w.tag(tInsert)
-	if s.Table == nil {
-		w.fail(errorf("insert has no table"))
+	w.tag(tag)
+	if table == nil {
+		w.fail(errorf("%s has no table", verb))
+		return false
+	}
+	w.from(table)
+	return true
+}
+
+func (w *walker) insert(s *expr.InsertStmt) {
+	if !w.dmlTarget(s.Err, tInsert, s.Table, "insert") {
 		return
 	}
-	w.from(s.Table)
 	cols, rows := s.Cols, s.Rows
 	if st := schemaTableOf(s.Table); st != nil && s.Select == nil {
 		cols, rows = fillDefaults(st, cols, rows)
@@ -341,30 +350,18 @@ func fillDefaults(t *schema.Table, cols []*expr.ColumnClause, rows [][]expr.Expr
 }
 
 func (w *walker) update(s *expr.UpdateStmt) {
-	if s.Err != nil {
-		w.fail(exprError(s.Err))
-	}
-	w.tag(tUpdate)
-	if s.Table == nil {
-		w.fail(errorf("update has no table"))
+	if !w.dmlTarget(s.Err, tUpdate, s.Table, "update") {
 		return
 	}
-	w.from(s.Table)
 	w.assignments(s.Sets)
 	w.exprs(s.Wheres)
 	w.exprs(s.Returns)
 }
 
 func (w *walker) delete(s *expr.DeleteStmt) {
-	if s.Err != nil {
-		w.fail(exprError(s.Err))
-	}
-	w.tag(tDelete)
-	if s.Table == nil {
-		w.fail(errorf("delete has no table"))
+	if !w.dmlTarget(s.Err, tDelete, s.Table, "delete") {
 		return
 	}
-	w.from(s.Table)
 	w.exprs(s.Wheres)
 	w.exprs(s.Returns)
 }
