@@ -13,6 +13,7 @@ import (
 
 	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/dialect/internal/drivertest"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
@@ -48,50 +49,12 @@ func open(t *testing.T, cfg dialect.Config) (*Dialect, *pool) {
 	return d.(*Dialect), p.(*pool)
 }
 
-func acquire(t *testing.T, p dialect.Pool) dialect.Conn {
-	t.Helper()
-	c, err := p.Acquire(t.Context())
-	if err != nil {
-		t.Fatalf("Acquire: %v", err)
-	}
-	return c
-}
-
-func exec(t *testing.T, c dialect.Conn, sql string, args ...any) int64 {
-	t.Helper()
-	n, err := c.Exec(t.Context(), sql, args)
-	if err != nil {
-		t.Fatalf("Exec %q: %v", sql, err)
-	}
-	return n.RowsAffected
-}
-
-func queryOne(t *testing.T, c dialect.Conn, sql string, args ...any) []any {
-	t.Helper()
-	r, err := c.Query(t.Context(), sql, args)
-	if err != nil {
-		t.Fatalf("Query %q: %v", sql, err)
-	}
-	defer r.Close()
-	if !r.Next() {
-		t.Fatalf("Query %q: no row (err %v)", sql, r.Err())
-	}
-	vals := make([]any, len(r.Columns()))
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := r.Scan(ptrs...); err != nil {
-		t.Fatalf("Scan: %v", err)
-	}
-	if r.Next() {
-		t.Fatalf("Query %q: more than one row", sql)
-	}
-	if err := r.Err(); err != nil {
-		t.Fatalf("Query %q: %v", sql, err)
-	}
-	return vals
-}
+// Shared scaffolding (dialect/internal/drivertest).
+var (
+	acquire  = drivertest.Acquire
+	exec     = drivertest.Exec
+	queryOne = drivertest.QueryOne
+)
 
 // str reads a driver value as text.
 func str(v any) string {
