@@ -60,7 +60,7 @@ func rank(rel string) (r int, ok bool) {
 	switch {
 	case rel == "", under(rel, "examples"), under(rel, "cmd"):
 		return rankProgram, true
-	case under(rel, "internal/testdb"):
+	case under(rel, "internal/testdb"), under(rel, "internal/logcapture"): // test support, no retort imports
 		return rankTestDB, true
 	}
 	best := ""

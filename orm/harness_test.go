@@ -5,52 +5,26 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/internal/logcapture"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
-// capture is a slog.Handler recording the statements an engine echoes: the statement
+// capture records the statements an engine echoes ("SQL" or "SQL | args"): the statement
 // capturing hook of the tests (statement counts, exact SQL).
-type capture struct {
-	mu    sync.Mutex
-	stmts []string // "SQL" or "SQL | args"
-}
-
-func (c *capture) Enabled(context.Context, slog.Level) bool { return true }
-func (c *capture) WithAttrs([]slog.Attr) slog.Handler       { return c }
-func (c *capture) WithGroup(string) slog.Handler            { return c }
-func (c *capture) Handle(_ context.Context, r slog.Record) error {
-	msg := r.Message
-	if strings.HasPrefix(msg, "retort:") {
-		return nil
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "args" {
-			msg += " | " + a.Value.Resolve().String()
-		}
-		return true
-	})
-	c.mu.Lock()
-	c.stmts = append(c.stmts, msg)
-	c.mu.Unlock()
-	return nil
-}
+type capture struct{ logcapture.Recorder }
 
 // take returns the statements recorded since the last call (transaction control left out
 // unless all is set).
 func (c *capture) take(all bool) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var out []string
-	for _, s := range c.stmts {
+	for _, s := range c.Take() {
 		if all || !isTxControl(s) {
 			out = append(out, s)
 		}
 	}
-	c.stmts = nil
 	return out
 }
 

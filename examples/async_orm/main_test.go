@@ -7,98 +7,29 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/internal/logcapture"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/orm"
 )
 
-// transcript records, in order, the statements the engine echoes ("SQL | args") and the
-// lines the program prints ("> line"), so that a test sees which SQL ran before which
-// output. It is both the slog.Handler given to the engine and the program's out.
-type transcript struct {
-	mu      sync.Mutex
-	entries []string
-	partial []byte // output not yet ended by a newline
-}
-
-// Enabled records every level.
-func (t *transcript) Enabled(context.Context, slog.Level) bool { return true }
-
-// WithAttrs returns t: the engine's echo adds no attributes worth keeping.
-func (t *transcript) WithAttrs([]slog.Attr) slog.Handler { return t }
-
-// WithGroup returns t.
-func (t *transcript) WithGroup(string) slog.Handler { return t }
-
-// Handle records one echoed statement, with its arguments when it has some.
-func (t *transcript) Handle(_ context.Context, r slog.Record) error {
-	msg := r.Message
-	if strings.HasPrefix(msg, "retort:") { // "retort: engine created"
-		return nil
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "args" {
-			msg += " | " + a.Value.Resolve().String()
-		}
-		return true
-	})
-	t.mu.Lock()
-	t.entries = append(t.entries, msg)
-	t.mu.Unlock()
-	return nil
-}
-
-// Write records the program's output, one entry per line.
-func (t *transcript) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.partial = append(t.partial, p...)
-	for {
-		i := bytes.IndexByte(t.partial, '\n')
-		if i < 0 {
-			break
-		}
-		t.entries = append(t.entries, "> "+string(t.partial[:i]))
-		t.partial = t.partial[i+1:]
-	}
-	return len(p), nil
-}
+// transcript is the shared recorder of echoed statements and printed lines, with the
+// look-up this test needs.
+type transcript struct{ logcapture.Recorder }
 
 // from returns the entries from the first one starting with prefix.
 func (t *transcript) from(prefix string) []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for i, e := range t.entries {
+	entries := t.Entries()
+	for i, e := range entries {
 		if strings.HasPrefix(e, prefix) {
-			return append([]string(nil), t.entries[i:]...)
+			return entries[i:]
 		}
 	}
 	return nil
-}
-
-// output returns the printed lines only.
-func (t *transcript) output() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var out []string
-	for _, e := range t.entries {
-		if s, ok := strings.CutPrefix(e, "> "); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// reset forgets everything recorded.
-func (t *transcript) reset() {
-	t.mu.Lock()
-	t.entries, t.partial = nil, nil
-	t.mu.Unlock()
 }
 
 // createdAt matches a create_date line: Python's str(datetime) of a naive datetime.
@@ -197,7 +128,7 @@ func TestRun(t *testing.T) {
 		if err := runLogged(ctx, tg.URL, slog.New(tr), tr); err != nil {
 			t.Fatalf("run with echo: %v", err)
 		}
-		dates := checkOutput(t, tr.output())
+		dates := checkOutput(t, tr.Output())
 
 		// From the add_all on, the exact statements and where the output falls between
 		// them: one INSERT per table for add_all; the buffered query is one SELECT of a
@@ -267,7 +198,7 @@ func TestRun(t *testing.T) {
 			}
 		}
 
-		checkState(t, ctx, tg.URL, tr.output())
+		checkState(t, ctx, tg.URL, tr.Output())
 	})
 }
 
@@ -374,7 +305,7 @@ func TestAwaitBs(t *testing.T) {
 		if orm.IsLoaded(s, a3, AT.Bs) || a3.Bs != nil {
 			t.Fatalf("a3.bs loaded before any load: %v", a3.Bs)
 		}
-		tr.reset()
+		tr.Reset()
 		bs, err := awaitBs(ctx, s, a3)
 		if err != nil {
 			t.Fatal(err)
@@ -386,7 +317,7 @@ func TestAwaitBs(t *testing.T) {
 		if len(bs) != 2 || bs[0].ID != 4 || bs[1].ID != 5 || bs[0].AID != 3 {
 			t.Errorf("a3.bs = %v, want B 4 and B 5 of a 3", bs)
 		}
-		tr.reset()
+		tr.Reset()
 		again, err := awaitBs(ctx, s, a3)
 		if err != nil {
 			t.Fatal(err)

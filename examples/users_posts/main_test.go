@@ -7,84 +7,14 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/internal/logcapture"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/orm"
 )
-
-// transcript records, in order, the statements the engine echoes ("SQL | args") and the
-// lines the program prints ("> line"), so that a test sees which SQL ran before which
-// output. It is both the slog.Handler given to the engine and the program's out.
-type transcript struct {
-	mu      sync.Mutex
-	entries []string
-	partial []byte // output not yet ended by a newline
-}
-
-// Enabled records every level.
-func (t *transcript) Enabled(context.Context, slog.Level) bool { return true }
-
-// WithAttrs returns t: the engine's echo adds no attributes worth keeping.
-func (t *transcript) WithAttrs([]slog.Attr) slog.Handler { return t }
-
-// WithGroup returns t.
-func (t *transcript) WithGroup(string) slog.Handler { return t }
-
-// Handle records one echoed statement, with its arguments when it has some.
-func (t *transcript) Handle(_ context.Context, r slog.Record) error {
-	msg := r.Message
-	if strings.HasPrefix(msg, "retort:") { // "retort: engine created"
-		return nil
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "args" {
-			msg += " | " + a.Value.Resolve().String()
-		}
-		return true
-	})
-	t.mu.Lock()
-	t.entries = append(t.entries, msg)
-	t.mu.Unlock()
-	return nil
-}
-
-// Write records the program's output, one entry per line.
-func (t *transcript) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.partial = append(t.partial, p...)
-	for {
-		i := bytes.IndexByte(t.partial, '\n')
-		if i < 0 {
-			break
-		}
-		t.entries = append(t.entries, "> "+string(t.partial[:i]))
-		t.partial = t.partial[i+1:]
-	}
-	return len(p), nil
-}
-
-// all returns every entry.
-func (t *transcript) all() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]string(nil), t.entries...)
-}
-
-// output returns the printed lines only.
-func (t *transcript) output() []string {
-	var out []string
-	for _, e := range t.all() {
-		if s, ok := strings.CutPrefix(e, "> "); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
 
 // wantOutput is the program's output on a fresh database (or a rerun).
 var wantOutput = []string{
@@ -259,13 +189,13 @@ func TestRun(t *testing.T) {
 		}
 		checkLines(t, "output", strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n"), wantOutput)
 
-		tr := &transcript{}
+		tr := &logcapture.Recorder{}
 		if err := runLogged(ctx, tg.URL, slog.New(tr), tr); err != nil {
 			t.Fatalf("rerun with echo: %v", err)
 		}
-		checkLines(t, "output of the rerun", tr.output(), wantOutput)
+		checkLines(t, "output of the rerun", tr.Output(), wantOutput)
 
-		entries := tr.all()
+		entries := tr.Entries()
 		first := -1
 		for i, e := range entries {
 			if strings.HasPrefix(e, "INSERT INTO users") {
