@@ -63,9 +63,15 @@ type undoEntry struct {
 	f   *field
 	old any
 	fn  func()
+	// write marks a function that undoes a write to an object (a relationship field),
+	// which a rollback of the transaction undoes too, unlike the session's bookkeeping.
+	write bool
 }
 
 func (u *undoLog) add(fn func()) { u.entries = append(u.entries, undoEntry{fn: fn}) }
+
+// addWrite records the undo of a write to an object's relationship field.
+func (u *undoLog) addWrite(fn func()) { u.entries = append(u.entries, undoEntry{fn: fn, write: true}) }
 
 func (u *undoLog) run() {
 	for i := len(u.entries) - 1; i >= 0; i-- {
@@ -141,8 +147,8 @@ func (s *Session) flush(ctx context.Context) error {
 		// The database is unchanged once the transaction (or, inside BeginNested, the
 		// innermost savepoint) is rolled back; put the objects and the session back as
 		// they were before the flush.
-		if n := len(s.savepoints); n > 0 {
-			sp := s.savepoints[n-1]
+		if n := len(s.frames); n > 0 {
+			sp := s.frames[n-1]
 			_ = sp.tx.Rollback(context.WithoutCancel(ctx))
 			sp.failed, sp.err = true, err
 		} else if s.tx != nil && s.tx.IsActive() {
@@ -152,6 +158,10 @@ func (s *Session) flush(ctx context.Context) error {
 		s.failed = err
 		return err
 	}
+	for _, st := range f.inserted {
+		snapRelations(st)
+	}
+	s.recordFlush(f, &undo)
 	return nil
 }
 
@@ -222,7 +232,7 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 					bp := (*unsafe.Pointer)(unsafe.Add(cst.base, back.offset))
 					if old := *bp; old == p.base {
 						*bp = nil
-						undo.add(func() { *bp = old })
+						undo.addWrite(func() { *bp = old })
 					}
 				}
 			}
@@ -235,7 +245,7 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 // to write with their dependencies.
 func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 	// Save-update cascade: objects reachable from tracked objects through relationships
-	// join the session as pending.
+	// join the session (as pending, or detached objects as persistent again).
 	queue := s.sorted()
 	for len(queue) > 0 {
 		st := queue[0]
@@ -248,8 +258,11 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 				if _, ok := s.states[p]; ok {
 					continue
 				}
-				nst := s.track(r.target, r.target.objectAt(p), p, Pending)
-				undo.add(func() { delete(s.states, nst.base) })
+				nst, err := s.adopt(r.target, r.target.objectAt(p), p)
+				if err != nil {
+					return nil, nil, err
+				}
+				undo.add(func() { s.unadopt(nst) })
 				queue = append(queue, nst)
 			}
 		}
@@ -451,6 +464,17 @@ type emitter struct {
 	work  []flushWork
 	feat  compile.Features
 	done  []int // items written, in order
+
+	// What the flush did, for the rollback rules (recorded once the flush succeeded).
+	inserted []*state
+	deleted  []*state
+	updated  []updatedState
+}
+
+// updatedState is an object the flush updated, with its snapshot and key before.
+type updatedState struct {
+	st     *state
+	before frameSnap
 }
 
 func (e *emitter) batch(ctx context.Context, b planBatch) error {
@@ -865,25 +889,24 @@ func (e *emitter) finish() error {
 			if it.kind == opInsert {
 				st.status, st.key = Persistent, key
 				s.identity[key] = st
-				s.txInserted = append(s.txInserted, st)
-				e.undo.add(func() {
-					delete(s.identity, key)
-					s.txInserted = s.txInserted[:len(s.txInserted)-1]
-				})
-			} else if key != oldKey {
-				delete(s.identity, oldKey)
-				st.key = key
-				s.identity[key] = st
-				e.undo.add(func() { delete(s.identity, key); s.identity[oldKey] = st })
+				e.inserted = append(e.inserted, st)
+				e.undo.add(func() { delete(s.identity, key) })
+			} else {
+				e.updated = append(e.updated, updatedState{st: st, before: frameSnap{snap: oldSnap, key: oldKey}})
+				if key != oldKey {
+					delete(s.identity, oldKey)
+					st.key = key
+					s.identity[key] = st
+					e.undo.add(func() { delete(s.identity, key); s.identity[oldKey] = st })
+				}
 			}
 		case opDelete:
 			st.flushedDelete = true
 			delete(s.identity, st.key)
-			s.txDeleted = append(s.txDeleted, st)
+			e.deleted = append(e.deleted, st)
 			e.undo.add(func() {
 				st.flushedDelete = false
 				s.identity[oldKey] = st
-				s.txDeleted = s.txDeleted[:len(s.txDeleted)-1]
 			})
 		}
 		e.undo.add(func() { st.status, st.snap, st.key, st.expired = oldStatus, oldSnap, oldKey, oldExpired })
