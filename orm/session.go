@@ -601,4 +601,3 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	return s.flush(ctx)
 }
-

@@ -33,10 +33,10 @@ type txFrame struct {
 	failed bool       // a flush inside the savepoint failed and rolled it back
 	err    error      // that flush's error
 
-	inserted []*state            // INSERT flushed inside
-	deleted  []*state            // DELETE flushed inside
+	inserted []*state             // INSERT flushed inside
+	deleted  []*state             // DELETE flushed inside
 	dirty    map[*state]frameSnap // objects changed by a flush inside: as they were before
-	writes   []undoEntry         // field and relationship writes of the flushes inside, in order
+	writes   []undoEntry          // field and relationship writes of the flushes inside, in order
 }
 
 // frameSnap is an object's snapshot and key before the first flush of a frame changed it.
