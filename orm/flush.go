@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strconv"
@@ -362,16 +363,26 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 		if items[i].kind != opDelete {
 			continue
 		}
+		after := func(pk identityKey) {
+			if pst, ok := s.identity[pk]; ok {
+				if j, ok := index[pst]; ok && items[j].kind == opDelete && j != i {
+					items[j].deps = append(items[j].deps, i)
+				}
+			}
+		}
 		for _, r := range st.m.rels {
 			if r.kind != manyToOne {
 				continue
 			}
 			if pk, ok := r.parentKeyFromSnap(st); ok {
-				if pst, ok := s.identity[pk]; ok {
-					if j, ok := index[pst]; ok && items[j].kind == opDelete {
-						items[j].deps = append(items[j].deps, i)
-					}
-				}
+				after(pk)
+			}
+		}
+		// A self-referencing foreign key without a relationship field (parent_id): the
+		// parent row is deleted after its children, level by level.
+		for _, cols := range st.m.selfRefs() {
+			if pk, ok := keyFromSnap(st, cols); ok {
+				after(pk)
 			}
 		}
 	}
@@ -399,6 +410,21 @@ func (r *relation) parentKeyFromSnap(st *state) (identityKey, bool) {
 		vals[i] = v
 	}
 	return parent.keyOfValues(vals), true
+}
+
+// keyFromSnap returns the identity key of st's own mapper made of the snapshot values of
+// cols (a foreign key to the same table, in key order).
+func keyFromSnap(st *state, cols []*field) (identityKey, bool) {
+	if st.snap == nil {
+		return identityKey{}, false
+	}
+	vals := make([]any, len(cols))
+	for i, f := range cols {
+		if vals[i] = st.snap[f.pos]; vals[i] == nil {
+			return identityKey{}, false
+		}
+	}
+	return st.m.keyOfValues(vals), true
 }
 
 func fillsField(fills []fkFill, f *field) bool {
@@ -823,7 +849,8 @@ func (st *state) keyCondition() expr.Expr {
 }
 
 // delete removes a batch of rows: DELETE ... WHERE key IN (...) per chunk for a single
-// column key, one statement per row for a composite key.
+// column key, one statement per row for a composite key. Rows already gone are reported by
+// checkDeleted.
 func (e *emitter) delete(ctx context.Context, b planBatch) error {
 	m := b.m
 	if len(m.pk) == 1 {
@@ -844,9 +871,7 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 			if err != nil {
 				return err
 			}
-			if n := res.RowsAffected(); n != int64(len(keys)) {
-				return &StaleDataError{Op: "DELETE", Table: m.table.Name, Expected: int64(len(keys)), Matched: n}
-			}
+			e.checkDeleted(ctx, m, int64(len(keys)), res.RowsAffected())
 		}
 		return nil
 	}
@@ -855,11 +880,21 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 		if err != nil {
 			return err
 		}
-		if n := res.RowsAffected(); n != 1 {
-			return &StaleDataError{Op: "DELETE", Table: m.table.Name, Expected: 1, Matched: n}
-		}
+		e.checkDeleted(ctx, m, 1, res.RowsAffected())
 	}
 	return nil
+}
+
+// checkDeleted warns, through the engine's logger, when a DELETE matched fewer rows than
+// it was sent for: the rows were deleted by someone else already, which leaves the
+// database as the flush wants it, so the flush goes on (SQLAlchemy warns the same way; an
+// UPDATE that matches nothing is a StaleDataError instead, since the change is lost).
+func (e *emitter) checkDeleted(ctx context.Context, m *mapper, expected, matched int64) {
+	if matched >= expected {
+		return
+	}
+	e.s.sm.eng.Logger().LogAttrs(ctx, slog.LevelWarn, "retort: DELETE matched fewer rows than expected (already deleted by someone else)",
+		slog.String("table", m.table.Name), slog.Int64("expected", expected), slog.Int64("matched", matched))
 }
 
 // finish updates the session for the rows written: new objects become persistent with a

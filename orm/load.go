@@ -216,6 +216,7 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 					*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = st.base
 					if cst := s.states[c]; cst != nil {
 						cst.loaded[r.back.pos] = true
+						snapRelations(cst)
 					}
 				}
 			}
@@ -227,6 +228,7 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 			*(*unsafe.Pointer)(p) = ref
 		}
 		st.loaded[r.pos] = true
+		snapRelations(st)
 	}
 	return nil
 }

@@ -95,14 +95,16 @@ func (e *AutoflushError) Error() string {
 // Unwrap returns the flush's error.
 func (e *AutoflushError) Unwrap() error { return e.Err }
 
-// StaleDataError reports an UPDATE or DELETE that matched fewer rows than expected: the
-// rows were changed or deleted by someone else since the session loaded them.
+// StaleDataError reports an UPDATE that matched no row: the row was deleted (or its key
+// changed) by someone else since the session loaded it, so the change would be lost. (A
+// DELETE that matches fewer rows than expected is only logged as a warning: the rows are
+// gone either way.)
 //
 // A *StaleDataError is made for one failed flush and never modified by package orm
 // afterwards, so it may be read from any goroutine (concurrent reads are safe); it holds
 // no resource and lives as long as the caller keeps the error.
 type StaleDataError struct {
-	Op       string // "UPDATE" or "DELETE"
+	Op       string // "UPDATE"
 	Table    string
 	Expected int64
 	Matched  int64
