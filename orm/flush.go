@@ -115,6 +115,7 @@ func (s *Session) flush(ctx context.Context) error {
 		return err
 	}
 	if len(items) == 0 {
+		s.snapChangedRelations(nil)
 		return nil
 	}
 	ranks, err := s.sm.reg.ranks()

@@ -66,14 +66,21 @@ func (s *Session) recordFlush(e *emitter, undo *undoLog) {
 			f.writes = append(f.writes, undoEntry{st: w.st, f: w.f, old: w.old, fn: w.fn, write: true})
 		}
 	}
-	// Relationship changes count as modifications of the owner; the flushed content is the
-	// new reference point for IsModified.
+	s.snapChangedRelations(f)
+}
+
+// snapChangedRelations makes what the loaded relationships hold the new reference point
+// for IsModified after a flush; a changed relationship counts as a modification of its
+// owner in frame f (when f is not nil).
+func (s *Session) snapChangedRelations(f *txFrame) {
 	for _, st := range s.states {
 		if st.rsnap == nil || st.status != Persistent {
 			continue
 		}
 		if relsChanged(st) {
-			f.markDirty(st, frameSnap{snap: st.snap, key: st.key})
+			if f != nil {
+				f.markDirty(st, frameSnap{snap: st.snap, key: st.key})
+			}
 			snapRelations(st)
 		}
 	}
