@@ -1,6 +1,7 @@
 package orm
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -18,13 +19,17 @@ import (
 // detached object (expunged, or from a closed session) re-attaches it as persistent, with
 // the snapshot it had when it was detached, so that its changes become an UPDATE.
 //
-// While a session tracks an object, the record holds the object (the session does too).
-// When the object is detached the record lets go of it and keeps only its address and a
-// weak pointer to the allocation holding it (one per hydrated result, whose objects share
-// one allocation, or one per object the application allocated): a record whose allocation
-// was collected is stale (the address may belong to another object now) and is dropped.
-// A session that is garbage collected without Close has its objects detached by a
-// cleanup, so that nothing it held stays reachable through the registry.
+// The registry records allocations, not objects: a block is the memory of the objects of
+// one hydrated result (allocated together as a []T), or of one object the application
+// allocated, with one record slot per object. Blocks are found by the memory pages they
+// cover, so registering the hundred objects of a result costs a few map insertions, not
+// a hundred. While a session tracks an object, the slot holds the session's state (which
+// holds the object). When the object is detached, its state lets go of it and keeps only
+// the identity and snapshot, and the block keeps a weak pointer to its memory instead of a
+// pointer: once the memory is collected the block is stale (the addresses may belong to
+// other objects now) and a sweep drops it. A session garbage collected without Close has
+// its objects detached by a cleanup, so that nothing it held stays reachable through the
+// registry.
 
 // sessionRef is the registry's view of one session: its number (for error messages), and
 // the objects it tracks (for the cleanup of a session dropped without Close).
@@ -35,145 +40,263 @@ type sessionRef struct {
 
 var sessionIDs atomic.Uint64
 
-// lifetime tells whether the allocation that holds an object still exists: a weak
-// pointer to a hydration slab of objects, or to one object, made when the first object
-// of the allocation is detached (until then the session holds its objects anyway).
-type lifetime struct {
-	once sync.Once
-	p    unsafe.Pointer // the allocation, until the weak pointer is made
-	wp   weak.Pointer[byte]
+// block is the registry's record of one allocation of objects.
+type block struct {
+	start, size uintptr // the first object's address, and the size of one
+
+	mu  sync.Mutex
+	sts []*state  // one slot per object (nil: not tracked)
+	one [1]*state // sts's array for a block of one object
+
+	once   sync.Once
+	p      unsafe.Pointer // the allocation, until weaken
+	wp     weak.Pointer[byte]
+	weakOK atomic.Bool // weaken has run
 }
 
-// weaken makes the weak pointer and lets go of the allocation.
-func (l *lifetime) weaken() {
-	l.once.Do(func() {
-		l.wp = weak.Make((*byte)(l.p))
-		l.p = nil
+// end returns the address past the block's last object.
+func (b *block) end() uintptr { return b.start + uintptr(len(b.sts))*b.size }
+
+// weaken replaces the block's pointer to its allocation by a weak one: called when one of
+// its objects is detached (until then the session holds them anyway).
+func (b *block) weaken() {
+	b.once.Do(func() {
+		b.wp = weak.Make((*byte)(b.p))
+		b.p = nil
+		b.weakOK.Store(true)
 	})
 }
 
-// alive reports whether the allocation still exists. It is called only after weaken.
-func (l *lifetime) alive() bool { return l != nil && l.wp.Value() != nil }
+// dead reports whether the allocation is gone (the block is stale).
+func (b *block) dead() bool { return b.weakOK.Load() && b.wp.Value() == nil }
 
-const regShards = 64
+const (
+	regShards = 64
+	pageShift = 12
+)
 
 type regShard struct {
 	mu    sync.Mutex
-	m     map[uintptr]*state
+	pages map[uintptr][]*block
 	adds  int // insertions since the last sweep
-	limit int // sweep when adds reaches it
+	limit int // sweep when adds reaches it (besides the sweep after each collection)
 }
 
 var registry [regShards]regShard
 
-func shardOf(addr uintptr) *regShard {
-	return &registry[(addr>>4^addr>>12)%regShards]
-}
+func shardOfPage(page uintptr) *regShard { return &registry[page%regShards] }
 
-// register records that the session of ref tracks st.
-func register(ref *sessionRef, st *state) {
-	addr := uintptr(st.base)
-	sh := shardOf(addr)
-	sh.mu.Lock()
-	if sh.m == nil {
-		sh.m = map[uintptr]*state{}
-		sh.limit = 1024
-	}
-	st.owner = ref
-	sh.m[addr] = st
-	sh.adds++
-	if sh.adds >= sh.limit {
-		sh.sweep()
-	}
-	sh.mu.Unlock()
-}
+// gcTick is allocated to be collected: its cleanup runs once after each garbage
+// collection, sweeps the registry (whose stale blocks are those of allocations that
+// collection freed) and arms the next.
+type gcTick struct{ _ *byte }
 
-// sweep drops the records of detached objects whose allocation was collected. The caller
-// holds sh.mu.
-func (sh *regShard) sweep() {
-	for addr, st := range sh.m {
-		if st.owner == nil && !st.life.alive() {
-			delete(sh.m, addr)
+var sweeperOnce sync.Once
+
+func armSweeper() {
+	runtime.AddCleanup(new(gcTick), func(struct{}) {
+		for i := range registry {
+			sh := &registry[i]
+			sh.mu.Lock()
+			if len(sh.pages) > 0 {
+				sh.sweep()
+			}
+			sh.mu.Unlock()
 		}
+		armSweeper()
+	}, struct{}{})
+}
+
+// insertBlock makes b findable by the addresses it covers.
+func insertBlock(b *block) {
+	sweeperOnce.Do(armSweeper)
+	for page := b.start >> pageShift; page <= (b.end()-1)>>pageShift; page++ {
+		sh := shardOfPage(page)
+		sh.mu.Lock()
+		if sh.pages == nil {
+			sh.pages = map[uintptr][]*block{}
+			sh.limit = 1024
+		}
+		sh.pages[page] = append(sh.pages[page], b)
+		sh.adds++
+		if sh.adds >= sh.limit {
+			sh.sweep()
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// removeBlock drops b from the registry.
+func removeBlock(b *block) {
+	for page := b.start >> pageShift; page <= (b.end()-1)>>pageShift; page++ {
+		sh := shardOfPage(page)
+		sh.mu.Lock()
+		if l := sh.pages[page]; len(l) > 0 {
+			for i, x := range l {
+				if x == b {
+					l[i] = l[len(l)-1]
+					l[len(l)-1] = nil
+					l = l[:len(l)-1]
+					break
+				}
+			}
+			if len(l) == 0 {
+				delete(sh.pages, page)
+			} else {
+				sh.pages[page] = l
+			}
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// sweep drops the stale blocks of the shard. The caller holds sh.mu.
+func (sh *regShard) sweep() {
+	n := 0
+	for page, l := range sh.pages {
+		kept := l[:0]
+		for _, b := range l {
+			if !b.dead() {
+				kept = append(kept, b)
+			}
+		}
+		clear(l[len(kept):])
+		if len(kept) == 0 {
+			delete(sh.pages, page)
+		} else {
+			sh.pages[page] = kept
+		}
+		n += len(kept)
 	}
 	sh.adds = 0
-	sh.limit = max(1024, 2*len(sh.m))
+	sh.limit = max(4096, 2*n)
 }
 
-// unregister removes st's record (an object that became transient again).
+// newBlock returns a registered block for n objects of the given size at start, holding
+// the allocation until weakened.
+func newBlock(start unsafe.Pointer, size uintptr, n int) *block {
+	b := &block{}
+	b.init(start, size, n)
+	return b
+}
+
+// init sets up and registers b, a zero block.
+func (b *block) init(start unsafe.Pointer, size uintptr, n int) {
+	b.start, b.size, b.p = uintptr(start), max(size, 1), start
+	if n == 1 {
+		b.sts = b.one[:]
+	} else {
+		b.sts = make([]*state, n)
+	}
+	insertBlock(b)
+}
+
+// register records that the session of ref tracks st, an object allocated by the
+// application, in b, a zero block of its own.
+func register(ref *sessionRef, st *state, b *block) {
+	b.init(st.base, st.m.typ.Size(), 1)
+	b.mu.Lock()
+	st.blk, st.idx, st.owner = b, 0, ref
+	b.sts[0] = st
+	b.mu.Unlock()
+}
+
+// registerAt records that the session of ref tracks st, object idx of block b.
+func registerAt(ref *sessionRef, st *state, b *block, idx int) {
+	b.mu.Lock()
+	st.blk, st.idx, st.owner = b, int32(idx), ref
+	b.sts[idx] = st
+	b.mu.Unlock()
+}
+
+// unregister removes st's record: the object is new again (transient).
 func unregister(st *state) {
-	addr := uintptr(st.base)
-	sh := shardOf(addr)
-	sh.mu.Lock()
-	if sh.m[addr] == st {
-		delete(sh.m, addr)
+	b := st.blk
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	mine := b.sts[st.idx] == st
+	if mine {
+		b.sts[st.idx] = nil
 	}
 	st.owner = nil
-	sh.mu.Unlock()
+	b.mu.Unlock()
+	st.blk = nil
+	if !mine {
+		return
+	}
+	if len(b.sts) == 1 {
+		removeBlock(b)
+	} else {
+		b.weaken() // the block must not keep the allocation alive for the others
+	}
 }
 
 // detach turns st's record into a detached object's: the session lets go of it, and the
 // record keeps the identity and snapshot without holding the object. deleted marks an
 // object whose deletion was committed (it cannot be re-attached).
 func detach(st *state, deleted bool) {
-	if st.base == nil {
+	b := st.blk
+	if b == nil || st.base == nil {
 		return
 	}
-	addr := uintptr(st.base)
-	if st.life == nil {
-		st.life = &lifetime{p: st.base}
-	}
-	st.life.weaken()
-	sh := shardOf(addr)
-	sh.mu.Lock()
-	if sh.m[addr] == st && st.owner != nil {
+	b.weaken()
+	b.mu.Lock()
+	if b.sts[st.idx] == st && st.owner != nil {
 		st.owner = nil
 		st.detachedDeleted = deleted
-		st.obj, st.base, st.addr = nil, nil, addr
+		st.obj, st.base = nil, nil
 	}
-	sh.mu.Unlock()
-}
-
-// forgetDetached drops the record of a detached object that is new again (its INSERT was
-// rolled back).
-func forgetDetached(st *state) {
-	sh := shardOf(st.addr)
-	sh.mu.Lock()
-	if sh.m[st.addr] == st {
-		delete(sh.m, st.addr)
-	}
-	sh.mu.Unlock()
+	b.mu.Unlock()
 }
 
 // lookupAttachment returns the record of the object at base: the state of the session that
 // tracks it (owner set), or the record of a detached object (owner nil), or nil.
 func lookupAttachment(base unsafe.Pointer) (st *state, owner *sessionRef) {
 	addr := uintptr(base)
-	sh := shardOf(addr)
+	page := addr >> pageShift
+	sh := shardOfPage(page)
+	var b *block
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	st = sh.m[addr]
+	for _, x := range sh.pages[page] {
+		if addr >= x.start && addr < x.end() && (addr-x.start)%x.size == 0 && !x.dead() {
+			b = x
+			break
+		}
+	}
+	sh.mu.Unlock()
+	if b == nil {
+		return nil, nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	st = b.sts[(addr-b.start)/b.size]
 	if st == nil {
 		return nil, nil
 	}
-	if st.owner != nil {
-		return st, st.owner
+	return st, st.owner
+}
+
+// reattach makes st, a new state of a session, the record of the detached object rec.
+func reattach(ref *sessionRef, rec, st *state) {
+	b := rec.blk
+	b.mu.Lock()
+	if b.sts[rec.idx] == rec {
+		b.sts[rec.idx] = st
 	}
-	if !st.life.alive() {
-		delete(sh.m, addr) // the address belongs to another allocation now
-		return nil, nil
-	}
-	return st, nil
+	st.blk, st.idx, st.owner = b, rec.idx, ref
+	b.mu.Unlock()
 }
 
 // ErrAttached is wrapped by the error of Add for an object that another open session
 // tracks (SQLAlchemy's "already attached to session"): expunge it there, or close that
 // session, or use Merge.
-var ErrAttached = fmt.Errorf("orm: object is already attached to another session")
+var ErrAttached = errors.New("orm: object is already attached to another session")
 
 // ErrDeletedObject is returned by Add for a detached object whose deletion was committed:
 // its row is gone, so it cannot be re-attached as persistent.
-var ErrDeletedObject = fmt.Errorf("orm: object was deleted (its deletion was committed); it cannot be added again as persistent")
+var ErrDeletedObject = errors.New("orm: object was deleted (its deletion was committed); it cannot be added again as persistent")
 
 // attachedError is the error of Add for an object that the session other tracks.
 func (s *Session) attachedError(m *mapper, base unsafe.Pointer, other *sessionRef) error {

@@ -17,7 +17,8 @@ type benchRow struct {
 // into new objects through the identity map of a fresh session: the per-row path of every
 // ORM query, without I/O. Per row it allocates the object (and the *string of a non-NULL
 // nullable field); the session's records come from slabs; no reflection by name, no maps
-// beyond the session's own two.
+// beyond the session's own two. The session is closed, as every session should be, which
+// detaches the objects.
 func BenchmarkHydrate100(b *testing.B) {
 	reg := NewRegistry()
 	if err := Register[benchRow](reg); err != nil {
@@ -39,6 +40,7 @@ func BenchmarkHydrate100(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		s.Close()
 	}
 }
 

@@ -188,6 +188,7 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 			vals := row.Values()
 			st, err := s.hydrate(target, vals, 0, false, sl)
 			if err != nil {
+				sl.done()
 				return err
 			}
 			mv := make([]any, len(other))
@@ -199,6 +200,7 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 				groups[k] = append(groups[k], st.base)
 			}
 		}
+		sl.done()
 	}
 	for i, st := range sts {
 		var related []unsafe.Pointer

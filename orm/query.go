@@ -230,10 +230,12 @@ func (s *Session) runQuery(ctx context.Context, op string, m *mapper, core *expr
 	for _, row := range res.All() {
 		st, err := s.hydrate(m, row.Values(), 0, false, sl)
 		if err != nil {
+			sl.done()
 			return nil, err
 		}
 		sts = append(sts, st)
 	}
+	sl.done()
 	if err := s.applyLoads(ctx, m, sts, loads); err != nil {
 		return nil, err
 	}
@@ -260,23 +262,25 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		}
 		return st, nil
 	}
-	rv := reflect.New(m.typ)
-	base := rv.UnsafePointer()
+	st, snap, base, blk, idx := sl.next(m)
 	for i, f := range m.fields {
 		if err := f.set(base, vals[off+i]); err != nil {
 			return nil, err
 		}
 	}
-	st, snap := sl.next(m)
 	s.seq++
-	*st = state{m: m, obj: rv.Interface(), base: base, status: Persistent, seq: s.seq, key: key, snap: snap}
+	*st = state{m: m, obj: m.objectAt(base), base: base, status: Persistent, seq: s.seq, key: key, snap: snap}
 	if len(m.rels) > 0 {
 		st.loaded = make([]bool, len(m.rels))
 	}
 	copy(snap, vals[off:off+n])
 	s.states[base] = st
 	s.identity[key] = st
-	register(s.ref(), st)
+	if idx < 0 {
+		register(s.ref(), st, blk)
+	} else {
+		registerAt(s.ref(), st, blk, idx)
+	}
 	return st, nil
 }
 
@@ -292,32 +296,52 @@ func (s *Session) reserve(n int) {
 	}
 }
 
-// slab allocates the session's records of the objects of one result together: one
-// allocation for the states and one for the snapshots of up to n rows, instead of two
-// per row. Only the objects themselves are allocated one by one (so that keeping one
-// object does not keep a whole result alive).
+// slab allocates the objects of one result and the session's records of them together:
+// one allocation for the objects (as a []T), one for the states and one for the
+// snapshots of up to n rows, instead of three per row, and one registry block (see
+// attach.go) for all the objects. Keeping one object of a result keeps the memory of the
+// whole result's objects, as scanning into a []T does.
 type slab struct {
+	objs   unsafe.Pointer // the first object
+	size   uintptr        // the model's size
+	used   int            // objects handed out
 	states []state
 	snaps  []any
+	blk    *block
 }
 
 func newSlab(m *mapper, n int) *slab {
-	if n <= 1 {
+	if n <= 1 || m.typ.Size() == 0 {
 		return nil
 	}
-	return &slab{states: make([]state, n), snaps: make([]any, n*len(m.fields))}
+	objs := reflect.MakeSlice(reflect.SliceOf(m.typ), n, n).UnsafePointer()
+	return &slab{
+		objs: objs, size: m.typ.Size(),
+		states: make([]state, n), snaps: make([]any, n*len(m.fields)),
+		blk: newBlock(objs, m.typ.Size(), n),
+	}
 }
 
-// next returns a state and a snapshot slice for one object of m.
-func (sl *slab) next(m *mapper) (*state, []any) {
-	nf := len(m.fields)
-	if sl == nil || len(sl.states) == 0 || len(sl.snaps) < nf {
-		return new(state), make([]any, nf)
+// done releases the registry block of a slab none of whose objects was used (every row
+// was already in the identity map).
+func (sl *slab) done() {
+	if sl != nil && sl.used == 0 {
+		removeBlock(sl.blk)
 	}
-	st := &sl.states[0]
-	snap := sl.snaps[:nf:nf]
-	sl.states, sl.snaps = sl.states[1:], sl.snaps[nf:]
-	return st, snap
+}
+
+// next returns a state, a snapshot slice and a zeroed object of m, with the registry
+// block of the object and its index there: the slab's, or for an object allocated on its
+// own (no slab, or the slab used up) a zero block to register and -1.
+func (sl *slab) next(m *mapper) (*state, []any, unsafe.Pointer, *block, int) {
+	nf := len(m.fields)
+	if sl == nil || sl.used == len(sl.states) || len(sl.snaps) < (sl.used+1)*nf {
+		sb := new(stateBlock)
+		return &sb.state, make([]any, nf), reflect.New(m.typ).UnsafePointer(), &sb.block, -1
+	}
+	i := sl.used
+	sl.used++
+	return &sl.states[i], sl.snaps[i*nf : (i+1)*nf : (i+1)*nf], unsafe.Add(sl.objs, uintptr(i)*sl.size), sl.blk, i
 }
 
 // populate overwrites the fields and snapshot of st with a row's values.

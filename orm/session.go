@@ -288,11 +288,30 @@ func (s *Session) objectOf(obj any) (*mapper, unsafe.Pointer, error) {
 }
 
 func (s *Session) track(m *mapper, obj any, base unsafe.Pointer, status Status) *state {
-	s.seq++
-	st := &state{m: m, obj: obj, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
-	s.states[base] = st
-	register(s.ref(), st)
+	sb := new(stateBlock) // the state and its registry block in one allocation
+	st := &sb.state
+	s.initState(st, m, obj, base, status)
+	register(s.ref(), st, &sb.block)
 	return st
+}
+
+// stateBlock is a state allocated with the registry block of its object.
+type stateBlock struct {
+	state
+	block
+}
+
+// newState starts tracking obj in the session (not in the registry).
+func (s *Session) newState(m *mapper, obj any, base unsafe.Pointer, status Status) *state {
+	st := new(state)
+	s.initState(st, m, obj, base, status)
+	return st
+}
+
+func (s *Session) initState(st *state, m *mapper, obj any, base unsafe.Pointer, status Status) {
+	s.seq++
+	*st = state{m: m, obj: obj, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
+	s.states[base] = st
 }
 
 // adopt starts tracking obj, which the session does not track yet: as pending when it
@@ -314,7 +333,8 @@ func (s *Session) adopt(m *mapper, obj any, base unsafe.Pointer) (*state, error)
 	if _, ok := s.identity[rec.key]; ok {
 		return nil, fmt.Errorf("orm: cannot add the detached %s with key %v: the session already holds another object with that key (use Merge)", m.name, rec.keyValues())
 	}
-	st := s.track(m, obj, base, Persistent)
+	st := s.newState(m, obj, base, Persistent)
+	reattach(s.ref(), rec, st)
 	st.key, st.snap, st.expired = rec.key, rec.snap, rec.expired
 	copy(st.loaded, rec.loaded)
 	st.rsnap = rec.rsnap
@@ -407,17 +427,15 @@ func (s *Session) add(obj any) error {
 	return nil
 }
 
-// unadopt takes back an adopt: the object leaves the session, and a detached object's
-// record is put back.
+// unadopt takes back an adopt: the object leaves the session; a detached object that was
+// re-attached is detached again, with the same snapshot.
 func (s *Session) unadopt(st *state) {
 	s.forget(st)
-	unregister(st)
 	if st.status == Persistent {
-		// It was a detached object: detached again, with its snapshot.
-		st.owner = s.sref
-		register(s.sref, st)
 		detach(st, false)
+		return
 	}
+	unregister(st)
 }
 
 // Delete marks obj, a persistent object, for deletion at the next flush. Deleting a

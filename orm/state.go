@@ -65,12 +65,12 @@ type state struct {
 	seq   uint64 // order of addition to the session
 
 	// The process-wide registry of attachments (attach.go): the session tracking the
-	// object (nil once detached), the allocation holding it, and after detaching its
-	// address (obj and base are cleared so that the record does not keep it alive) and
-	// whether its deletion was committed.
+	// object (nil once detached; obj and base are then cleared, so that the record does
+	// not keep the object alive), the block of memory holding it and its slot there, and
+	// whether its committed deletion made it detached.
 	owner           *sessionRef
-	life            *lifetime
-	addr            uintptr
+	blk             *block
+	idx             int32
 	detachedDeleted bool
 }
 

@@ -120,7 +120,7 @@ func (s *Session) rollbackFrame(f *txFrame, dirtyOnly, keep bool) {
 	}
 	for _, st := range f.inserted {
 		if st.base == nil { // detached since: its row is gone with the rollback
-			forgetDetached(st)
+			unregister(st)
 			continue
 		}
 		s.toTransient(st)
@@ -336,11 +336,13 @@ func (s *Session) Close() error {
 	// another session writes them), while what the rolled back flushes did is undone.
 	s.undoTransaction(true)
 	s.release()
-	for _, st := range s.states {
+	for _, st := range s.states { // the maps are dropped whole below
 		if st.status == Pending {
-			s.toTransient(st)
+			unregister(st)
+			st.status = Transient
 		} else {
-			s.toDetached(st, false)
+			st.status = Detached
+			detach(st, false)
 		}
 	}
 	s.states, s.identity = nil, nil
