@@ -105,6 +105,16 @@ func (f *txFrame) absorb(inner *txFrame) {
 	f.writes = append(f.writes, inner.writes...)
 }
 
+// foldSavepoints pops the savepoint frames above the first n, innermost first, handing
+// each one's records to the level around it.
+func (s *Session) foldSavepoints(n int) {
+	for len(s.frames) > n {
+		inner := s.frames[len(s.frames)-1]
+		s.frames = s.frames[:len(s.frames)-1]
+		s.top().absorb(inner)
+	}
+}
+
 // rollbackFrame applies the rollback rules for f. dirtyOnly (a savepoint) expires only the
 // objects modified inside f; keep (Close) undoes what the flushes inside f did but leaves
 // unflushed changes and pending objects alone, the objects being detached next.
@@ -195,12 +205,7 @@ func (s *Session) commit(ctx context.Context) error {
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
-	for len(s.frames) > 0 {
-		// Savepoints still open (Commit inside BeginNested): released with the commit.
-		inner := s.frames[len(s.frames)-1]
-		s.frames = s.frames[:len(s.frames)-1]
-		s.top().absorb(inner)
-	}
+	s.foldSavepoints(0) // savepoints still open (Commit inside BeginNested) end with it
 	if s.tx != nil && s.tx.IsActive() && s.ownsTx() {
 		if err := s.tx.Commit(ctx); err != nil {
 			s.afterRollback()
@@ -254,11 +259,7 @@ func (s *Session) afterRollback() { s.undoTransaction(false) }
 // undoTransaction applies the rollback rules for the session's transaction and its open
 // savepoints; keep is rollbackFrame's.
 func (s *Session) undoTransaction(keep bool) {
-	for len(s.frames) > 0 {
-		inner := s.frames[len(s.frames)-1]
-		s.frames = s.frames[:len(s.frames)-1]
-		s.top().absorb(inner)
-	}
+	s.foldSavepoints(0)
 	s.rollbackFrame(&s.root, false, keep)
 	s.failed = nil
 }
@@ -431,12 +432,7 @@ func (s *Session) endNested(ctx context.Context, sp *txFrame, commit bool) error
 	if i < 0 {
 		return nil // the transaction ended inside fn
 	}
-	// Savepoints inside sp that fn left open end with it.
-	for len(s.frames) > i+1 {
-		inner := s.frames[len(s.frames)-1]
-		s.frames = s.frames[:len(s.frames)-1]
-		s.top().absorb(inner)
-	}
+	s.foldSavepoints(i + 1) // savepoints inside sp that fn left open end with it
 	s.frames = s.frames[:i]
 	if commit {
 		s.top().absorb(sp)
