@@ -132,3 +132,12 @@ type Rows interface {
 	// Close ends the result set; the Conn can then run its next statement.
 	Close() error
 }
+
+// StatementSnapshots is implemented by dialects on which a read-only statement run outside
+// a transaction observes the same data as inside a transaction of the given isolation
+// level ("" for the server's default): at READ COMMITTED and below every statement takes
+// a snapshot of its own either way. A session may then read without BEGIN and ROLLBACK.
+// Dialects that do not implement it are taken to answer false.
+type StatementSnapshots interface {
+	StatementSnapshots(isolation string) bool
+}

@@ -20,6 +20,8 @@ type Engine struct {
 	pool    dialect.Pool
 	echo    *slog.Logger // nil unless Echo(true)
 	logger  *slog.Logger // WithLogger's, or nil for slog.Default()
+	// autocommitReads: see AutocommitReads.
+	autocommitReads bool
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -112,6 +114,9 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 		return nil, &connectError{url: u.String(), err: scrub(err, u.Password)}
 	}
 	e := &Engine{url: *u, dialect: d, pool: pool, logger: o.logger}
+	if ss, ok := d.(dialect.StatementSnapshots); ok {
+		e.autocommitReads = ss.StatementSnapshots(o.isolation)
+	}
 	if o.echo {
 		e.echo = o.logger
 		if e.echo == nil {
@@ -221,3 +226,12 @@ func (e *Engine) Logger() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// AutocommitReads reports whether a read-only statement run outside a transaction
+// observes the same data as inside a transaction at the engine's isolation level: true at
+// READ COMMITTED and below (PostgreSQL's default; MySQL and MariaDB given
+// IsolationLevel("READ COMMITTED")), where every statement takes its own snapshot anyway;
+// false at REPEATABLE READ and SERIALIZABLE (MySQL's default) and on SQLite, whose
+// transactions read from one snapshot. The ORM's sessions read without BEGIN and
+// ROLLBACK when it is true.
+func (e *Engine) AutocommitReads() bool { return e.autocommitReads }

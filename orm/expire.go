@@ -106,7 +106,7 @@ func (s *Session) Refresh(ctx context.Context, obj any) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	if _, err := s.connection(ctx); err != nil {
+	if _, err := s.readConnection(ctx); err != nil {
 		return err
 	}
 	m := st.m

@@ -66,7 +66,7 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 		return err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx, "Load"); err != nil {
+	if err := s.beforeQuery(ctx, "Load", nil); err != nil {
 		return err
 	}
 	sts := make([]*state, 0, len(objs))

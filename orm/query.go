@@ -217,7 +217,7 @@ func (s *Session) runQuery(ctx context.Context, op string, m *mapper, core *expr
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx, op); err != nil {
+	if err := s.beforeQuery(ctx, op, core); err != nil {
 		return nil, err
 	}
 	res, err := s.conn.Execute(ctx, core)
@@ -380,7 +380,7 @@ func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[
 			return
 		}
 		defer s.leave()
-		if err := s.beforeQuery(ctx, "query"); err != nil {
+		if err := s.beforeQuery(ctx, "query", q.core); err != nil {
 			yield(nil, err)
 			return
 		}

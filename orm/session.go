@@ -132,7 +132,17 @@ type SessionMaker struct {
 type sessionOptions struct {
 	expireOnCommit bool
 	autoflush      bool
+	beginOnRead    tristate
 }
+
+// tristate is an option that is on, off, or left to a default.
+type tristate uint8
+
+const (
+	optDefault tristate = iota
+	optOn
+	optOff
+)
 
 // SessionOption configures a SessionMaker.
 type SessionOption func(*sessionOptions)
@@ -146,6 +156,28 @@ type SessionOption func(*sessionOptions)
 // overwritten by later queries until Expire or Refresh.
 func ExpireOnCommit(on bool) SessionOption {
 	return func(o *sessionOptions) { o.expireOnCommit = on }
+}
+
+// BeginOnRead sets whether a session begins its transaction at its first read (on) or
+// only when it must (off): at its first write (a flush with changes), at Begin or
+// BeginNested, at a SELECT ... FOR UPDATE, or at an Execute of a statement it cannot
+// tell to be a plain read. Until then its reads run on its connection without a
+// transaction, which saves the BEGIN sent with the first read and the ROLLBACK at Close
+// (a read-only session costs one round trip per query and nothing more).
+//
+// The default is off where that is invisible to the application, that is where the
+// engine reports AutocommitReads (READ COMMITTED and below, PostgreSQL's default: each
+// statement reads from its own snapshot inside a transaction too), and on elsewhere
+// (REPEATABLE READ and SERIALIZABLE, MySQL's and MariaDB's default, and SQLite), where
+// the reads of one transaction share one snapshot. The identity map, autoflush and the
+// rollback rules are the same either way.
+func BeginOnRead(on bool) SessionOption {
+	return func(o *sessionOptions) {
+		o.beginOnRead = optOff
+		if on {
+			o.beginOnRead = optOn
+		}
+	}
 }
 
 // Autoflush sets whether queries flush pending changes first (default true), so that
@@ -208,6 +240,7 @@ type Session struct {
 
 	sref        *sessionRef // the registry's record of the session, made on first use
 	noAutoflush int         // depth of NoAutoflush blocks
+	readsBegun  bool        // the session has read without a database transaction
 
 	failed error // the flush error that requires Rollback
 	closed bool
@@ -271,7 +304,11 @@ func (s *Session) ref() *sessionRef {
 }
 
 // InTransaction reports whether the session has begun a transaction.
-func (s *Session) InTransaction() bool { return s.tx != nil && s.tx.IsActive() }
+//
+// The session's transaction begins with its first statement, as SQLAlchemy's autobegin,
+// even where its reads run without a database transaction (see BeginOnRead): the
+// difference is invisible but for the BEGIN and ROLLBACK not sent.
+func (s *Session) InTransaction() bool { return s.readsBegun || s.tx != nil && s.tx.IsActive() }
 
 // stateOf returns the mapper and base pointer of obj, which must be a non-nil pointer to
 // a registered struct.
@@ -558,13 +595,16 @@ func (s *Session) sorted() []*state {
 
 // Execute runs a Core statement (a query, DML, expr.Text) inside the session's
 // transaction, after an autoflush, and returns the engine's result. Use Scalars and the
-// other generic functions for ORM queries that return objects.
+// other generic functions for ORM queries that return objects. A statement other than a
+// SELECT without a locking clause (DML, DDL, expr.Text, which the session cannot
+// classify) begins the session's transaction first, where a read may run without one
+// (see BeginOnRead).
 func (s *Session) Execute(ctx context.Context, stmt expr.Statement) (*engine.Result, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx, "Execute"); err != nil {
+	if err := s.beforeQuery(ctx, "Execute", stmt); err != nil {
 		return nil, err
 	}
 	return s.conn.Execute(ctx, stmt)
@@ -582,8 +622,9 @@ func (s *Session) Scalar(ctx context.Context, stmt expr.Statement) (any, error) 
 }
 
 // beforeQuery checks the session, autoflushes (op names the operation for the error of a
-// failed autoflush) and makes sure a transaction is open.
-func (s *Session) beforeQuery(ctx context.Context, op string) error {
+// failed autoflush) and makes sure the session has its connection, and its transaction
+// unless stmt is a plain read that may run without one (stmt nil: a loader's SELECT).
+func (s *Session) beforeQuery(ctx context.Context, op string, stmt expr.Statement) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
@@ -592,8 +633,58 @@ func (s *Session) beforeQuery(ctx context.Context, op string) error {
 			return &AutoflushError{Op: op, Err: err}
 		}
 	}
-	_, err := s.connection(ctx)
+	var err error
+	if isPlainRead(stmt) {
+		_, err = s.readConnection(ctx)
+	} else {
+		_, err = s.connection(ctx)
+	}
 	return err
+}
+
+// isPlainRead reports whether stmt is a SELECT without a locking clause (nil stands for a
+// loader's SELECT).
+func isPlainRead(stmt expr.Statement) bool {
+	switch x := stmt.(type) {
+	case nil:
+		return true
+	case *expr.SelectStmt:
+		return x.Lock == nil
+	}
+	return false
+}
+
+// readConnection returns the session's connection for a plain read: inside the session's
+// transaction when it has begun one; otherwise, when reads need no transaction (see
+// BeginOnRead), the connection without a transaction; otherwise the transaction begins.
+func (s *Session) readConnection(ctx context.Context) (*engine.Conn, error) {
+	if s.tx != nil && s.tx.IsActive() {
+		return s.conn, nil
+	}
+	if s.join != nil || !s.readsOutsideTx() {
+		return s.connection(ctx)
+	}
+	if s.conn == nil {
+		c, err := s.sm.eng.Connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.conn = c
+	}
+	s.readsBegun = true
+	return s.conn, nil
+}
+
+// readsOutsideTx reports whether the session's reads run without a transaction until it
+// writes.
+func (s *Session) readsOutsideTx() bool {
+	switch s.opts.beginOnRead {
+	case optOn:
+		return false
+	case optOff:
+		return true
+	}
+	return s.sm.eng.AutocommitReads()
 }
 
 // NoAutoflush runs fn with autoflush turned off for this session (SQLAlchemy's "with

@@ -84,3 +84,10 @@ func (d *Dialect) AppendIdent(b []byte, name string) []byte {
 
 // AppendPlaceholder appends "?".
 func (d *Dialect) AppendPlaceholder(b []byte, index int) []byte { return append(b, '?') }
+
+// StatementSnapshots reports true at READ COMMITTED and READ UNCOMMITTED only: the
+// server's default, REPEATABLE READ, reads every statement of a transaction from one
+// snapshot.
+func (d *Dialect) StatementSnapshots(isolation string) bool {
+	return isolation == "READ COMMITTED" || isolation == "READ UNCOMMITTED"
+}

@@ -49,3 +49,14 @@ func (d *Dialect) AppendIdent(b []byte, name string) []byte {
 func (d *Dialect) AppendPlaceholder(b []byte, index int) []byte {
 	return strconv.AppendInt(append(b, '$'), int64(index), 10)
 }
+
+// StatementSnapshots reports true at READ COMMITTED (PostgreSQL's default, assumed for
+// "") and READ UNCOMMITTED (which PostgreSQL runs as READ COMMITTED). A server configured
+// with another default_transaction_isolation should be given engine.IsolationLevel.
+func (d *Dialect) StatementSnapshots(isolation string) bool {
+	switch isolation {
+	case "", "READ COMMITTED", "READ UNCOMMITTED":
+		return true
+	}
+	return false
+}

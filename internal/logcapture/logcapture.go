@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -97,4 +98,47 @@ func (r *Recorder) Reset() {
 	r.mu.Lock()
 	r.entries, r.partial = nil, nil
 	r.mu.Unlock()
+}
+
+// AutocommitReads rewrites a transcript of sessions that begin their transaction at their
+// first statement into what the same sessions log when their reads run without a
+// transaction (orm.BeginOnRead(false)): in each stretch from BEGIN to COMMIT or ROLLBACK,
+// BEGIN moves to just before the first INSERT, UPDATE or DELETE (or the first of
+// flushReads, statements a flush runs before its first write, such as the load of a
+// deleted parent's children), and a stretch without one loses its BEGIN and its end.
+// Printed lines and other statements stay where they are.
+func AutocommitReads(entries []string, flushReads ...string) []string {
+	out := make([]string, 0, len(entries))
+	for i := 0; i < len(entries); i++ {
+		if entries[i] != "BEGIN" {
+			out = append(out, entries[i])
+			continue
+		}
+		end := i + 1
+		for end < len(entries) && entries[end] != "COMMIT" && entries[end] != "ROLLBACK" {
+			end++
+		}
+		wrote := false
+		for _, e := range entries[i+1 : min(end, len(entries))] {
+			if !wrote && (isWrite(e) || slices.Contains(flushReads, e)) {
+				out = append(out, "BEGIN")
+				wrote = true
+			}
+			out = append(out, e)
+		}
+		if wrote && end < len(entries) {
+			out = append(out, entries[end])
+		}
+		i = end
+	}
+	return out
+}
+
+func isWrite(e string) bool {
+	for _, p := range []string{"INSERT ", "UPDATE ", "DELETE "} {
+		if strings.HasPrefix(e, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -58,3 +58,23 @@ func TestRecorderConcurrent(t *testing.T) {
 		t.Errorf("%d printed lines, want 400", got)
 	}
 }
+
+func TestAutocommitReads(t *testing.T) {
+	in := []string{
+		"INSERT a", "COMMIT",
+		"BEGIN", "SELECT 1", "> out", "ROLLBACK",
+		"BEGIN", "SELECT 2", "UPDATE x", "> done", "COMMIT",
+		"BEGIN", "DELETE y", "ROLLBACK",
+		"BEGIN", "SELECT 3",
+	}
+	want := []string{
+		"INSERT a", "COMMIT",
+		"SELECT 1", "> out",
+		"SELECT 2", "BEGIN", "UPDATE x", "> done", "COMMIT",
+		"BEGIN", "DELETE y", "ROLLBACK",
+		"SELECT 3",
+	}
+	if got := AutocommitReads(in); !slices.Equal(got, want) {
+		t.Errorf("AutocommitReads:\n got  %q\n want %q", got, want)
+	}
+}
