@@ -462,11 +462,19 @@ func (c *conn) Exec(ctx context.Context, query string, args []any) (dialect.Exec
 	return r, nil
 }
 
+// fail records an interruption or a broken connection (either discards the connection on
+// release) and returns err: as a context error if ctx ended, as a
+// *dialect.ConnectionLostError if the connection broke under the statement.
 func (c *conn) fail(ctx context.Context, err error) error {
-	if ctx.Err() != nil || errors.Is(err, driver.ErrBadConn) {
+	lost := ctx.Err() == nil && (lostConnection(err) || lostNumber(err))
+	if ctx.Err() != nil || lost {
 		c.interrupted.Store(true)
 	}
-	return conv.DriverErr(ctx, c.pool.name, err)
+	err = conv.DriverErr(ctx, c.pool.name, err)
+	if lost {
+		return &dialect.ConnectionLostError{Err: err}
+	}
+	return err
 }
 
 func (c *conn) Query(ctx context.Context, query string, args []any) (dialect.Rows, error) {
