@@ -561,13 +561,39 @@ func (c *conn) Release(discardConn bool) {
 	_ = c.c.Close()
 }
 
-// rows adapts *sql.Rows to dialect.Rows; the statement stays watched until Close.
+// rows adapts *sql.Rows to dialect.Rows; the statement stays watched until Close. Values
+// of text columns (CHAR, VARCHAR, the TEXT types, ENUM, SET, JSON, DECIMAL), which the
+// driver returns as []byte, are handed over as string, as the other dialects do, so
+// that a column whose type the statement does not declare reads the same everywhere;
+// binary columns stay []byte.
 type rows struct {
 	ctx     context.Context
 	c       *conn
 	r       *sql.Rows
 	cols    []string
+	text    []bool // per column: a text type (nil until the first Scan)
 	unwatch func(failed bool)
+}
+
+// textTypes are the database type names (as go-sql-driver reports them) whose values
+// are text.
+var textTypes = map[string]bool{
+	"CHAR": true, "VARCHAR": true, "TEXT": true, "TINYTEXT": true, "MEDIUMTEXT": true,
+	"LONGTEXT": true, "ENUM": true, "SET": true, "JSON": true, "DECIMAL": true,
+}
+
+// textColumns reports, per column, whether its values are text.
+func (r *rows) textColumns() []bool {
+	if r.text == nil {
+		cts, err := r.r.ColumnTypes()
+		r.text = make([]bool, len(cts))
+		if err == nil {
+			for i, ct := range cts {
+				r.text[i] = textTypes[ct.DatabaseTypeName()]
+			}
+		}
+	}
+	return r.text
 }
 
 func (r *rows) Columns() []string {
@@ -581,6 +607,17 @@ func (r *rows) Next() bool { return r.r.Next() }
 func (r *rows) Scan(dest ...any) error {
 	if err := r.r.Scan(dest...); err != nil {
 		return r.c.fail(r.ctx, err)
+	}
+	text := r.textColumns()
+	for i, d := range dest {
+		if i >= len(text) || !text[i] {
+			continue
+		}
+		if p, ok := d.(*any); ok {
+			if b, ok := (*p).([]byte); ok {
+				*p = string(b)
+			}
+		}
 	}
 	return nil
 }
