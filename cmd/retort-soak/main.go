@@ -78,20 +78,24 @@ func main() {
 	duration := flag.Duration("duration", 60*time.Second, "how long the load runs")
 	workers := flag.Int("workers", 32, "goroutines")
 	pool := flag.Int("pool", 4, "connections in the engine's pool (no overflow)")
+	isolation := flag.String("isolation", "", `transaction isolation level ("" for the database's default); the reads check that
+a parent and its children (loaded by two statements) agree, which needs a snapshot
+per transaction: REPEATABLE READ on PostgreSQL`)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, config{url: *url, duration: *duration, workers: *workers, pool: *pool}, os.Stdout); err != nil {
+	if err := run(ctx, config{url: *url, duration: *duration, workers: *workers, pool: *pool, isolation: *isolation}, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "retort-soak:", err)
 		os.Exit(1)
 	}
 }
 
 type config struct {
-	url      string
-	duration time.Duration
-	workers  int
-	pool     int
+	url       string
+	duration  time.Duration
+	workers   int
+	pool      int
+	isolation string
 }
 
 // ledger is what one worker's committed transactions wrote: its parents' totals and
@@ -167,7 +171,7 @@ func errorKind(err error) string {
 var errInconsistent = errors.New("a parent's total differs from the sum of its children")
 
 func run(ctx context.Context, cfg config, out io.Writer) error {
-	eng, err := engine.Create(ctx, cfg.url, engine.PoolSize(cfg.pool), engine.MaxOverflow(0))
+	eng, err := engine.Create(ctx, cfg.url, engine.PoolSize(cfg.pool), engine.MaxOverflow(0), engine.IsolationLevel(cfg.isolation))
 	if err != nil {
 		return err
 	}
@@ -197,7 +201,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			work(loadCtx, sm, int64(w), ledgers[w], st)
+			work(ctx, loadCtx, sm, int64(w), ledgers[w], st)
 		}()
 	}
 	wg.Wait()
@@ -239,12 +243,14 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	return verr
 }
 
-// work runs random operations until ctx ends. Only its own parents are written, so
-// that its ledger is exact; the counter and the reads are shared.
-func work(ctx context.Context, sm *orm.SessionMaker, w int64, l *ledger, st *stats) {
+// work runs random operations until load ends. Each operation runs under ctx, not load,
+// so that the end of the run never interrupts a COMMIT whose outcome would then be
+// unknown. Only its own parents are written, so that its ledger is exact; the counter
+// and the reads are shared.
+func work(ctx, load context.Context, sm *orm.SessionMaker, w int64, l *ledger, st *stats) {
 	rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 	retry := []engine.RetryOption{engine.RetryAttempts(30), engine.RetryBackoff(time.Millisecond, 100*time.Millisecond)}
-	for ctx.Err() == nil {
+	for load.Err() == nil && ctx.Err() == nil {
 		op := rng.IntN(numOps)
 		if len(l.parents) == 0 {
 			op = opInsert
@@ -263,8 +269,9 @@ func work(ctx context.Context, sm *orm.SessionMaker, w int64, l *ledger, st *sta
 			st.retries.Add(int64(attempts - 1))
 		}
 		if err != nil {
-			if ctx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
-				return // the run's end interrupted the operation: it did not commit
+			if ctx.Err() != nil {
+				st.fail(err) // interrupted by the user: the outcome is unknown
+				return
 			}
 			st.fail(err)
 			continue

@@ -96,6 +96,14 @@ func (d *Dialect) ConvertResult(src any, t types.Type) (any, error) {
 		}
 		return src, nil
 	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
+		if n, ok := src.(pgtype.Numeric); ok {
+			// sum() of integers is numeric on PostgreSQL: read an integral value.
+			if s, ok := numericText(n); ok {
+				if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+					return i, nil
+				}
+			}
+		}
 		return conv.IntResult("postgresql", src, t)
 	case types.KindBoolean:
 		return conv.BoolResult("postgresql", src, t)
