@@ -49,6 +49,8 @@ type Counter struct {
 // TableName names the counter's table.
 func (Counter) TableName() string { return "soak_counter" }
 
+// The registry of the soak's models and their handles (PT parents, CT children, KT the
+// counter), registered at start-up.
 var (
 	reg = orm.NewRegistry()
 	PT  = struct {

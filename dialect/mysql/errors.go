@@ -82,8 +82,10 @@ func (d *Dialect) ClassifyError(err error) error {
 			rest := msg[i+len(" for column "):]
 			if strings.HasPrefix(rest, "`") {
 				e.Table, e.Column = qualifiedPair(rest)
-			} else {
-				e.Column = lastQuoted(rest, "'", '\'')
+			} else if strings.HasPrefix(rest, "'") {
+				if k := strings.IndexByte(rest[1:], '\''); k >= 0 {
+					e.Column = rest[1 : 1+k]
+				}
 			}
 		}
 		return e
@@ -143,33 +145,29 @@ func lastQuoted(msg, marker string, q byte) string {
 
 // qualifiedName reads "`db`.`t`..." or "`t`..." at the start of s and returns t.
 func qualifiedName(s string) string {
-	var name string
-	for strings.HasPrefix(s, "`") {
-		var b strings.Builder
-		j := 1
-		for ; j < len(s); j++ {
-			if s[j] == '`' {
-				if j+1 < len(s) && s[j+1] == '`' {
-					b.WriteByte('`')
-					j++
-					continue
-				}
-				break
-			}
-			b.WriteByte(s[j])
-		}
-		name = b.String()
-		if j+1 >= len(s) || s[j+1] != '.' {
-			break
-		}
-		s = s[j+2:]
+	names := quotedNames(s)
+	if len(names) == 0 {
+		return ""
 	}
-	return name
+	return names[len(names)-1]
 }
 
 // qualifiedPair reads "`db`.`t`.`c`..." (or "`t`.`c`", "`c`") at the start of s and
 // returns the last two names: the table (when given) and the column.
 func qualifiedPair(s string) (table, column string) {
+	names := quotedNames(s)
+	switch len(names) {
+	case 0:
+		return "", ""
+	case 1:
+		return "", names[0]
+	}
+	return names[len(names)-2], names[len(names)-1]
+}
+
+// quotedNames reads the dot-separated backquoted names at the start of s ("`a`.`b`"),
+// a doubled backquote inside a name standing for one.
+func quotedNames(s string) []string {
 	var names []string
 	for strings.HasPrefix(s, "`") {
 		var b strings.Builder
@@ -191,13 +189,7 @@ func qualifiedPair(s string) (table, column string) {
 		}
 		s = s[j+2:]
 	}
-	switch len(names) {
-	case 0:
-		return "", ""
-	case 1:
-		return "", names[0]
-	}
-	return names[len(names)-2], names[len(names)-1]
+	return names
 }
 
 // lostConnection reports whether err is go-sql-driver's report of a connection that
