@@ -23,10 +23,11 @@ import (
 // Outside a transaction each statement commits on its own (autocommit). Begin,
 // Transaction and Nested open transactions and savepoints.
 //
-// If a statement is cancelled through its context, the underlying connection is discarded
-// (it may be in an unknown state); a Conn outside a transaction then checks out a fresh
-// connection for its next statement, while a Conn inside a transaction reports
-// ErrTxInvalid until the transaction is rolled back.
+// If a statement is cancelled through its context, or its connection is lost
+// (ErrConnectionLost: a server restart, a terminated backend), the underlying connection
+// is discarded (it may be in an unknown state); a Conn outside a transaction then checks
+// out a fresh connection for its next statement, while a Conn inside a transaction
+// reports ErrTxInvalid until the transaction is rolled back (which then succeeds).
 type Conn struct {
 	eng   *Engine
 	busy  atomic.Bool
