@@ -19,6 +19,7 @@ type Engine struct {
 	dialect dialect.Dialect
 	pool    dialect.Pool
 	echo    *slog.Logger // nil unless Echo(true)
+	logger  *slog.Logger // WithLogger's, or nil for slog.Default()
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -110,7 +111,7 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, &connectError{url: u.String(), err: scrub(err, u.Password)}
 	}
-	e := &Engine{url: *u, dialect: d, pool: pool}
+	e := &Engine{url: *u, dialect: d, pool: pool, logger: o.logger}
 	if o.echo {
 		e.echo = o.logger
 		if e.echo == nil {
@@ -211,3 +212,12 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// Logger returns the logger of the engine's warnings (and of its echo): the one given
+// with WithLogger, or slog.Default().
+func (e *Engine) Logger() *slog.Logger {
+	if e.logger != nil {
+		return e.logger
+	}
+	return slog.Default()
+}

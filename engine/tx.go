@@ -311,3 +311,12 @@ func (c *Conn) scoped(ctx context.Context, tx *Tx, fn func(ctx context.Context, 
 	}
 	return tx.Commit(ctx)
 }
+
+// Tx returns the innermost active transaction of the Conn (a savepoint when one is
+// open), or nil when it has none.
+func (c *Conn) Tx() *Tx {
+	if n := len(c.txs); n > 0 {
+		return c.txs[n-1]
+	}
+	return nil
+}

@@ -65,8 +65,8 @@
 // Relationships are fields of type []*T (one-to-many: the foreign key is on T's table)
 // or *T (many-to-one: the foreign key is on the model's own table), where T is another
 // model. They are recognised by their type (tagging them rel is allowed and documents
-// intent; the brief asked for the tag, the type alone is unambiguous because no column
-// type is a slice of struct pointers or a struct pointer). The foreign key is inferred
+// intent; the type alone is unambiguous because no column type is a slice of struct
+// pointers or a struct pointer). The foreign key is inferred
 // when the child table has exactly one foreign key to the parent table; otherwise
 // fk=<child column> names it. back_populates=<field> links the two sides (User.Posts and
 // Post.User), which makes loads fill both and flushes keep both consistent. The target
@@ -144,9 +144,21 @@
 // pending, persistent, deleted and detached (Status). Go cannot attach state to a plain
 // struct, so the session keeps, per tracked object, its mapper, its status, its identity
 // key, a snapshot of the canonical column values last loaded or written, an expired mark
-// and a loaded mark per relationship; objects are tracked by their pointer. A struct the
-// session does not track is "transient" to it (a detached object cannot be told apart
-// from a new one, so re-attaching is Merge's job, not Add's).
+// and a loaded mark per relationship; objects are tracked by their pointer.
+//
+// # Attaching and detaching
+//
+// An object belongs to one session at a time. Add of an object that another open
+// session tracks fails with an error wrapping ErrAttached that names both sessions
+// (expunge it there, close that session, or use Merge). Close and Expunge detach
+// objects: a detached object remembers its identity and snapshot, and Add in another
+// session re-attaches it as persistent, so that the changes made to it meanwhile become
+// an UPDATE, never an INSERT (SQLAlchemy's rule). A detached object whose deletion was
+// committed cannot be added again (ErrDeletedObject). The process keeps this knowledge
+// in a registry keyed by the object's address, which lets go of an object when it is
+// detached (a weak pointer tells whether its memory is still the same object), so the
+// registry keeps nothing alive; a session dropped without Close has its objects detached
+// when it is garbage collected.
 //
 // Identity map: within a session one primary key is one Go pointer. Get on a key already
 // loaded returns the same pointer without SQL; a query returning a row already present
@@ -159,17 +171,81 @@
 // no SQL. The cost is one pass over the tracked objects per flush (and so per autoflush);
 // a later optimisation can skip objects loaded read-only.
 //
-// expire_on_commit (ExpireOnCommit, default true as in SQLAlchemy): Go cannot intercept
-// field reads, so no lazy reload is possible. Expired therefore means: the object keeps
-// its current field values, the next query that returns its row overwrites them with the
-// database's values (instead of leaving the object as it is), and Refresh reloads it at
-// once. After Rollback every persistent object is expired the same way, since its fields
-// may hold values the database no longer has. With ExpireOnCommit(false) the objects
-// keep their values after Commit and are not overwritten by later queries until Expire
-// or Refresh.
+// # Expiry
 //
-// Autoflush (default on): queries (Scalars, Stream, Get on a miss, Execute, Load,
-// Refresh) flush pending changes first so that they see them.
+// Go cannot intercept a field read, so an expired object is never reloaded behind the
+// application's back. Exactly:
+//
+//   - Expire, ExpireAll and a rollback discard the object's unflushed changes at once: its
+//     column fields get back the values last loaded from or written to the database (after
+//     a rollback: the values from before what was rolled back), and its relationship
+//     fields are emptied and marked not loaded (IsLoaded is false until a loader fills
+//     them again). Reading a field right after Rollback never shows a rolled back value.
+//   - The object is marked expired: the next query that returns its row (Get, Scalars,
+//     Stream, a SelectIn load) overwrites its fields with the database's current values,
+//     where a query returning an object that is not expired leaves it as it is. Get of an
+//     expired object always queries.
+//   - Refresh reloads it at once, discarding unflushed changes (they are not flushed
+//     first). When the row is gone (deleted by someone else), Refresh and Get report an
+//     *ObjectDeletedError (errors.Is(err, ErrObjectDeleted)) and the object leaves the
+//     session.
+//
+// expire_on_commit (ExpireOnCommit, default true as in SQLAlchemy) marks every object
+// expired at Commit without touching its fields, which hold what was just committed;
+// relationship fields keep what was loaded. With ExpireOnCommit(false) the objects are
+// not overwritten by later queries until Expire or Refresh.
+//
+// IsModified and Dirty report an object whose column fields differ from its snapshot or
+// whose loaded relationships hold other objects than when they were loaded or last
+// flushed. A field set to the value it already holds is no change: Go cannot see the
+// assignment, and no UPDATE would be sent for it (SQLAlchemy lists such an object in
+// session.dirty, and does not send an UPDATE either).
+//
+// # Transactions and rollback
+//
+// Rollback (and the rollback of a savepoint, when BeginNested's function fails) follows
+// SQLAlchemy's rules, for the objects touched inside what was rolled back:
+//
+//   - objects inserted inside it, and pending objects added inside it, are expunged:
+//     transient again, out of the identity map, with the fields the flush filled
+//     (generated keys, server defaults read back, client defaults, foreign keys copied
+//     from parents) back to what the application had set. Nothing of what was rolled back
+//     is written by a later Commit; to retry, fix the object and Add it again (the
+//     catch-fix-retry pattern, see the Session.Rollback example). SQLAlchemy leaves the
+//     generated key in the object's __dict__ while making it transient; retort resets it,
+//     so that adding the object again inserts a new row with a new key;
+//   - objects deleted inside it (flushed or only marked) are persistent again;
+//   - objects modified inside it are expired (see Expiry) with the column values they had
+//     when it began. The rollback of the session's transaction expires every persistent
+//     object; the rollback of a savepoint only those modified inside it, so changes made
+//     before the savepoint stay as they are and the outer transaction goes on.
+//
+// A failed flush has already rolled the database back; the session reports
+// ErrPendingRollback (wrapping the cause) until Rollback applies these rules. The same
+// holds after a lost connection (a killed backend, a server restart): Commit fails, and
+// after Rollback nothing added before it is written by a later Commit. Close rolls back an
+// open transaction and undoes what its flushes did, then detaches the objects with their
+// unflushed changes (as SQLAlchemy's close does).
+//
+// A DELETE that matches fewer rows than expected (the rows were deleted by someone else)
+// is logged as a warning through the engine's logger (engine.WithLogger) and the flush
+// goes on, as SQLAlchemy warns; an UPDATE that matches no row is a *StaleDataError, since
+// the change would be lost.
+//
+// JoinTransaction binds a session to an engine.Conn and the transaction its owner began
+// (SQLAlchemy's join_transaction_mode): in CreateSavepoint mode every Commit of the
+// session releases a savepoint and every Rollback rolls back to one, so a test can run
+// code that commits and still roll everything back at the end (see the
+// SessionMaker.JoinTransaction example); in RollbackOnly mode the session never commits
+// the outer transaction, and its Rollback rolls it back.
+//
+// # Autoflush
+//
+// Autoflush (default on): queries (Scalars, Stream, Get on a miss, Execute, Load) flush
+// pending changes first so that they see them. An autoflush that fails returns an
+// *AutoflushError naming the operation that started it and wrapping the flush's error
+// (errors.As still finds the *engine.IntegrityError). NoAutoflush runs a function with
+// autoflush off, for building an object across queries (SQLAlchemy's no_autoflush block).
 //
 // # Unit of work
 //
@@ -197,9 +273,12 @@
 //     rows are matched to objects by their key when the application gave it, or by the
 //     ascending order of the autoincrement key (which the three databases assign in
 //     VALUES order) — never by trusting the order of RETURNING; one UPDATE per row with
-//     a check that it matched exactly one row; one DELETE ... WHERE key IN (...) per
-//     chunk, checked the same way (0 rows matched is a *StaleDataError). Before each
-//     batch, foreign keys of its rows are copied from the parents written earlier.
+//     a check that it matched exactly one row (0 rows matched is a *StaleDataError); one
+//     DELETE ... WHERE key IN (...) per chunk, which warns when it matched fewer rows.
+//     Rows of a self-referencing table (parent_id referencing the same table's key, with
+//     or without a relationship field) are deleted children first, one level of the tree
+//     per statement. Before each batch, foreign keys of its rows are copied from the
+//     parents written earlier.
 //     Dialects without INSERT ... RETURNING (MySQL; the dialect's features decide) get
 //     SQLAlchemy's treatment: when the autoincrement key is generated, one INSERT per row
 //     with the key read from the statement's last insert id (engine.Result.LastInsertID),
@@ -224,8 +303,7 @@
 //
 // Commit: flush, COMMIT, objects whose deletion was committed become detached, all
 // objects are expired if ExpireOnCommit, the connection goes back to the pool. Rollback:
-// ROLLBACK, objects inserted in the transaction become transient again, objects whose
-// DELETE was flushed become persistent again, every persistent object is expired.
+// see Transactions and rollback.
 //
 // # Relationships
 //
@@ -256,23 +334,10 @@
 // Stream loop, returns ErrConcurrentUse instead of corrupting state. Registries,
 // session makers, handles and statements are safe for concurrent use.
 //
-// # Status
-//
-// Done (issue 3): mapping, handles, hydration through the identity map, the planner,
-// Session/SessionMaker with Add/AddAll/Delete/Flush/Commit/Rollback/Begin/BeginNested
-// (savepoints: a failure inside rolls back only the savepoint and its objects, the
-// session stays usable)/Close, Get/GetOne, Scalars/ScalarOne/ScalarOneOrNone/Stream,
-// SelectRows with Session.Rows (select(A, B.data)), Execute (Core statements in the
-// session's transaction), Merge, Refresh/Expire/ExpireAll/Expunge/ExpungeAll/IsModified,
-// New/Dirty/Deleted views, SelectIn and Load, the release of children of a deleted
-// parent, benchmarks beside raw pgx (bench_test.go); tested on SQLite, PostgreSQL and
-// MariaDB.
-//
 // Flushes on dialects without INSERT ... RETURNING (MySQL) are tested against MariaDB
 // limited to MySQL's features (the features=mysql URL option of dialect/mysql).
 //
-// Not done yet: cascade=delete/delete-orphan and the release of children removed from a
-// loaded collection (needs a snapshot of each loaded collection); nested
-// loader options (SelectIn(AT.Bs).SelectIn(BT.Cs)) and other strategies (joined, raise,
-// write-only collections: the relationships issue); the examples/ programs of the seeds.
+// Not built yet: cascade=delete/delete-orphan and the release of children removed from a
+// loaded collection; nested loader options (SelectIn(AT.Bs).SelectIn(BT.Cs)) and other
+// strategies (joined, raise, write-only collections).
 package orm

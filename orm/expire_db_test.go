@@ -131,9 +131,9 @@ func TestRollbackStates(t *testing.T) {
 		if s.Status(fresh) != Transient || s.Status(a2) != Persistent || s.Status(a1) != Persistent {
 			t.Errorf("after rollback: fresh %v, a2 %v, a1 %v", s.Status(fresh), s.Status(a2), s.Status(a1))
 		}
-		// a1 is expired: the next query puts the database's value back.
-		if *a1.Data != "edited" {
-			t.Errorf("rollback changed fields: %q", *a1.Data)
+		// a1 is expired: its unflushed change is gone at once.
+		if *a1.Data != "a1" {
+			t.Errorf("after rollback a1.Data = %q, want the database's a1", *a1.Data)
 		}
 		if got, err := ScalarOne(e.ctx, s, Select(*ah).Where(ah.ID.Eq(1))); err != nil || got != a1 || *a1.Data != "a1" {
 			t.Errorf("query after rollback: %v data %q", err, *a1.Data)

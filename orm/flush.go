@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strconv"
@@ -63,9 +64,15 @@ type undoEntry struct {
 	f   *field
 	old any
 	fn  func()
+	// write marks a function that undoes a write to an object (a relationship field),
+	// which a rollback of the transaction undoes too, unlike the session's bookkeeping.
+	write bool
 }
 
 func (u *undoLog) add(fn func()) { u.entries = append(u.entries, undoEntry{fn: fn}) }
+
+// addWrite records the undo of a write to an object's relationship field.
+func (u *undoLog) addWrite(fn func()) { u.entries = append(u.entries, undoEntry{fn: fn, write: true}) }
 
 func (u *undoLog) run() {
 	for i := len(u.entries) - 1; i >= 0; i-- {
@@ -108,6 +115,7 @@ func (s *Session) flush(ctx context.Context) error {
 		return err
 	}
 	if len(items) == 0 {
+		s.snapChangedRelations(nil)
 		return nil
 	}
 	ranks, err := s.sm.reg.ranks()
@@ -141,8 +149,8 @@ func (s *Session) flush(ctx context.Context) error {
 		// The database is unchanged once the transaction (or, inside BeginNested, the
 		// innermost savepoint) is rolled back; put the objects and the session back as
 		// they were before the flush.
-		if n := len(s.savepoints); n > 0 {
-			sp := s.savepoints[n-1]
+		if n := len(s.frames); n > 0 {
+			sp := s.frames[n-1]
 			_ = sp.tx.Rollback(context.WithoutCancel(ctx))
 			sp.failed, sp.err = true, err
 		} else if s.tx != nil && s.tx.IsActive() {
@@ -152,6 +160,10 @@ func (s *Session) flush(ctx context.Context) error {
 		s.failed = err
 		return err
 	}
+	for _, st := range f.inserted {
+		snapRelations(st)
+	}
+	s.recordFlush(f, &undo)
 	return nil
 }
 
@@ -222,7 +234,7 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 					bp := (*unsafe.Pointer)(unsafe.Add(cst.base, back.offset))
 					if old := *bp; old == p.base {
 						*bp = nil
-						undo.add(func() { *bp = old })
+						undo.addWrite(func() { *bp = old })
 					}
 				}
 			}
@@ -235,7 +247,7 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 // to write with their dependencies.
 func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 	// Save-update cascade: objects reachable from tracked objects through relationships
-	// join the session as pending.
+	// join the session (as pending, or detached objects as persistent again).
 	queue := s.sorted()
 	for len(queue) > 0 {
 		st := queue[0]
@@ -248,8 +260,11 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 				if _, ok := s.states[p]; ok {
 					continue
 				}
-				nst := s.track(r.target, r.target.objectAt(p), p, Pending)
-				undo.add(func() { delete(s.states, nst.base) })
+				nst, err := s.adopt(r.target, r.target.objectAt(p), p)
+				if err != nil {
+					return nil, nil, err
+				}
+				undo.add(func() { s.unadopt(nst) })
 				queue = append(queue, nst)
 			}
 		}
@@ -349,16 +364,26 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 		if items[i].kind != opDelete {
 			continue
 		}
+		after := func(pk identityKey) {
+			if pst, ok := s.identity[pk]; ok {
+				if j, ok := index[pst]; ok && items[j].kind == opDelete && j != i {
+					items[j].deps = append(items[j].deps, i)
+				}
+			}
+		}
 		for _, r := range st.m.rels {
 			if r.kind != manyToOne {
 				continue
 			}
 			if pk, ok := r.parentKeyFromSnap(st); ok {
-				if pst, ok := s.identity[pk]; ok {
-					if j, ok := index[pst]; ok && items[j].kind == opDelete {
-						items[j].deps = append(items[j].deps, i)
-					}
-				}
+				after(pk)
+			}
+		}
+		// A self-referencing foreign key without a relationship field (parent_id): the
+		// parent row is deleted after its children, level by level.
+		for _, cols := range st.m.selfRefs() {
+			if pk, ok := keyFromSnap(st, cols); ok {
+				after(pk)
 			}
 		}
 	}
@@ -386,6 +411,21 @@ func (r *relation) parentKeyFromSnap(st *state) (identityKey, bool) {
 		vals[i] = v
 	}
 	return parent.keyOfValues(vals), true
+}
+
+// keyFromSnap returns the identity key of st's own mapper made of the snapshot values of
+// cols (a foreign key to the same table, in key order).
+func keyFromSnap(st *state, cols []*field) (identityKey, bool) {
+	if st.snap == nil {
+		return identityKey{}, false
+	}
+	vals := make([]any, len(cols))
+	for i, f := range cols {
+		if vals[i] = st.snap[f.pos]; vals[i] == nil {
+			return identityKey{}, false
+		}
+	}
+	return st.m.keyOfValues(vals), true
 }
 
 func fillsField(fills []fkFill, f *field) bool {
@@ -451,6 +491,17 @@ type emitter struct {
 	work  []flushWork
 	feat  compile.Features
 	done  []int // items written, in order
+
+	// What the flush did, for the rollback rules (recorded once the flush succeeded).
+	inserted []*state
+	deleted  []*state
+	updated  []updatedState
+}
+
+// updatedState is an object the flush updated, with its snapshot and key before.
+type updatedState struct {
+	st     *state
+	before frameSnap
 }
 
 func (e *emitter) batch(ctx context.Context, b planBatch) error {
@@ -799,7 +850,8 @@ func (st *state) keyCondition() expr.Expr {
 }
 
 // delete removes a batch of rows: DELETE ... WHERE key IN (...) per chunk for a single
-// column key, one statement per row for a composite key.
+// column key, one statement per row for a composite key. Rows already gone are reported by
+// checkDeleted.
 func (e *emitter) delete(ctx context.Context, b planBatch) error {
 	m := b.m
 	if len(m.pk) == 1 {
@@ -820,9 +872,7 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 			if err != nil {
 				return err
 			}
-			if n := res.RowsAffected(); n != int64(len(keys)) {
-				return &StaleDataError{Op: "DELETE", Table: m.table.Name, Expected: int64(len(keys)), Matched: n}
-			}
+			e.checkDeleted(ctx, m, int64(len(keys)), res.RowsAffected())
 		}
 		return nil
 	}
@@ -831,11 +881,21 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 		if err != nil {
 			return err
 		}
-		if n := res.RowsAffected(); n != 1 {
-			return &StaleDataError{Op: "DELETE", Table: m.table.Name, Expected: 1, Matched: n}
-		}
+		e.checkDeleted(ctx, m, 1, res.RowsAffected())
 	}
 	return nil
+}
+
+// checkDeleted warns, through the engine's logger, when a DELETE matched fewer rows than
+// it was sent for: the rows were deleted by someone else already, which leaves the
+// database as the flush wants it, so the flush goes on (SQLAlchemy warns the same way; an
+// UPDATE that matches nothing is a StaleDataError instead, since the change is lost).
+func (e *emitter) checkDeleted(ctx context.Context, m *mapper, expected, matched int64) {
+	if matched >= expected {
+		return
+	}
+	e.s.sm.eng.Logger().LogAttrs(ctx, slog.LevelWarn, "retort: DELETE matched fewer rows than expected (already deleted by someone else)",
+		slog.String("table", m.table.Name), slog.Int64("expected", expected), slog.Int64("matched", matched))
 }
 
 // finish updates the session for the rows written: new objects become persistent with a
@@ -865,25 +925,24 @@ func (e *emitter) finish() error {
 			if it.kind == opInsert {
 				st.status, st.key = Persistent, key
 				s.identity[key] = st
-				s.txInserted = append(s.txInserted, st)
-				e.undo.add(func() {
-					delete(s.identity, key)
-					s.txInserted = s.txInserted[:len(s.txInserted)-1]
-				})
-			} else if key != oldKey {
-				delete(s.identity, oldKey)
-				st.key = key
-				s.identity[key] = st
-				e.undo.add(func() { delete(s.identity, key); s.identity[oldKey] = st })
+				e.inserted = append(e.inserted, st)
+				e.undo.add(func() { delete(s.identity, key) })
+			} else {
+				e.updated = append(e.updated, updatedState{st: st, before: frameSnap{snap: oldSnap, key: oldKey}})
+				if key != oldKey {
+					delete(s.identity, oldKey)
+					st.key = key
+					s.identity[key] = st
+					e.undo.add(func() { delete(s.identity, key); s.identity[oldKey] = st })
+				}
 			}
 		case opDelete:
 			st.flushedDelete = true
 			delete(s.identity, st.key)
-			s.txDeleted = append(s.txDeleted, st)
+			e.deleted = append(e.deleted, st)
 			e.undo.add(func() {
 				st.flushedDelete = false
 				s.identity[oldKey] = st
-				s.txDeleted = s.txDeleted[:len(s.txDeleted)-1]
 			})
 		}
 		e.undo.add(func() { st.status, st.snap, st.key, st.expired = oldStatus, oldSnap, oldKey, oldExpired })

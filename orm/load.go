@@ -66,7 +66,7 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 		return err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx); err != nil {
+	if err := s.beforeQuery(ctx, "Load"); err != nil {
 		return err
 	}
 	sts := make([]*state, 0, len(objs))
@@ -216,6 +216,7 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 					*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = st.base
 					if cst := s.states[c]; cst != nil {
 						cst.loaded[r.back.pos] = true
+						snapRelations(cst)
 					}
 				}
 			}
@@ -227,6 +228,7 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 			*(*unsafe.Pointer)(p) = ref
 		}
 		st.loaded[r.pos] = true
+		snapRelations(st)
 	}
 	return nil
 }

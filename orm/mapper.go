@@ -2,6 +2,8 @@ package orm
 
 import (
 	"reflect"
+	"slices"
+	"sync"
 	"unsafe"
 
 	"github.com/retortdb/retort/schema"
@@ -22,6 +24,46 @@ type mapper struct {
 	// fetchOnInsert lists the fields whose value the database may generate on INSERT
 	// (autoincrement key, server default): read back after the INSERT.
 	fetchOnInsert []*field
+
+	selfOnce sync.Once
+	self     [][]*field // see selfRefs
+}
+
+// selfRefs returns, for each foreign key of m's table that references m's own primary key
+// (an adjacency list: parent_id -> id), the referencing fields in key order. The flush
+// deletes the rows of such a table children first.
+func (m *mapper) selfRefs() [][]*field {
+	m.selfOnce.Do(func() {
+		for _, fk := range m.table.ForeignKeys {
+			if fk.RefTable != m.table.Name || len(fk.RefCols) != len(m.pk) {
+				continue
+			}
+			cols := make([]*field, len(m.pk))
+			for i, pf := range m.pk {
+				for k, rc := range fk.RefCols {
+					if rc == pf.col.Name {
+						if c := m.fieldOfColumn(fk.Columns[k]); c != nil {
+							cols[i] = c
+						}
+					}
+				}
+			}
+			if !slices.Contains(cols, nil) {
+				m.self = append(m.self, cols)
+			}
+		}
+	})
+	return m.self
+}
+
+// fieldOfColumn returns the field mapped to the column named name, or nil.
+func (m *mapper) fieldOfColumn(name string) *field {
+	for _, f := range m.fields {
+		if f.col.Name == name {
+			return f
+		}
+	}
+	return nil
 }
 
 // field is one mapped column of a model.

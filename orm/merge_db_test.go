@@ -21,7 +21,7 @@ func TestMerge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got == detached || *got.Data != "merged" || s.Status(got) != Persistent || s.Status(detached) != Transient {
+		if got == detached || *got.Data != "merged" || s.Status(got) != Persistent || s.Status(detached) != Detached {
 			t.Fatalf("Merge: got %p (%v) data %q, detached %v", got, s.Status(got), *got.Data, s.Status(detached))
 		}
 		again, err := Merge(e.ctx, s, &A{ID: 2, Data: ptr("again"), CreateDate: got.CreateDate})

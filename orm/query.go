@@ -167,7 +167,7 @@ func (r *ScalarResult[T]) OneOrNone() (v T, ok bool, err error) {
 // SQLAlchemy's session.scalars(select(A)). Rows already in the identity map come back as
 // the same pointers.
 func Scalars[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*ScalarResult[*A], error) {
-	sts, err := s.runQuery(ctx, q.m, q.core, q.loads, q.err)
+	sts, err := s.runQuery(ctx, "query", q.m, q.core, q.loads, q.err)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func Scalar[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*A, error
 }
 
 // runQuery executes a SELECT of m's columns and hydrates its rows.
-func (s *Session) runQuery(ctx context.Context, m *mapper, core *expr.SelectStmt, loads []LoadOption, qerr error) ([]*state, error) {
+func (s *Session) runQuery(ctx context.Context, op string, m *mapper, core *expr.SelectStmt, loads []LoadOption, qerr error) ([]*state, error) {
 	if qerr != nil {
 		return nil, qerr
 	}
@@ -217,7 +217,7 @@ func (s *Session) runQuery(ctx context.Context, m *mapper, core *expr.SelectStmt
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx); err != nil {
+	if err := s.beforeQuery(ctx, op); err != nil {
 		return nil, err
 	}
 	res, err := s.conn.Execute(ctx, core)
@@ -276,6 +276,7 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 	copy(snap, vals[off:off+n])
 	s.states[base] = st
 	s.identity[key] = st
+	register(s.ref(), st)
 	return st, nil
 }
 
@@ -285,6 +286,9 @@ func (s *Session) reserve(n int) {
 	if n > 8 && len(s.states) == 0 {
 		s.states = make(map[unsafe.Pointer]*state, n)
 		s.identity = make(map[identityKey]*state, n)
+		if s.sref != nil {
+			s.sref.states = s.states
+		}
 	}
 }
 
@@ -352,7 +356,7 @@ func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[
 			return
 		}
 		defer s.leave()
-		if err := s.beforeQuery(ctx); err != nil {
+		if err := s.beforeQuery(ctx, "query"); err != nil {
 			yield(nil, err)
 			return
 		}
@@ -376,7 +380,7 @@ func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[
 const streamLoadChunk = 100
 
 func streamBuffered[A any](ctx context.Context, s *Session, q *SelectStmt[A], yield func(*A, error) bool) {
-	sts, err := s.runQuery(ctx, q.m, q.core, nil, nil)
+	sts, err := s.runQuery(ctx, "query", q.m, q.core, nil, nil)
 	if err != nil {
 		yield(nil, err)
 		return
@@ -444,7 +448,8 @@ func (s *Session) get(ctx context.Context, t reflect.Type, key []any) (*state, e
 		s.leave()
 		return nil, err
 	}
-	if st, ok := s.identity[m.keyOfValues(vals)]; ok && !st.expired {
+	st, ok := s.identity[m.keyOfValues(vals)]
+	if ok && !st.expired {
 		s.leave()
 		if st.status == Deleted {
 			return nil, nil
@@ -456,9 +461,20 @@ func (s *Session) get(ctx context.Context, t reflect.Type, key []any) (*state, e
 	for i, f := range m.pk {
 		conds[i] = f.col.ColumnClause.Eq(vals[i])
 	}
-	sts, err := s.runQuery(ctx, m, expr.Select(m.table).Where(conds...), nil, nil)
-	if err != nil || len(sts) == 0 {
+	sts, err := s.runQuery(ctx, "Get", m, expr.Select(m.table).Where(conds...), nil, nil)
+	if err != nil {
 		return nil, err
+	}
+	if len(sts) == 0 {
+		if ok && s.states[st.base] == st && st.status != Pending {
+			// An expired object whose row is gone.
+			if err := s.enter(); err != nil {
+				return nil, err
+			}
+			defer s.leave()
+			return nil, s.objectDeleted(st)
+		}
+		return nil, nil
 	}
 	return sts[0], nil
 }
@@ -511,36 +527,6 @@ func sameFamily(a, b reflect.Kind) bool {
 		return 10 + int(k)
 	}
 	return fam(a) == fam(b)
-}
-
-// Refresh reloads obj's fields from the database now (SELECT by its primary key) and
-// clears its expired mark. ErrNoResult when its row no longer exists.
-func (s *Session) Refresh(ctx context.Context, obj any) error {
-	_, base, err := s.objectOf(obj)
-	if err != nil {
-		return err
-	}
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	st, ok := s.states[base]
-	if !ok || st.status == Pending {
-		return fmt.Errorf("%w: Refresh of a %T", ErrNotPersistent, obj)
-	}
-	if err := s.beforeQuery(ctx); err != nil {
-		return err
-	}
-	m := st.m
-	res, err := s.conn.Execute(ctx, expr.Select(m.table).Where(st.keyCondition()))
-	if err != nil {
-		return err
-	}
-	row, err := res.One()
-	if err != nil {
-		return fmt.Errorf("orm: Refresh %s: %w", m.name, err)
-	}
-	return s.populate(st, row.Values())
 }
 
 // objectBase returns the address of obj, a pointer to a model struct.

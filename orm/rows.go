@@ -201,7 +201,7 @@ func (s *Session) Rows(ctx context.Context, q *RowsStmt) (*RowsResult, error) {
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx); err != nil {
+	if err := s.beforeQuery(ctx, "query"); err != nil {
 		return nil, err
 	}
 	res, err := s.conn.Execute(ctx, q.core)

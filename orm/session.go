@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"sync/atomic"
 	"unsafe"
 
@@ -50,16 +49,62 @@ var (
 
 	// ErrNotLoaded is returned when a relationship that was never loaded is asked for.
 	ErrNotLoaded = errors.New("orm: relationship was not loaded")
+
+	// ErrObjectDeleted is wrapped by *ObjectDeletedError: an expired object whose row is
+	// gone (deleted by someone else) was refreshed or looked up.
+	ErrObjectDeleted = errors.New("orm: object has been deleted, or its row is otherwise not present")
 )
 
-// StaleDataError reports an UPDATE or DELETE that matched fewer rows than expected: the
-// rows were changed or deleted by someone else since the session loaded them.
+// ObjectDeletedError reports that an expired object's row no longer exists when Refresh
+// or Get reloads it (SQLAlchemy's ObjectDeletedError). The object has been removed from
+// the session. It wraps ErrObjectDeleted.
+//
+// An *ObjectDeletedError is made for one failure and never modified by package orm
+// afterwards, so it may be read from any goroutine; it lives as long as the caller keeps
+// the error.
+type ObjectDeletedError struct {
+	Model string // the Go type, such as "main.A"
+	Key   []any  // the primary key values
+}
+
+// Error returns "orm: object has been deleted, or its row is otherwise not present: main.A with key [1]".
+func (e *ObjectDeletedError) Error() string {
+	return fmt.Sprintf("%v: %s with key %v", ErrObjectDeleted, e.Model, e.Key)
+}
+
+// Unwrap returns ErrObjectDeleted.
+func (e *ObjectDeletedError) Unwrap() error { return ErrObjectDeleted }
+
+// AutoflushError reports a flush that a query or another operation started by itself
+// (autoflush) and that failed. It wraps the flush's error, so errors.Is and errors.As
+// reach the IntegrityError or StaleDataError behind it.
+//
+// An *AutoflushError is made for one failure and never modified by package orm
+// afterwards, so it may be read from any goroutine; it lives as long as the caller keeps
+// the error.
+type AutoflushError struct {
+	Op  string // the operation that flushed first: "query", "Get", "Execute", "Load", ...
+	Err error  // the flush's error
+}
+
+// Error returns the flush's error with the operation that triggered it.
+func (e *AutoflushError) Error() string {
+	return fmt.Sprintf("orm: autoflush before %s failed (the session flushes its pending changes before each query; use NoAutoflush if this flush is premature): %v", e.Op, e.Err)
+}
+
+// Unwrap returns the flush's error.
+func (e *AutoflushError) Unwrap() error { return e.Err }
+
+// StaleDataError reports an UPDATE that matched no row: the row was deleted (or its key
+// changed) by someone else since the session loaded it, so the change would be lost. (A
+// DELETE that matches fewer rows than expected is only logged as a warning: the rows are
+// gone either way.)
 //
 // A *StaleDataError is made for one failed flush and never modified by package orm
 // afterwards, so it may be read from any goroutine (concurrent reads are safe); it holds
 // no resource and lives as long as the caller keeps the error.
 type StaleDataError struct {
-	Op       string // "UPDATE" or "DELETE"
+	Op       string // "UPDATE"
 	Table    string
 	Expected int64
 	Matched  int64
@@ -150,16 +195,19 @@ type Session struct {
 
 	conn *engine.Conn
 	tx   *engine.Tx
+	join *joined // set for a session joined to an outer transaction
 
 	states   map[unsafe.Pointer]*state // every tracked object: pending, persistent, deleted
 	identity map[identityKey]*state    // persistent (and deleted) objects by key
 	seq      uint64
 
-	// Per transaction: objects inserted and deletions flushed in it, for Rollback.
-	txInserted []*state
-	txDeleted  []*state
-	// Active savepoints (BeginNested), innermost last.
-	savepoints []*savepoint
+	// What the flushes of the transaction (root) and of each open savepoint (frames,
+	// innermost last) did, for the rollback rules.
+	root   txFrame
+	frames []*txFrame
+
+	sref        *sessionRef // the registry's record of the session, made on first use
+	noAutoflush int         // depth of NoAutoflush blocks
 
 	failed error // the flush error that requires Rollback
 	closed bool
@@ -196,6 +244,9 @@ func (s *Session) connection(ctx context.Context) (*engine.Conn, error) {
 	if s.tx != nil && s.tx.IsActive() {
 		return s.conn, nil
 	}
+	if s.join != nil {
+		return s.joinConnection(ctx)
+	}
 	if s.conn == nil {
 		c, err := s.sm.eng.Connect(ctx)
 		if err != nil {
@@ -209,6 +260,14 @@ func (s *Session) connection(ctx context.Context) (*engine.Conn, error) {
 	}
 	s.tx = tx
 	return s.conn, nil
+}
+
+// ref returns the registry's record of the session.
+func (s *Session) ref() *sessionRef {
+	if s.sref == nil {
+		s.sref = newSessionRef(s)
+	}
+	return s.sref
 }
 
 // InTransaction reports whether the session has begun a transaction.
@@ -232,7 +291,51 @@ func (s *Session) track(m *mapper, obj any, base unsafe.Pointer, status Status) 
 	s.seq++
 	st := &state{m: m, obj: obj, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
 	s.states[base] = st
+	register(s.ref(), st)
 	return st
+}
+
+// adopt starts tracking obj, which the session does not track yet: as pending when it
+// is new, as persistent again when it is a detached object (expunged, or from a closed
+// session) with its snapshot from then. An object another open session tracks is an
+// error, and so is a detached object whose deletion was committed or whose key another
+// object of this session has.
+func (s *Session) adopt(m *mapper, obj any, base unsafe.Pointer) (*state, error) {
+	rec, owner := lookupAttachment(base)
+	if owner != nil && owner != s.sref {
+		return nil, s.attachedError(m, base, owner)
+	}
+	if rec == nil || owner != nil || rec.m != m {
+		return s.track(m, obj, base, Pending), nil
+	}
+	if rec.detachedDeleted {
+		return nil, fmt.Errorf("%w: the %s with key %v", ErrDeletedObject, m.name, rec.keyValues())
+	}
+	if _, ok := s.identity[rec.key]; ok {
+		return nil, fmt.Errorf("orm: cannot add the detached %s with key %v: the session already holds another object with that key (use Merge)", m.name, rec.keyValues())
+	}
+	st := s.track(m, obj, base, Persistent)
+	st.key, st.snap, st.expired = rec.key, rec.snap, rec.expired
+	copy(st.loaded, rec.loaded)
+	st.rsnap = rec.rsnap
+	s.identity[st.key] = st
+	return st, nil
+}
+
+// toTransient removes st from the session and the registry: the object is new again.
+func (s *Session) toTransient(st *state) {
+	s.forget(st)
+	unregister(st)
+	st.status = Transient
+	st.key, st.snap, st.rsnap, st.expired, st.flushedDelete = identityKey{}, nil, nil, false, false
+}
+
+// toDetached removes st from the session; the registry keeps it as a detached object
+// (deleted: its deletion was committed).
+func (s *Session) toDetached(st *state, deleted bool) {
+	s.forget(st)
+	st.status = Detached
+	detach(st, deleted)
 }
 
 // Add places obj (a pointer to a registered model struct) in the session: a new object
@@ -277,20 +380,44 @@ func (s *Session) add(obj any) error {
 		return nil
 	}
 	// Save-update cascade, at once (so that related objects take their place in the
-	// order of addition) and again at flush.
-	queue := []*state{s.track(m, obj, base, Pending)}
-	for len(queue) > 0 {
-		st := queue[0]
-		queue = queue[1:]
+	// order of addition) and again at flush. On an error nothing stays added.
+	first, err := s.adopt(m, obj, base)
+	if err != nil {
+		return err
+	}
+	added := []*state{first}
+	for i := 0; i < len(added); i++ {
+		st := added[i]
 		for _, r := range st.m.rels {
 			for _, p := range s.related(r, st.base) {
-				if _, ok := s.states[p]; !ok {
-					queue = append(queue, s.track(r.target, r.target.objectAt(p), p, Pending))
+				if _, ok := s.states[p]; ok {
+					continue
 				}
+				nst, err := s.adopt(r.target, r.target.objectAt(p), p)
+				if err != nil {
+					for _, a := range added {
+						s.unadopt(a)
+					}
+					return err
+				}
+				added = append(added, nst)
 			}
 		}
 	}
 	return nil
+}
+
+// unadopt takes back an adopt: the object leaves the session, and a detached object's
+// record is put back.
+func (s *Session) unadopt(st *state) {
+	s.forget(st)
+	unregister(st)
+	if st.status == Persistent {
+		// It was a detached object: detached again, with its snapshot.
+		st.owner = s.sref
+		register(s.sref, st)
+		detach(st, false)
+	}
 }
 
 // Delete marks obj, a persistent object, for deletion at the next flush. Deleting a
@@ -313,7 +440,7 @@ func (s *Session) Delete(obj any) error {
 	}
 	switch st.status {
 	case Pending:
-		delete(s.states, base)
+		s.toTransient(st)
 	case Persistent:
 		st.status = Deleted
 	}
@@ -321,8 +448,9 @@ func (s *Session) Delete(obj any) error {
 }
 
 // Status returns the state of obj with respect to this session: Pending, Persistent or
-// Deleted for objects it tracks, Transient otherwise (Go has no way to tell a detached
-// struct from a new one; Detached is reported for objects this session released).
+// Deleted for objects it tracks; Detached for an object that no session tracks but that
+// has a row (expunged, or from a closed session) and for an object that another session
+// tracks; Transient otherwise.
 func (s *Session) Status(obj any) Status {
 	_, base, err := s.objectOf(obj)
 	if err != nil {
@@ -330,6 +458,9 @@ func (s *Session) Status(obj any) Status {
 	}
 	if st, ok := s.states[base]; ok {
 		return st.status
+	}
+	if rec, _ := lookupAttachment(base); rec != nil {
+		return Detached
 	}
 	return Transient
 }
@@ -349,8 +480,18 @@ func (s *Session) Expunge(obj any) error {
 	if !ok {
 		return ErrNotInSession
 	}
-	s.forget(st)
+	s.expunge(st)
 	return nil
+}
+
+// expunge removes st from the session: pending objects become transient, others
+// detached.
+func (s *Session) expunge(st *state) {
+	if st.status == Pending {
+		s.toTransient(st)
+		return
+	}
+	s.toDetached(st, false)
 }
 
 // ExpungeAll removes every object from the session.
@@ -360,7 +501,7 @@ func (s *Session) ExpungeAll() {
 	}
 	defer s.leave()
 	for _, st := range s.states {
-		s.forget(st)
+		s.expunge(st)
 	}
 }
 
@@ -371,97 +512,11 @@ func (s *Session) forget(st *state) {
 	}
 }
 
-// Expire marks obj expired: the next query returning its row overwrites its fields with
-// the database's values (see ExpireOnCommit). Use Refresh to reload it at once.
-func (s *Session) Expire(obj any) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	_, base, err := s.objectOf(obj)
-	if err != nil {
-		return err
-	}
-	st, ok := s.states[base]
-	if !ok || st.status == Pending {
-		return fmt.Errorf("%w: Expire of a %T", ErrNotPersistent, obj)
-	}
-	st.expired = true
-	return nil
-}
-
-// ExpireAll marks every persistent object expired.
-func (s *Session) ExpireAll() {
-	if s.enter() != nil {
-		return
-	}
-	defer s.leave()
-	s.expireAll()
-}
-
-func (s *Session) expireAll() {
-	for _, st := range s.states {
-		if st.status != Pending {
-			st.expired = true
-		}
-	}
-}
-
-// IsModified reports whether obj has changes a flush would write: it is pending, marked
-// for deletion, or a column field differs from the value last loaded or written.
-func (s *Session) IsModified(obj any) (bool, error) {
-	if err := s.enter(); err != nil {
-		return false, err
-	}
-	defer s.leave()
-	_, base, err := s.objectOf(obj)
-	if err != nil {
-		return false, err
-	}
-	st, ok := s.states[base]
-	if !ok {
-		return false, ErrNotInSession
-	}
-	if st.status != Persistent {
-		return true, nil
-	}
-	changed, err := st.changedFields()
-	return len(changed) > 0, err
-}
-
-// changedFields returns the fields whose value differs from the snapshot.
-func (st *state) changedFields() ([]*field, error) {
-	var out []*field
-	for i, f := range st.m.fields {
-		v, err := f.get(st.base)
-		if err != nil {
-			return nil, err
-		}
-		if !equalValues(v, st.snap[i]) {
-			out = append(out, f)
-		}
-	}
-	return out, nil
-}
-
 // New returns the pending objects, in the order they were added.
 func (s *Session) New() []any { return s.objectsIn(Pending) }
 
 // Deleted returns the objects marked for deletion.
 func (s *Session) Deleted() []any { return s.objectsIn(Deleted) }
-
-// Dirty returns the persistent objects with changed column fields.
-func (s *Session) Dirty() []any {
-	var out []any
-	for _, st := range s.sorted() {
-		if st.status == Persistent {
-			if ch, err := st.changedFields(); err == nil && len(ch) > 0 {
-				out = append(out, st.obj)
-			}
-		}
-	}
-	return out
-}
 
 func (s *Session) objectsIn(status Status) []any {
 	var out []any
@@ -491,7 +546,7 @@ func (s *Session) Execute(ctx context.Context, stmt expr.Statement) (*engine.Res
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx); err != nil {
+	if err := s.beforeQuery(ctx, "Execute"); err != nil {
 		return nil, err
 	}
 	return s.conn.Execute(ctx, stmt)
@@ -508,18 +563,30 @@ func (s *Session) Scalar(ctx context.Context, stmt expr.Statement) (any, error) 
 	return res.Scalar()
 }
 
-// beforeQuery checks the session, autoflushes and makes sure a transaction is open.
-func (s *Session) beforeQuery(ctx context.Context) error {
+// beforeQuery checks the session, autoflushes (op names the operation for the error of a
+// failed autoflush) and makes sure a transaction is open.
+func (s *Session) beforeQuery(ctx context.Context, op string) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	if s.opts.autoflush {
+	if s.opts.autoflush && s.noAutoflush == 0 {
 		if err := s.flush(ctx); err != nil {
-			return err
+			return &AutoflushError{Op: op, Err: err}
 		}
 	}
 	_, err := s.connection(ctx)
 	return err
+}
+
+// NoAutoflush runs fn with autoflush turned off for this session (SQLAlchemy's "with
+// session.no_autoflush:"): queries inside fn do not flush pending changes first, so an
+// object being built does not reach the database half done. Blocks nest; autoflush is
+// back when the outermost returns. fn runs on the calling goroutine and may use the
+// session.
+func (s *Session) NoAutoflush(fn func() error) error {
+	s.noAutoflush++
+	defer func() { s.noAutoflush-- }()
+	return fn()
 }
 
 // Flush writes every pending change to the database in the session's transaction (see
@@ -535,279 +602,4 @@ func (s *Session) Flush(ctx context.Context) error {
 		return err
 	}
 	return s.flush(ctx)
-}
-
-// Commit flushes, commits the transaction and releases the connection. With
-// ExpireOnCommit (the default) every object is then expired. Objects whose deletion was
-// committed become detached.
-func (s *Session) Commit(ctx context.Context) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	return s.commit(ctx)
-}
-
-func (s *Session) commit(ctx context.Context) error {
-	if err := s.usable(); err != nil {
-		return err
-	}
-	if err := s.flush(ctx); err != nil {
-		return err
-	}
-	if s.tx != nil && s.tx.IsActive() {
-		if err := s.tx.Commit(ctx); err != nil {
-			s.afterRollback()
-			return err
-		}
-	}
-	for _, st := range s.txDeleted {
-		s.forget(st)
-		st.status = Detached
-	}
-	s.txInserted, s.txDeleted = nil, nil
-	if s.opts.expireOnCommit {
-		s.expireAll()
-	}
-	s.release()
-	return nil
-}
-
-// Rollback rolls the transaction back and releases the connection. Objects inserted in
-// the transaction leave the session (they become transient again), objects whose
-// deletion was flushed become persistent again, and every persistent object is expired,
-// since its fields may hold values the database no longer has. Rollback also clears the
-// pending-rollback state after a failed flush.
-func (s *Session) Rollback(ctx context.Context) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	return s.rollback(ctx)
-}
-
-func (s *Session) rollback(ctx context.Context) error {
-	var err error
-	if s.tx != nil && s.tx.IsActive() {
-		err = s.tx.Rollback(ctx)
-	}
-	s.afterRollback()
-	s.release()
-	return err
-}
-
-// afterRollback updates the objects' states for a rolled back transaction.
-func (s *Session) afterRollback() {
-	for _, st := range s.txInserted {
-		s.forget(st)
-		st.status = Transient
-	}
-	for _, st := range s.txDeleted {
-		if st.flushedDelete {
-			st.flushedDelete = false
-			st.status = Persistent
-			s.identity[st.key] = st
-		}
-	}
-	for _, st := range s.states {
-		if st.status == Persistent || st.status == Deleted {
-			st.expired = true
-		}
-	}
-	s.txInserted, s.txDeleted = nil, nil
-	s.failed = nil
-}
-
-// release returns the connection to the pool.
-func (s *Session) release() {
-	s.tx = nil
-	s.savepoints = nil
-	if s.conn != nil {
-		_ = s.conn.Close()
-		s.conn = nil
-	}
-}
-
-// Begin runs fn inside a transaction of the session (SQLAlchemy's "with
-// session.begin():"): the session is flushed and committed when fn returns nil, and
-// rolled back when fn returns an error or panics (the panic continues). ErrTxActive when
-// the session already has a transaction.
-func (s *Session) Begin(ctx context.Context, fn func(ctx context.Context) error) (err error) {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	if err := s.usable(); err != nil {
-		s.leave()
-		return err
-	}
-	if s.InTransaction() {
-		s.leave()
-		return ErrTxActive
-	}
-	_, err = s.connection(ctx)
-	s.leave()
-	if err != nil {
-		return err
-	}
-	normal := false
-	defer func() {
-		if !normal {
-			s.busy.Store(false)
-			_ = s.Rollback(ctx)
-		}
-	}()
-	err = fn(ctx)
-	normal = true
-	if err != nil {
-		if rbErr := s.Rollback(ctx); rbErr != nil && !errors.Is(rbErr, engine.ErrClosed) {
-			return errors.Join(err, rbErr)
-		}
-		return err
-	}
-	return s.Commit(ctx)
-}
-
-// Close releases the session's connection, rolling back a transaction that was not
-// committed, and detaches every object. The session cannot be used afterwards; closing
-// again does nothing.
-func (s *Session) Close() error {
-	if err := s.enter(); err != nil {
-		if errors.Is(err, ErrSessionClosed) {
-			return nil
-		}
-		return err
-	}
-	defer s.leave()
-	var err error
-	if s.tx != nil && s.tx.IsActive() {
-		ctx := context.Background()
-		err = s.tx.Rollback(ctx)
-		s.afterRollback()
-	}
-	s.release()
-	for _, st := range s.states {
-		if st.status != Pending {
-			st.status = Detached
-		}
-	}
-	s.states, s.identity = nil, nil
-	s.closed = true
-	return err
-}
-
-// savepoint is an active BeginNested scope.
-type savepoint struct {
-	tx       *engine.Tx
-	ins, del int    // lengths of txInserted and txDeleted when it began
-	seq      uint64 // the session's addition counter when it began
-	failed   bool   // a flush inside it failed and rolled it back
-	err      error  // that flush's error
-}
-
-// innerTx returns the innermost active transaction (savepoint or transaction).
-func (s *Session) innerTx() *engine.Tx {
-	if n := len(s.savepoints); n > 0 {
-		return s.savepoints[n-1].tx
-	}
-	return s.tx
-}
-
-// BeginNested runs fn inside a SAVEPOINT of the session's transaction (beginning the
-// transaction if needed), as SQLAlchemy's "with session.begin_nested():". Pending changes
-// are flushed before the savepoint. When fn returns nil, the session is flushed and the
-// savepoint released (the enclosing transaction still has to commit). When fn returns an
-// error or panics, or a flush inside fails, only the savepoint is rolled back: objects
-// added or inserted since it began become transient again, deletions flushed since
-// become persistent again, every persistent object is expired, and the session stays
-// usable.
-func (s *Session) BeginNested(ctx context.Context, fn func(ctx context.Context) error) (err error) {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	sp, err := s.beginNested(ctx)
-	s.leave()
-	if err != nil {
-		return err
-	}
-	normal := false
-	defer func() {
-		if !normal {
-			s.busy.Store(false)
-			s.endNested(context.WithoutCancel(ctx), sp, false)
-		}
-	}()
-	err = fn(ctx)
-	normal = true
-	if e := s.enter(); e != nil {
-		return errors.Join(err, e)
-	}
-	defer s.leave()
-	if err == nil && !sp.failed {
-		if err = s.flush(ctx); err == nil {
-			return s.endNested(ctx, sp, true)
-		}
-	}
-	if err == nil && sp.failed {
-		err = sp.err // fn went on after a failed flush and returned nil
-	}
-	if rbErr := s.endNested(ctx, sp, false); rbErr != nil {
-		return errors.Join(err, rbErr)
-	}
-	return err
-}
-
-func (s *Session) beginNested(ctx context.Context) (*savepoint, error) {
-	if err := s.usable(); err != nil {
-		return nil, err
-	}
-	if _, err := s.connection(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.flush(ctx); err != nil {
-		return nil, err
-	}
-	tx, err := s.innerTx().BeginNested(ctx)
-	if err != nil {
-		return nil, err
-	}
-	sp := &savepoint{tx: tx, ins: len(s.txInserted), del: len(s.txDeleted), seq: s.seq}
-	s.savepoints = append(s.savepoints, sp)
-	return sp, nil
-}
-
-// endNested releases (commit) or rolls back sp and pops it with the savepoints inside it.
-func (s *Session) endNested(ctx context.Context, sp *savepoint, commit bool) error {
-	i := slices.Index(s.savepoints, sp)
-	if i < 0 {
-		return nil // the transaction ended inside fn
-	}
-	s.savepoints = s.savepoints[:i]
-	if commit {
-		return sp.tx.Commit(ctx)
-	}
-	var err error
-	if !sp.failed && sp.tx.IsActive() {
-		err = sp.tx.Rollback(ctx)
-	}
-	for _, st := range s.txInserted[sp.ins:] {
-		s.forget(st)
-		st.status = Transient
-	}
-	for _, st := range s.txDeleted[sp.del:] {
-		st.flushedDelete = false
-		st.status = Persistent
-		s.identity[st.key] = st
-	}
-	s.txInserted, s.txDeleted = s.txInserted[:sp.ins], s.txDeleted[:sp.del]
-	for _, st := range s.states {
-		switch {
-		case st.status == Pending && st.seq > sp.seq:
-			s.forget(st) // added inside the savepoint
-			st.status = Transient
-		case st.status == Persistent || st.status == Deleted:
-			st.expired = true
-		}
-	}
-	s.failed = nil
-	return err
 }

@@ -311,8 +311,8 @@ func TestDeleteChildrenBeforeParents(t *testing.T) {
 		}
 		e.expect(e.sql("DELETE FROM b WHERE b.id IN (?, ?) | [1 2]", "DELETE FROM b WHERE b.id IN ($1, $2) | [1 2]", "DELETE FROM b WHERE b.id IN (?, ?) | [1 2]"),
 			e.sql("DELETE FROM a WHERE a.id = ? | [1]", "DELETE FROM a WHERE a.id = $1 | [1]", "DELETE FROM a WHERE a.id = ? | [1]"))
-		if s.Status(a1) != Transient {
-			t.Errorf("after commit the deleted object is %v", s.Status(a1))
+		if s.Status(a1) != Detached {
+			t.Errorf("after commit the deleted object is %v, want detached", s.Status(a1))
 		}
 		n, err := s.Execute(e.ctx, expr.Select(expr.CountStar()).From(ah.Core()))
 		if err != nil {

@@ -58,7 +58,27 @@ type state struct {
 	// loaded[i] reports whether relationship m.rels[i] was loaded (or assigned on a new
 	// object): reading a relationship that was never loaded is an error, not an empty list.
 	loaded []bool
-	seq    uint64 // order of addition to the session
+	// rsnap[i] is what relationship m.rels[i] held when it was loaded or last flushed (a
+	// copy of the collection, or the one related object), for IsModified and Dirty; nil
+	// until a relationship is loaded.
+	rsnap []relSnap
+	seq   uint64 // order of addition to the session
+
+	// The process-wide registry of attachments (attach.go): the session tracking the
+	// object (nil once detached), the allocation holding it, and after detaching its
+	// address (obj and base are cleared so that the record does not keep it alive) and
+	// whether its deletion was committed.
+	owner           *sessionRef
+	life            *lifetime
+	addr            uintptr
+	detachedDeleted bool
+}
+
+// relSnap is the loaded content of one relationship: the collection of a one-to-many, the
+// object of a many-to-one.
+type relSnap struct {
+	list []unsafe.Pointer
+	one  unsafe.Pointer
 }
 
 // identityKey identifies a row: the mapper and its primary key. A single-column key is
