@@ -19,8 +19,8 @@ type Tally struct {
 	N  int64
 }
 
-// Note is a plain row for the lost-connection tests.
-type Note struct {
+// Memo is a plain row for the lost-connection tests.
+type Memo struct {
 	ID   int64 `retort:"pk"`
 	Text string
 }
@@ -33,7 +33,7 @@ func openReliability(t *testing.T, tg testdb.Target, opts ...engine.Option) (*en
 	}
 	t.Cleanup(func() { eng.Close() })
 	reg := NewRegistry()
-	if err := errors.Join(Register[Tally](reg), Register[Note](reg)); err != nil {
+	if err := errors.Join(Register[Tally](reg), Register[Memo](reg)); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.CreateAll(t.Context(), reg.MetaData()); err != nil {
@@ -135,7 +135,7 @@ func TestSessionAfterLostConnection(t *testing.T) {
 			defer s.Close()
 
 			// Lost before COMMIT: the commit fails.
-			if err := s.Add(&Note{ID: 1, Text: "lost at commit"}); err != nil {
+			if err := s.Add(&Memo{ID: 1, Text: "lost at commit"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.Flush(ctx); err != nil {
@@ -155,7 +155,7 @@ func TestSessionAfterLostConnection(t *testing.T) {
 				t.Fatalf("session after the first loss: %v", err)
 			}
 			killSession(s)
-			n2 := &Note{ID: 2, Text: "lost at flush"}
+			n2 := &Memo{ID: 2, Text: "lost at flush"}
 			if err := s.Add(n2); err != nil {
 				t.Fatal(err)
 			}
@@ -171,14 +171,14 @@ func TestSessionAfterLostConnection(t *testing.T) {
 			}
 
 			// The session works again.
-			if err := s.Add(&Note{ID: 3, Text: "after"}); err != nil {
+			if err := s.Add(&Memo{ID: 3, Text: "after"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.Commit(ctx); err != nil {
 				t.Fatalf("Commit after recovery: %v", err)
 			}
 			// Only the row committed after the recovery is there.
-			res, err := s.Execute(ctx, expr.Text("SELECT id FROM note ORDER BY id"))
+			res, err := s.Execute(ctx, expr.Text("SELECT id FROM memo ORDER BY id"))
 			if err != nil {
 				t.Fatal(err)
 			}
