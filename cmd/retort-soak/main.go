@@ -409,13 +409,34 @@ func step(ctx context.Context, s *orm.Session, op int, w int64, l *ledger, rng *
 				return nil, fmt.Errorf("parent %d of a rolled back savepoint is in the database: %w", undone.ID, errInconsistent)
 			}
 		}
+		// A change to an existing parent and its children, rolled back with its
+		// savepoint: reloaded, the parent is as before.
 		id := anyParent(l, rng)
 		p, err := orm.ScalarOne(ctx, s, orm.Select(PT).Where(PT.ID.Eq(id)).Options(orm.SelectIn(PT.Children)))
 		if err != nil {
 			return nil, err
 		}
+		err = s.BeginNested(ctx, func(ctx context.Context) error {
+			p.Children = append(p.Children, &Child{Amount: 1_000_000})
+			p.Total += 1_000_000
+			if err := s.Flush(ctx); err != nil {
+				return err
+			}
+			return errUndo
+		})
+		if !errors.Is(err, errUndo) {
+			return nil, fmt.Errorf("savepoint to roll back: %w", err)
+		}
+		p, err = orm.ScalarOne(ctx, s, orm.Select(PT).Where(PT.ID.Eq(id)).Options(orm.SelectIn(PT.Children)))
+		if err != nil {
+			return nil, err
+		}
 		if err := consistent(p); err != nil {
 			return nil, err
+		}
+		if rec := l.parents[id]; p.Total != rec.total || int64(len(p.Children)) != rec.children {
+			return nil, fmt.Errorf("parent %d after a rolled back savepoint: total %d with %d children, want %d with %d: %w",
+				id, p.Total, len(p.Children), rec.total, rec.children, errInconsistent)
 		}
 		a := rng.Int64N(1000)
 		if err := s.BeginNested(ctx, func(ctx context.Context) error {
