@@ -45,90 +45,82 @@ func wantLost(t *testing.T, what string, err error) {
 // reports ErrConnectionLost, that Rollback succeeds, that nothing of the transaction was
 // committed, and that the same Conn works again on a fresh connection.
 func TestConnectionLost(t *testing.T) {
-	for _, name := range []string{testdb.NamePostgres, testdb.NameMariaDB} {
-		t.Run(name, func(t *testing.T) {
-			var tg testdb.Target
-			if name == testdb.NamePostgres {
-				tg = testdb.Postgres(t)
-			} else {
-				tg = testdb.MySQL(t)
-			}
-			k := killers[name]
-			eng := openEngine(t, tg, PoolSize(4))
-			ctx := t.Context()
-			admin := connect(t, eng)
-			mustExec(t, admin, "CREATE TABLE lost (id INTEGER PRIMARY KEY)")
-			c := connect(t, eng)
+	testdb.EachServer(t, func(t *testing.T, tg testdb.Target) {
+		k := killers[tg.Name]
+		eng := openEngine(t, tg, PoolSize(4))
+		ctx := t.Context()
+		admin := connect(t, eng)
+		mustExec(t, admin, "CREATE TABLE lost (id INTEGER PRIMARY KEY)")
+		c := connect(t, eng)
 
-			// A statement in a transaction.
-			tx, err := c.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mustExec(t, c, "INSERT INTO lost (id) VALUES (1)")
-			k.kill(t, admin, c)
-			_, err = exec(ctx, c, "INSERT INTO lost (id) VALUES (2)")
-			wantLost(t, "statement after the kill", err)
-			if _, err := exec(ctx, c, "INSERT INTO lost (id) VALUES (3)"); !errors.Is(err, ErrTxInvalid) {
-				t.Errorf("statement in the lost transaction: %v, want ErrTxInvalid", err)
-			}
-			if err := tx.Rollback(ctx); err != nil {
-				t.Errorf("Rollback after the lost connection: %v", err)
-			}
-			mustExec(t, c, "INSERT INTO lost (id) VALUES (10)")
+		// A statement in a transaction.
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, c, "INSERT INTO lost (id) VALUES (1)")
+		k.kill(t, admin, c)
+		_, err = exec(ctx, c, "INSERT INTO lost (id) VALUES (2)")
+		wantLost(t, "statement after the kill", err)
+		if _, err := exec(ctx, c, "INSERT INTO lost (id) VALUES (3)"); !errors.Is(err, ErrTxInvalid) {
+			t.Errorf("statement in the lost transaction: %v, want ErrTxInvalid", err)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Errorf("Rollback after the lost connection: %v", err)
+		}
+		mustExec(t, c, "INSERT INTO lost (id) VALUES (10)")
 
-			// COMMIT on a lost connection.
-			tx, err = c.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mustExec(t, c, "INSERT INTO lost (id) VALUES (4)")
-			k.kill(t, admin, c)
-			err = tx.Commit(ctx)
-			wantLost(t, "COMMIT after the kill", err)
-			if IsRetryable(err) {
-				t.Errorf("a lost COMMIT is reported retryable: %v", err)
-			}
-			if err := tx.Rollback(ctx); err != nil {
-				t.Errorf("Rollback after the failed COMMIT: %v", err)
-			}
-			mustExec(t, c, "INSERT INTO lost (id) VALUES (11)")
+		// COMMIT on a lost connection.
+		tx, err = c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, c, "INSERT INTO lost (id) VALUES (4)")
+		k.kill(t, admin, c)
+		err = tx.Commit(ctx)
+		wantLost(t, "COMMIT after the kill", err)
+		if IsRetryable(err) {
+			t.Errorf("a lost COMMIT is reported retryable: %v", err)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Errorf("Rollback after the failed COMMIT: %v", err)
+		}
+		mustExec(t, c, "INSERT INTO lost (id) VALUES (11)")
 
-			// Outside a transaction.
-			k.kill(t, admin, c)
-			_, err = exec(ctx, c, "INSERT INTO lost (id) VALUES (5)")
-			wantLost(t, "autocommit statement after the kill", err)
-			mustExec(t, c, "INSERT INTO lost (id) VALUES (12)")
+		// Outside a transaction.
+		k.kill(t, admin, c)
+		_, err = exec(ctx, c, "INSERT INTO lost (id) VALUES (5)")
+		wantLost(t, "autocommit statement after the kill", err)
+		mustExec(t, c, "INSERT INTO lost (id) VALUES (12)")
 
-			// Savepoint inside a lost transaction: Rollback of both succeeds.
-			tx, err = c.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sp, err := tx.BeginNested(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mustExec(t, c, "INSERT INTO lost (id) VALUES (6)")
-			k.kill(t, admin, c)
-			_, err = exec(ctx, c, "INSERT INTO lost (id) VALUES (7)")
-			wantLost(t, "statement in a savepoint after the kill", err)
-			if err := sp.Rollback(ctx); err != nil {
-				t.Errorf("savepoint Rollback: %v", err)
-			}
-			if err := tx.Rollback(ctx); err != nil {
-				t.Errorf("Rollback: %v", err)
-			}
+		// Savepoint inside a lost transaction: Rollback of both succeeds.
+		tx, err = c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := tx.BeginNested(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustExec(t, c, "INSERT INTO lost (id) VALUES (6)")
+		k.kill(t, admin, c)
+		_, err = exec(ctx, c, "INSERT INTO lost (id) VALUES (7)")
+		wantLost(t, "statement in a savepoint after the kill", err)
+		if err := sp.Rollback(ctx); err != nil {
+			t.Errorf("savepoint Rollback: %v", err)
+		}
+		if err := tx.Rollback(ctx); err != nil {
+			t.Errorf("Rollback: %v", err)
+		}
 
-			// Nothing half-committed; the Conn works.
-			res := mustQuery(t, c, "SELECT id FROM lost ORDER BY id", []compile.ResultColumn{col("id", types.BigInt())})
-			var ids []int64
-			for row := range res.Rows() {
-				ids = append(ids, row.Get(0).(int64))
-			}
-			if len(ids) != 3 || ids[0] != 10 || ids[1] != 11 || ids[2] != 12 {
-				t.Errorf("rows %v, want [10 11 12]", ids)
-			}
-		})
-	}
+		// Nothing half-committed; the Conn works.
+		res := mustQuery(t, c, "SELECT id FROM lost ORDER BY id", []compile.ResultColumn{col("id", types.BigInt())})
+		var ids []int64
+		for row := range res.Rows() {
+			ids = append(ids, row.Get(0).(int64))
+		}
+		if len(ids) != 3 || ids[0] != 10 || ids[1] != 11 || ids[2] != 12 {
+			t.Errorf("rows %v, want [10 11 12]", ids)
+		}
+	})
 }

@@ -110,85 +110,80 @@ func TestSessionAfterLostConnection(t *testing.T) {
 		testdb.NamePostgres: {"SELECT pg_backend_pid()", "SELECT pg_terminate_backend(%d, 10000)"},
 		testdb.NameMariaDB:  {"SELECT CONNECTION_ID()", "KILL CONNECTION %d"},
 	}
-	for _, name := range []string{testdb.NamePostgres, testdb.NameMariaDB} {
-		t.Run(name, func(t *testing.T) {
-			tg := testdb.Postgres(t)
-			if name == testdb.NameMariaDB {
-				tg = testdb.MySQL(t)
-			}
-			eng, sm := openReliability(t, tg)
-			ctx := t.Context()
-			killSession := func(s *Session) {
-				t.Helper()
-				id, err := s.Scalar(ctx, expr.Text(kill[name][0]))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := eng.Begin(ctx, func(ctx context.Context, c *engine.Conn) error {
-					_, err := c.Execute(ctx, expr.Text(fmt.Sprintf(kill[name][1], id)))
-					return err
-				}); err != nil {
-					t.Fatalf("kill: %v", err)
-				}
-			}
-			s := sm.New()
-			defer s.Close()
-
-			// Lost before COMMIT: the commit fails.
-			if err := s.Add(&Memo{ID: 1, Text: "lost at commit"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			killSession(s)
-			err := s.Commit(ctx)
-			if !errors.Is(err, engine.ErrConnectionLost) {
-				t.Errorf("Commit on a lost connection: %v, want ErrConnectionLost", err)
-			}
-			if err := s.Rollback(ctx); err != nil {
-				t.Errorf("Rollback after the lost commit: %v", err)
-			}
-
-			// Lost before a flush: the flush fails, the session needs a rollback.
-			if _, err := s.Scalar(ctx, expr.Text("SELECT 1")); err != nil {
-				t.Fatalf("session after the first loss: %v", err)
-			}
-			killSession(s)
-			n2 := &Memo{ID: 2, Text: "lost at flush"}
-			if err := s.Add(n2); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Flush(ctx); !errors.Is(err, engine.ErrConnectionLost) {
-				t.Errorf("Flush on a lost connection: %v, want ErrConnectionLost", err)
-			}
-			if err := s.Rollback(ctx); err != nil {
-				t.Errorf("Rollback after the lost flush: %v", err)
-			}
-			// The object whose INSERT never ran is the caller's to drop (or keep).
-			if err := s.Expunge(n2); err != nil && !errors.Is(err, ErrNotInSession) {
-				t.Fatal(err)
-			}
-
-			// The session works again.
-			if err := s.Add(&Memo{ID: 3, Text: "after"}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Commit(ctx); err != nil {
-				t.Fatalf("Commit after recovery: %v", err)
-			}
-			// Only the row committed after the recovery is there.
-			res, err := s.Execute(ctx, expr.Text("SELECT id FROM memo ORDER BY id"))
+	testdb.EachServer(t, func(t *testing.T, tg testdb.Target) {
+		name := tg.Name
+		eng, sm := openReliability(t, tg)
+		ctx := t.Context()
+		killSession := func(s *Session) {
+			t.Helper()
+			id, err := s.Scalar(ctx, expr.Text(kill[name][0]))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var ids []any
-			for row := range res.Rows() {
-				ids = append(ids, row.Get(0))
+			if err := eng.Begin(ctx, func(ctx context.Context, c *engine.Conn) error {
+				_, err := c.Execute(ctx, expr.Text(fmt.Sprintf(kill[name][1], id)))
+				return err
+			}); err != nil {
+				t.Fatalf("kill: %v", err)
 			}
-			if len(ids) != 1 || ids[0] != int64(3) {
-				t.Errorf("rows %v, want only id 3", ids)
-			}
-		})
-	}
+		}
+		s := sm.New()
+		defer s.Close()
+
+		// Lost before COMMIT: the commit fails.
+		if err := s.Add(&Memo{ID: 1, Text: "lost at commit"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		killSession(s)
+		err := s.Commit(ctx)
+		if !errors.Is(err, engine.ErrConnectionLost) {
+			t.Errorf("Commit on a lost connection: %v, want ErrConnectionLost", err)
+		}
+		if err := s.Rollback(ctx); err != nil {
+			t.Errorf("Rollback after the lost commit: %v", err)
+		}
+
+		// Lost before a flush: the flush fails, the session needs a rollback.
+		if _, err := s.Scalar(ctx, expr.Text("SELECT 1")); err != nil {
+			t.Fatalf("session after the first loss: %v", err)
+		}
+		killSession(s)
+		n2 := &Memo{ID: 2, Text: "lost at flush"}
+		if err := s.Add(n2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(ctx); !errors.Is(err, engine.ErrConnectionLost) {
+			t.Errorf("Flush on a lost connection: %v, want ErrConnectionLost", err)
+		}
+		if err := s.Rollback(ctx); err != nil {
+			t.Errorf("Rollback after the lost flush: %v", err)
+		}
+		// The object whose INSERT never ran is the caller's to drop (or keep).
+		if err := s.Expunge(n2); err != nil && !errors.Is(err, ErrNotInSession) {
+			t.Fatal(err)
+		}
+
+		// The session works again.
+		if err := s.Add(&Memo{ID: 3, Text: "after"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatalf("Commit after recovery: %v", err)
+		}
+		// Only the row committed after the recovery is there.
+		res, err := s.Execute(ctx, expr.Text("SELECT id FROM memo ORDER BY id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []any
+		for row := range res.Rows() {
+			ids = append(ids, row.Get(0))
+		}
+		if len(ids) != 1 || ids[0] != int64(3) {
+			t.Errorf("rows %v, want only id 3", ids)
+		}
+	})
 }
