@@ -12,6 +12,10 @@ type Compiled struct {
 	SQL      string
 	Args     []any        // bound Go values, before dialect conversion
 	ArgTypes []types.Type // the type of each argument, for dialect conversion
+	// ArgColumns names, for each argument, the column its value is written to (INSERT
+	// VALUES, UPDATE SET), one entry per argument, "" for one that is not a column's value.
+	// Errors about a bad value use it to name the column.
+	ArgColumns []string
 	// Columns describes the result columns (names and types); nil when they are not known
 	// (SELECT *, a Text statement without Columns, DML without RETURNING).
 	Columns []ResultColumn

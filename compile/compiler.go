@@ -36,6 +36,8 @@ type compiler struct {
 	bindIdx  map[*expr.Bind]int
 	slots    []int
 	argTypes []types.Type
+	argCols  []string // the column each placeholder's value is written to, "" if none
+	argCol   string   // the column whose value is being written (INSERT VALUES, SET)
 
 	scopes    [][]fromKey // FROM items of the enclosing SELECTs, for correlation
 	noQual    int         // > 0: columns are written without their table
@@ -78,6 +80,7 @@ func (c *compiler) named(what, name string) {
 type entry struct {
 	sql      string
 	argTypes []types.Type
+	argCols  []string
 	cols     []ResultColumn
 	returns  bool
 	slots    []int // placeholder k takes the value of the walker's bind slots[k]
@@ -88,7 +91,7 @@ func (e *entry) instantiate(w *walker) *Compiled {
 	for k, i := range e.slots {
 		args[k] = w.binds[i].Value
 	}
-	return &Compiled{SQL: e.sql, Args: args, ArgTypes: e.argTypes, Columns: e.cols, Returns: e.returns}
+	return &Compiled{SQL: e.sql, Args: args, ArgTypes: e.argTypes, ArgColumns: e.argCols, Columns: e.cols, Returns: e.returns}
 }
 
 // compileStatement compiles stmt, through the statement cache.
@@ -173,6 +176,7 @@ func render(d Dialect, stmt expr.Statement, w *walker) (*entry, error) {
 	if err == nil {
 		e.sql = string(c.b)
 		e.argTypes = c.argTypes
+		e.argCols = c.argCols
 		e.slots = c.slots
 	}
 	if cap(c.b) <= 64<<10 {
@@ -624,6 +628,7 @@ func (c *compiler) bind(b *expr.Bind) {
 	}
 	c.slots = append(c.slots, i)
 	c.argTypes = append(c.argTypes, b.Type)
+	c.argCols = append(c.argCols, c.argCol)
 	c.b = c.d.AppendPlaceholder(c.b, len(c.slots))
 }
 
@@ -1757,7 +1762,9 @@ func (c *compiler) assignments(list []expr.Assignment) {
 		}
 		c.ident(a.Col.Name)
 		c.put(" = ")
+		c.argCol = a.Col.Name
 		c.expr(a.Value, 0)
+		c.argCol = ""
 	}
 }
 
@@ -1865,7 +1872,14 @@ func (c *compiler) insert(s *expr.InsertStmt) {
 				return
 			}
 			c.b = append(c.b, '(')
-			c.exprList(r)
+			for j, v := range r {
+				if j > 0 {
+					c.put(", ")
+				}
+				c.argCol = cols[j].Name
+				c.expr(v, 0)
+			}
+			c.argCol = ""
 			c.b = append(c.b, ')')
 		}
 	}

@@ -23,10 +23,11 @@ import (
 // Outside a transaction each statement commits on its own (autocommit). Begin,
 // Transaction and Nested open transactions and savepoints.
 //
-// If a statement is cancelled through its context, the underlying connection is discarded
-// (it may be in an unknown state); a Conn outside a transaction then checks out a fresh
-// connection for its next statement, while a Conn inside a transaction reports
-// ErrTxInvalid until the transaction is rolled back.
+// If a statement is cancelled through its context, or its connection is lost
+// (ErrConnectionLost: a server restart, a terminated backend), the underlying connection
+// is discarded (it may be in an unknown state); a Conn outside a transaction then checks
+// out a fresh connection for its next statement, while a Conn inside a transaction
+// reports ErrTxInvalid until the transaction is rolled back (which then succeeds).
 type Conn struct {
 	eng   *Engine
 	busy  atomic.Bool
@@ -225,8 +226,9 @@ func (c *Conn) convertArgs(comp *compile.Compiled) ([]any, error) {
 	return args, nil
 }
 
-// statementError builds the error for a failed statement, discarding the connection when
-// the failure came from the context (the connection may be mid-protocol).
+// statementError builds the error for a failed statement, classified by the dialect,
+// discarding the connection when the failure came from the context (the connection may
+// be mid-protocol) or when the connection was lost.
 func (c *Conn) statementError(ctx context.Context, sql string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		c.invalidate()
@@ -235,7 +237,13 @@ func (c *Conn) statementError(ctx context.Context, sql string, err error) error 
 		}
 		return &StatementError{SQL: sql, Err: scrub(err, c.eng.url.Password)}
 	}
-	return &StatementError{SQL: sql, Err: scrub(c.eng.dialect.ClassifyError(err), c.eng.url.Password)}
+	err = c.eng.dialect.ClassifyError(err)
+	if errors.Is(err, ErrConnectionLost) {
+		// The connection is gone: discard it (and with it an active transaction), so
+		// that the Conn checks out a fresh one once the transaction is rolled back.
+		c.invalidate()
+	}
+	return &StatementError{SQL: sql, Err: scrub(err, c.eng.url.Password)}
 }
 
 // run executes a compiled statement and buffers its result.
@@ -257,13 +265,13 @@ func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error)
 	if !comp.Returns {
 		er, err := dc.Exec(ctx, comp.SQL, args)
 		if err != nil {
-			return nil, c.statementError(ctx, comp.SQL, err)
+			return nil, c.compiledError(ctx, comp, err)
 		}
 		return &Result{rowsAffected: er.RowsAffected, lastInsertID: er.LastInsertID, hasLastInsertID: er.HasLastInsertID}, nil
 	}
 	rows, err := dc.Query(ctx, comp.SQL, args)
 	if err != nil {
-		return nil, c.statementError(ctx, comp.SQL, err)
+		return nil, c.compiledError(ctx, comp, err)
 	}
 	meta := c.metaFor(comp, rows)
 	res := &Result{meta: meta}
@@ -273,16 +281,16 @@ func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error)
 	for rows.Next() {
 		if flat, err = c.readRow(rows, meta, flat); err != nil {
 			rows.Close()
-			return nil, c.rowError(ctx, comp.SQL, err)
+			return nil, c.rowError(ctx, comp, err)
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
 		rows.Close()
-		return nil, c.statementError(ctx, comp.SQL, err)
+		return nil, c.compiledError(ctx, comp, err)
 	}
 	if err := rows.Close(); err != nil {
-		return nil, c.statementError(ctx, comp.SQL, err)
+		return nil, c.compiledError(ctx, comp, err)
 	}
 	if n == 1 {
 		res.one[0] = Row{vals: flat[:ncol:ncol], meta: meta}
@@ -333,12 +341,12 @@ func (e *columnError) Unwrap() error { return e.err }
 
 // rowError reports a failure while reading a row: a conversion error as is (the
 // connection is fine), a driver error as a statement error.
-func (c *Conn) rowError(ctx context.Context, sql string, err error) error {
+func (c *Conn) rowError(ctx context.Context, comp *compile.Compiled, err error) error {
 	var ce *columnError
 	if errors.As(err, &ce) {
-		return &StatementError{SQL: sql, Err: err}
+		return &StatementError{SQL: comp.SQL, Err: err}
 	}
-	return c.statementError(ctx, sql, err)
+	return c.compiledError(ctx, comp, err)
 }
 
 // readRow scans the current row, converts each value to its column type's canonical Go
@@ -461,7 +469,7 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 	rows, err := dc.Query(ctx, comp.SQL, args)
 	clear(args)
 	if err != nil {
-		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		yield(Row{}, c.compiledError(ctx, comp, err))
 		return
 	}
 	closed := false
@@ -479,7 +487,7 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 		}
 		start := len(chunk)
 		if chunk, err = c.readRow(rows, meta, chunk); err != nil {
-			yield(Row{}, c.rowError(ctx, comp.SQL, err))
+			yield(Row{}, c.rowError(ctx, comp, err))
 			return
 		}
 		if !yield(Row{vals: chunk[start:len(chunk):len(chunk)], meta: meta}, nil) {
@@ -489,18 +497,18 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 	closed = true
 	if err := rows.Err(); err != nil {
 		rows.Close()
-		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		yield(Row{}, c.compiledError(ctx, comp, err))
 		return
 	}
 	// A driver may end the rows quietly when ctx ends (the result is then cut short and
 	// the connection dropped): the context's error is the stream's.
 	if err := ctx.Err(); err != nil {
 		rows.Close()
-		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		yield(Row{}, c.compiledError(ctx, comp, err))
 		return
 	}
 	if err := rows.Close(); err != nil {
-		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		yield(Row{}, c.compiledError(ctx, comp, err))
 	}
 }
 
@@ -572,7 +580,7 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 	clear(args)
 	if err != nil {
 		failed = true
-		yield(Row{}, c.statementError(ctx, comp.SQL, err))
+		yield(Row{}, c.compiledError(ctx, comp, err))
 		return
 	}
 	declared = true
@@ -582,7 +590,7 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 		rows, err := dc.Query(ctx, fetch, nil)
 		if err != nil {
 			failed = true
-			yield(Row{}, c.statementError(ctx, comp.SQL, err))
+			yield(Row{}, c.compiledError(ctx, comp, err))
 			return
 		}
 		if meta == nil {
@@ -595,7 +603,7 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 			if flat, err = c.readRow(rows, meta, flat); err != nil {
 				rows.Close()
 				failed = true
-				yield(Row{}, c.rowError(ctx, comp.SQL, err))
+				yield(Row{}, c.rowError(ctx, comp, err))
 				return
 			}
 			n++
@@ -606,7 +614,7 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 		}
 		if err != nil {
 			failed = true
-			yield(Row{}, c.statementError(ctx, comp.SQL, err))
+			yield(Row{}, c.compiledError(ctx, comp, err))
 			return
 		}
 		for i := 0; i < n; i++ {
@@ -620,7 +628,7 @@ func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield f
 			// cleanup cannot close the cursor and the connection is discarded (with the
 			// caller's transaction): report that rather than end quietly.
 			if err := ctx.Err(); err != nil {
-				yield(Row{}, c.statementError(ctx, comp.SQL, err))
+				yield(Row{}, c.compiledError(ctx, comp, err))
 			}
 			return
 		}

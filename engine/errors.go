@@ -94,3 +94,67 @@ func (e *StatementError) Error() string {
 
 // Unwrap returns the cause.
 func (e *StatementError) Unwrap() error { return e.Err }
+
+// ErrConnectionLost is matched (errors.Is) by the error of a statement, commit or
+// rollback whose connection broke (server restart, pg_terminate_backend, KILL
+// CONNECTION, network failure). The Conn discards the broken connection: outside a
+// transaction its next statement runs on a fresh one; inside one, the transaction is
+// gone (ErrTxInvalid until Rollback, which then succeeds without a round trip). See
+// ConnectionLostError.
+var ErrConnectionLost = dialect.ErrConnectionLost
+
+// ConnectionLostError is the cause of a statement error whose connection broke; it
+// matches ErrConnectionLost and unwraps to the driver's error.
+type ConnectionLostError = dialect.ConnectionLostError
+
+// ErrRetryable is matched (errors.Is) by every RetryableError: serialization failures,
+// deadlocks, lock wait timeouts, Galera certification failures and SQLite's "database is
+// locked". Run the whole transaction again (see Retry).
+var ErrRetryable = dialect.ErrRetryable
+
+// RetryableError is the cause of a statement or commit error that came from a conflict
+// with concurrent transactions, classified the same way on every dialect; its Kind says
+// which conflict.
+type RetryableError = dialect.RetryableError
+
+// RetryKind is the kind of conflict of a RetryableError.
+type RetryKind = dialect.RetryKind
+
+// The kinds of retryable conflicts (see dialect.RetryKind).
+const (
+	SerializationFailure = dialect.SerializationFailure
+	Deadlock             = dialect.Deadlock
+	LockTimeout          = dialect.LockTimeout
+	CertificationFailure = dialect.CertificationFailure
+	Busy                 = dialect.Busy
+)
+
+// ErrPoolTimeout is matched (errors.Is) by the error of a checkout that waited the whole
+// PoolTimeout for a free connection. It also matches context.DeadlineExceeded. A wait
+// ended by the caller's context instead says "gave up waiting for a connection" and
+// matches only the context's error.
+var ErrPoolTimeout = dialect.ErrPoolTimeout
+
+// ErrData is matched (errors.Is) by every DataError.
+var ErrData = dialect.ErrData
+
+// DataError is the cause of a statement error about a value its column cannot hold (too
+// long, out of range, not readable as the column's type, a division by zero), classified
+// the same way on every dialect. Column names the column when the database or the
+// driver's encoder reports it, or when the statement shows which value was bad (the
+// value written to a column of an INSERT or UPDATE that is too long for its String(n)
+// or outside its SmallInt or Integer range).
+type DataError = dialect.DataError
+
+// DataKind is the kind of a DataError.
+type DataKind = dialect.DataKind
+
+// The kinds of data errors (see dialect.DataKind).
+const (
+	TooLong         = dialect.TooLong
+	OutOfRange      = dialect.OutOfRange
+	InvalidText     = dialect.InvalidText
+	DivisionByZero  = dialect.DivisionByZero
+	InvalidDatetime = dialect.InvalidDatetime
+	InvalidValue    = dialect.InvalidValue
+)

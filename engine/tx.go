@@ -30,6 +30,9 @@ type Tx struct {
 	c         *Conn
 	savepoint string // "" for the outermost transaction
 	done      bool
+	// commitFailed: Commit failed (the transaction ended without committing): the next
+	// Rollback succeeds instead of reporting ErrClosed.
+	commitFailed bool
 }
 
 // Conn returns the connection the transaction runs on.
@@ -148,7 +151,9 @@ func (c *Conn) end(i int) {
 
 // Commit commits the transaction, or releases the savepoint (RELEASE SAVEPOINT). It fails
 // with ErrClosed when t already ended, and with ErrTxInvalid when the connection was lost
-// (roll back instead). A failed COMMIT ends the transaction all the same.
+// (roll back instead). A failed COMMIT ends the transaction all the same (the server
+// rolled it back, or the connection was lost and the server rolls it back); the
+// Rollback that follows it succeeds.
 func (t *Tx) Commit(ctx context.Context) error {
 	c := t.c
 	if err := c.enter(); err != nil {
@@ -180,6 +185,7 @@ func (c *Conn) commit(ctx context.Context, t *Tx) error {
 	c.end(0)
 	c.eng.logTx(ctx, "COMMIT")
 	if err := c.dc.Commit(ctx); err != nil {
+		t.commitFailed = true
 		return c.statementError(ctx, "COMMIT", err)
 	}
 	return nil
@@ -187,9 +193,11 @@ func (c *Conn) commit(ctx context.Context, t *Tx) error {
 
 // Rollback rolls the transaction back, or rolls back to the savepoint (ROLLBACK TO
 // SAVEPOINT), undoing everything since it began. It fails with ErrClosed when t already
-// ended, so a deferred Rollback after Commit is harmless. If the rollback cannot be sent
-// (the context ended, the connection broke), the connection is discarded, which ends the
-// transaction on the server.
+// ended, so a deferred Rollback after Commit is harmless; after a failed Commit it
+// succeeds. If the rollback cannot be sent (the context ended, the connection broke), the
+// connection is discarded, which ends the transaction on the server, and Rollback
+// succeeds: the Conn then runs its next statement on a fresh connection. After a lost
+// connection (ErrConnectionLost) Rollback succeeds without a round trip.
 func (t *Tx) Rollback(ctx context.Context) error {
 	c := t.c
 	if !c.busy.CompareAndSwap(false, true) {
@@ -201,6 +209,10 @@ func (t *Tx) Rollback(ctx context.Context) error {
 
 func (c *Conn) rollback(ctx context.Context, t *Tx) error {
 	if t.done {
+		if t.commitFailed {
+			t.commitFailed = false
+			return nil
+		}
 		return ErrClosed
 	}
 	i := c.position(t)

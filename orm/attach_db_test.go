@@ -70,6 +70,10 @@ func TestAddAttachedElsewhere(t *testing.T) {
 		if s2.Status(b) != Detached {
 			t.Errorf("expunged: %v", s2.Status(b))
 		}
+		// End the read transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
+		if err := s2.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
 		b.Name = "b2"
 		s3 := sm.New()
 		defer s3.Close()
@@ -86,9 +90,17 @@ func TestAddAttachedElsewhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// End the read transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
+		if err := s3.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
 		s4 := sm.New()
 		defer s4.Close()
 		if _, err := GetOne[Acct](e.ctx, s4, int64(3)); err != nil {
+			t.Fatal(err)
+		}
+		// End the read transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
+		if err := s4.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
 		if err := s3.Expunge(c3); err != nil {

@@ -89,6 +89,8 @@ func Numeric(precision, scale int) Type {
 }
 
 // String is a VARCHAR(length) column; length 0 leaves the length to the dialect.
+// PostgreSQL and MySQL/MariaDB refuse a longer value (engine.DataError, kind TooLong);
+// SQLite does not enforce the length and stores the whole value.
 func String(length int) Type { return Type{Kind: KindString, Length: length} }
 
 // Text is an unbounded text column.

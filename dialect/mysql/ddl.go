@@ -163,9 +163,13 @@ func (d *Dialect) IfExistsSupported(obj compile.DDLObject, create bool) bool {
 }
 
 // TableExistsQuery returns a catalog query that yields a row when the table exists in
-// the given database (the connection's when "").
+// the given database (the connection's when ""). The catalog's name columns are utf8mb3
+// on MariaDB while the name is sent as utf8mb4: they are converted and compared
+// byte-wise (utf8mb4_bin), so that a name outside the Basic Multilingual Plane (an
+// emoji) does not fail with "Illegal mix of collations", and names that differ only in
+// case, which are different tables, do not match.
 func (d *Dialect) TableExistsQuery(schemaName, name string) (string, []any) {
-	const q = "SELECT table_name FROM information_schema.tables WHERE table_name = ? AND table_schema = "
+	const q = "SELECT table_name FROM information_schema.tables WHERE CONVERT(table_name USING utf8mb4) COLLATE utf8mb4_bin = ? AND CONVERT(table_schema USING utf8mb4) COLLATE utf8mb4_bin = "
 	if schemaName == "" {
 		return q + "DATABASE()", []any{name}
 	}

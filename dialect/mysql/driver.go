@@ -462,11 +462,19 @@ func (c *conn) Exec(ctx context.Context, query string, args []any) (dialect.Exec
 	return r, nil
 }
 
+// fail records an interruption or a broken connection (either discards the connection on
+// release) and returns err: as a context error if ctx ended, as a
+// *dialect.ConnectionLostError if the connection broke under the statement.
 func (c *conn) fail(ctx context.Context, err error) error {
-	if ctx.Err() != nil || errors.Is(err, driver.ErrBadConn) {
+	lost := ctx.Err() == nil && (lostConnection(err) || lostNumber(err))
+	if ctx.Err() != nil || lost {
 		c.interrupted.Store(true)
 	}
-	return conv.DriverErr(ctx, c.pool.name, err)
+	err = conv.DriverErr(ctx, c.pool.name, err)
+	if lost {
+		return &dialect.ConnectionLostError{Err: err}
+	}
+	return err
 }
 
 func (c *conn) Query(ctx context.Context, query string, args []any) (dialect.Rows, error) {
@@ -553,13 +561,39 @@ func (c *conn) Release(discardConn bool) {
 	_ = c.c.Close()
 }
 
-// rows adapts *sql.Rows to dialect.Rows; the statement stays watched until Close.
+// rows adapts *sql.Rows to dialect.Rows; the statement stays watched until Close. Values
+// of text columns (CHAR, VARCHAR, the TEXT types, ENUM, SET, JSON, DECIMAL), which the
+// driver returns as []byte, are handed over as string, as the other dialects do, so
+// that a column whose type the statement does not declare reads the same everywhere;
+// binary columns stay []byte.
 type rows struct {
 	ctx     context.Context
 	c       *conn
 	r       *sql.Rows
 	cols    []string
+	text    []bool // per column: a text type (nil until the first Scan)
 	unwatch func(failed bool)
+}
+
+// textTypes are the database type names (as go-sql-driver reports them) whose values
+// are text.
+var textTypes = map[string]bool{
+	"CHAR": true, "VARCHAR": true, "TEXT": true, "TINYTEXT": true, "MEDIUMTEXT": true,
+	"LONGTEXT": true, "ENUM": true, "SET": true, "JSON": true, "DECIMAL": true,
+}
+
+// textColumns reports, per column, whether its values are text.
+func (r *rows) textColumns() []bool {
+	if r.text == nil {
+		cts, err := r.r.ColumnTypes()
+		r.text = make([]bool, len(cts))
+		if err == nil {
+			for i, ct := range cts {
+				r.text[i] = textTypes[ct.DatabaseTypeName()]
+			}
+		}
+	}
+	return r.text
 }
 
 func (r *rows) Columns() []string {
@@ -573,6 +607,17 @@ func (r *rows) Next() bool { return r.r.Next() }
 func (r *rows) Scan(dest ...any) error {
 	if err := r.r.Scan(dest...); err != nil {
 		return r.c.fail(r.ctx, err)
+	}
+	text := r.textColumns()
+	for i, d := range dest {
+		if i >= len(text) || !text[i] {
+			continue
+		}
+		if p, ok := d.(*any); ok {
+			if b, ok := (*p).([]byte); ok {
+				*p = string(b)
+			}
+		}
 	}
 	return nil
 }

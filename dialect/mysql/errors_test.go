@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -80,5 +81,52 @@ func TestClassifyMySQLMessages(t *testing.T) {
 	other := &gomysql.MySQLError{Number: 1146, Message: "Table 'x' doesn't exist"}
 	if d.ClassifyError(other) != error(other) {
 		t.Error("an unrelated server error was changed")
+	}
+}
+
+// TestClassifyConflictAndDataErrors classifies server errors that the database tests
+// cannot provoke on a single server (Galera's certification failure) together with the
+// common ones, from the server's numbers and messages.
+func TestClassifyConflictAndDataErrors(t *testing.T) {
+	d := New(MariaDB, 10, 11, 0)
+	for _, tc := range []struct {
+		err    *gomysql.MySQLError
+		retry  dialect.RetryKind
+		data   dialect.DataKind
+		table  string
+		column string
+		lost   bool
+	}{
+		{err: &gomysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock; try restarting transaction"}, retry: dialect.Deadlock},
+		{err: &gomysql.MySQLError{Number: 1213, Message: "WSREP detected deadlock/conflict and aborted the transaction. Try restarting the transaction"}, retry: dialect.CertificationFailure},
+		{err: &gomysql.MySQLError{Number: 1180, Message: "Got error 149 \"Lock deadlock; Retry transaction\" during COMMIT (wsrep)"}, retry: dialect.CertificationFailure},
+		{err: &gomysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded; try restarting transaction"}, retry: dialect.LockTimeout},
+		{err: &gomysql.MySQLError{Number: 1406, Message: "Data too long for column 's' at row 1"}, data: dialect.TooLong, column: "s"},
+		{err: &gomysql.MySQLError{Number: 1264, Message: "Out of range value for column 'n' at row 1"}, data: dialect.OutOfRange, column: "n"},
+		{err: &gomysql.MySQLError{Number: 1366, Message: "Incorrect integer value: 'abc' for column `db`.`t`.`n` at row 1"}, data: dialect.InvalidText, table: "t", column: "n"},
+		{err: &gomysql.MySQLError{Number: 1292, Message: "Incorrect datetime value: 'x' for column 'at' at row 1"}, data: dialect.InvalidDatetime, column: "at"},
+		{err: &gomysql.MySQLError{Number: 1365, Message: "Division by 0"}, data: dialect.DivisionByZero},
+		{err: &gomysql.MySQLError{Number: 1927, Message: "Connection was killed"}, lost: true},
+		{err: &gomysql.MySQLError{Number: 2013, Message: "Lost connection to server during query"}, lost: true},
+	} {
+		got := d.ClassifyError(tc.err)
+		var re *dialect.RetryableError
+		var de *dialect.DataError
+		switch {
+		case tc.retry != 0:
+			if !errors.As(got, &re) || re.Kind != tc.retry || !errors.Is(got, dialect.ErrRetryable) {
+				t.Errorf("%d %q: %v, want %v", tc.err.Number, tc.err.Message, got, tc.retry)
+			}
+		case tc.data != 0:
+			if !errors.As(got, &de) || de.Kind != tc.data || de.Table != tc.table || de.Column != tc.column {
+				t.Errorf("%d %q: %#v, want %v table %q column %q", tc.err.Number, tc.err.Message, got, tc.data, tc.table, tc.column)
+			} else if strings.Contains(de.Error(), "abc") {
+				t.Errorf("the data error quotes the value: %v", de)
+			}
+		case tc.lost:
+			if !errors.Is(got, dialect.ErrConnectionLost) {
+				t.Errorf("%d: %v, want a lost connection", tc.err.Number, got)
+			}
+		}
 	}
 }

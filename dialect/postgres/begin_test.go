@@ -418,7 +418,7 @@ func deferredBeginFailures(t *testing.T, cfg dialect.Config) {
 			t.Fatal(err)
 		}
 		exec(t, watcher, "SELECT pg_terminate_backend($1, 10000)", pid) // returns once it has exited
-		if _, err := c.Exec(ctx, "INSERT INTO t VALUES (7)", nil); err == nil || !strings.HasPrefix(err.Error(), "postgresql: ") {
+		if _, err := c.Exec(ctx, "INSERT INTO t VALUES (7)", nil); !errors.Is(err, dialect.ErrConnectionLost) || !strings.Contains(err.Error(), "postgresql: ") {
 			t.Fatalf("first statement on a terminated connection: %v", err)
 		}
 		if !c.(*conn).interrupted {

@@ -62,7 +62,8 @@ func (d *Dialect) ConvertArg(v any, t types.Type) (any, error) {
 // ConvertResult converts a value pgx returned for a column of type t into t's canonical
 // Go value. nil stays nil. For KindUnknown, pgx's own types are still normalised:
 // pgtype.Numeric becomes a decimal string, pgtype.Time and pgtype.Interval a
-// time.Duration, a [16]byte UUID a types.UUID and a time.Time is put in UTC.
+// time.Duration, a [16]byte UUID a types.UUID, a time.Time is put in UTC, and int2,
+// int4 and float4 values become int64 and float64, as on the other dialects.
 func (d *Dialect) ConvertResult(src any, t types.Type) (any, error) {
 	if src == nil {
 		return nil, nil
@@ -86,9 +87,23 @@ func (d *Dialect) ConvertResult(src any, t types.Type) (any, error) {
 			return types.UUID(x), nil
 		case time.Time:
 			return x.UTC(), nil
+		case int32:
+			return int64(x), nil
+		case int16:
+			return int64(x), nil
+		case float32:
+			return float64(x), nil
 		}
 		return src, nil
 	case types.KindInteger, types.KindBigInt, types.KindSmallInt:
+		if n, ok := src.(pgtype.Numeric); ok {
+			// sum() of integers is numeric on PostgreSQL: read an integral value.
+			if s, ok := numericText(n); ok {
+				if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+					return i, nil
+				}
+			}
+		}
 		return conv.IntResult("postgresql", src, t)
 	case types.KindBoolean:
 		return conv.BoolResult("postgresql", src, t)

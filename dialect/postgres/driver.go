@@ -367,12 +367,19 @@ type conn struct {
 	released    bool
 }
 
-// fail records an interruption and returns err, as a context error if ctx ended.
+// fail records an interruption and returns err: as a context error if ctx ended, as a
+// *dialect.ConnectionLostError if the connection closed under the statement (the server
+// ended the backend, the socket broke).
 func (c *conn) fail(ctx context.Context, err error) error {
-	if ctx.Err() != nil || c.c.Conn().IsClosed() {
+	closed := c.c.Conn().IsClosed()
+	if ctx.Err() != nil || closed {
 		c.interrupted = true
 	}
-	return conv.DriverErr(ctx, "postgresql", err)
+	err = conv.DriverErr(ctx, "postgresql", err)
+	if closed && ctx.Err() == nil && !dialect.Classified(err) {
+		return &dialect.ConnectionLostError{Err: err}
+	}
+	return err
 }
 
 // Exec runs a statement and reports its rows affected. PostgreSQL has no last insert id

@@ -27,9 +27,24 @@ import (
 // recycled) and keeps a second one open only so that the database outlives a discarded
 // connection; it vanishes when the pool is closed.
 //
-// URL options (Config.Query): timeout (busy timeout in seconds), journal_mode, and the
-// SQLite URI options mode, cache, immutable, nolock and vfs; "uri" and
-// "check_same_thread" (SQLAlchemy's) are accepted and ignored. Others are an error.
+// Transactions that may write start with BEGIN IMMEDIATE, which takes the database's
+// write lock at once, waiting for it up to the busy timeout. A deferred BEGIN would take
+// the lock only at the transaction's first write, and a transaction that has read
+// first cannot wait for it there: SQLite fails it at once with "database is locked"
+// (SQLITE_BUSY, whatever the busy timeout) because its snapshot may be stale. With
+// BEGIN IMMEDIATE, concurrent writing transactions queue on the lock instead, and
+// readers are not blocked (WAL). Read-only transactions (engine.ReadOnly) use a deferred
+// BEGIN and never take the write lock. The URL option txlock=deferred (or exclusive)
+// changes what writing transactions use.
+//
+// SQLite does not enforce declared lengths: String(n) is stored as VARCHAR(n), which
+// SQLite reads as TEXT, and a longer value is stored whole (no error, no truncation).
+// Integer columns hold any 64-bit integer whatever their declared size.
+//
+// URL options (Config.Query): timeout (busy timeout in seconds), journal_mode, txlock
+// (immediate, deferred or exclusive), and the SQLite URI options mode, cache, immutable,
+// nolock and vfs; "uri" and "check_same_thread" (SQLAlchemy's) are accepted and ignored.
+// Others are an error.
 type Driver struct{}
 
 // defaultBusyTimeout is how long a connection waits for a lock held by another one.
@@ -45,6 +60,7 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	}
 	busy := defaultBusyTimeout
 	journal := "WAL"
+	txlock := "IMMEDIATE"
 	uriOpts := url.Values{}
 	for k, vs := range cfg.Query {
 		v := ""
@@ -64,6 +80,13 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 				journal = strings.ToUpper(v)
 			default:
 				return nil, nil, fmt.Errorf("sqlite: URL option journal_mode=%q is not a journal mode (DELETE, TRUNCATE, PERSIST, MEMORY, WAL, OFF)", v)
+			}
+		case "txlock":
+			switch strings.ToUpper(v) {
+			case "IMMEDIATE", "DEFERRED", "EXCLUSIVE":
+				txlock = strings.ToUpper(v)
+			default:
+				return nil, nil, fmt.Errorf("sqlite: URL option txlock=%q is not one of immediate, deferred, exclusive", v)
 			}
 		case "mode", "cache", "immutable", "nolock", "vfs":
 			uriOpts.Set(k, v)
@@ -89,7 +112,7 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 		dsn = "file:" + escapePath(cfg.Database) + "?" + encode(uriOpts, pragmas)
 	}
 
-	p := &pool{name: cfg.Database, isolation: iso, timeout: cfg.PoolTimeout, prePing: cfg.PoolPrePing}
+	p := &pool{name: cfg.Database, isolation: iso, timeout: cfg.PoolTimeout, prePing: cfg.PoolPrePing, begin: "BEGIN " + txlock}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: open %q: %w", cfg.Database, err)
@@ -179,6 +202,7 @@ type pool struct {
 	isolation string    // default isolation level, normalised
 	timeout   time.Duration
 	prePing   bool
+	begin     string // the BEGIN statement of transactions that may write
 }
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
@@ -270,9 +294,10 @@ func (c *conn) Query(ctx context.Context, query string, args []any) (dialect.Row
 	return &rows{ctx: ctx, r: r}, nil
 }
 
-// Begin starts a transaction. SERIALIZABLE (SQLite's only real level) is the default;
-// READ UNCOMMITTED sets PRAGMA read_uncommitted for the transaction (it matters only
-// between connections sharing a cache); ReadOnly sets PRAGMA query_only.
+// Begin starts a transaction: BEGIN IMMEDIATE (the pool's txlock) unless it is read-only,
+// a deferred BEGIN then (see Driver). SERIALIZABLE (SQLite's only real level) is the
+// default; READ UNCOMMITTED sets PRAGMA read_uncommitted for the transaction (it matters
+// only between connections sharing a cache); ReadOnly sets PRAGMA query_only.
 func (c *conn) Begin(ctx context.Context, opts dialect.TxOptions) error {
 	level := conv.Isolation(opts.IsolationLevel)
 	if level == "" {
@@ -294,7 +319,11 @@ func (c *conn) Begin(ctx context.Context, opts dialect.TxOptions) error {
 		}
 		c.pragmas = true
 	}
-	if _, err := c.c.ExecContext(ctx, "BEGIN"); err != nil {
+	begin := c.pool.begin
+	if opts.ReadOnly {
+		begin = "BEGIN"
+	}
+	if _, err := c.c.ExecContext(ctx, begin); err != nil {
 		c.resetPragmas()
 		return conv.DriverErr(ctx, "sqlite", err)
 	}

@@ -85,6 +85,7 @@ func TestOpenOptions(t *testing.T) {
 		{url.Values{"bogus": {"1"}}, `sqlite: unknown URL option "bogus"`},
 		{url.Values{"timeout": {"soon"}}, `sqlite: URL option timeout="soon" is not a number of seconds`},
 		{url.Values{"journal_mode": {"fast"}}, `sqlite: URL option journal_mode="fast" is not a journal mode`},
+		{url.Values{"txlock": {"now"}}, `sqlite: URL option txlock="now" is not one of immediate, deferred, exclusive`},
 	} {
 		cfg := fileConfig(t)
 		cfg.Query = tc.q
@@ -384,5 +385,63 @@ func TestConcurrentWritersWait(t *testing.T) {
 	defer c.Release(false)
 	if got := queryOne(t, c, "SELECT count(*) FROM t")[0]; got != int64(n) {
 		t.Fatalf("count = %v", got)
+	}
+}
+
+// TestBeginImmediate checks the BEGIN of each kind of transaction: one that may write
+// takes the write lock at once (a second writer waits for it, here failing after a short
+// busy timeout with a classified busy error), a read-only one does not, and txlock=deferred
+// makes writing transactions deferred again.
+func TestBeginImmediate(t *testing.T) {
+	cfg := fileConfig(t)
+	d, holder := open(t, cfg)
+	impatient := cfg
+	impatient.Query = url.Values{"timeout": {"0.1"}}
+	_, other := open(t, impatient)
+	deferredCfg := cfg
+	deferredCfg.Query = url.Values{"txlock": {"deferred"}, "timeout": {"0.1"}}
+	_, deferredPool := open(t, deferredCfg)
+	ctx := t.Context()
+
+	a, err := holder.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release(false)
+	if err := a.Begin(ctx, dialect.TxOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := other.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release(false)
+	err = d.ClassifyError(b.Begin(ctx, dialect.TxOptions{}))
+	var re *dialect.RetryableError
+	if !errors.As(err, &re) || re.Kind != dialect.Busy {
+		t.Errorf("second writing transaction while the first holds the lock: %v, want a busy error", err)
+	}
+	if err := b.Begin(ctx, dialect.TxOptions{ReadOnly: true}); err != nil {
+		t.Errorf("read-only transaction while a writer holds the lock: %v", err)
+	} else if err := b.Rollback(ctx); err != nil {
+		t.Error(err)
+	}
+	c, err := deferredPool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release(false)
+	if err := c.Begin(ctx, dialect.TxOptions{}); err != nil {
+		t.Errorf("deferred BEGIN while a writer holds the lock: %v", err)
+	} else if err := c.Rollback(ctx); err != nil {
+		t.Error(err)
+	}
+	if err := a.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Begin(ctx, dialect.TxOptions{}); err != nil {
+		t.Errorf("writing transaction once the lock is free: %v", err)
+	} else if err := b.Rollback(ctx); err != nil {
+		t.Error(err)
 	}
 }

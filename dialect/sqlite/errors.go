@@ -9,6 +9,15 @@ import (
 	"github.com/retortdb/retort/dialect"
 )
 
+// SQLite primary result codes (the low byte of an extended code).
+const (
+	codeError    = 1
+	codeBusy     = 5
+	codeLocked   = 6
+	codeTooBig   = 18
+	codeMismatch = 20
+)
+
 // SQLite extended result codes of constraint violations.
 const (
 	codeConstraintCheck      = 275
@@ -23,13 +32,16 @@ const (
 // SQLite does not report the constraint's name), FOREIGN KEY (SQLite names neither the
 // constraint nor the table), NOT NULL ("NOT NULL constraint failed: t.c": Table, Column)
 // and CHECK ("CHECK constraint failed: name": Constraint is the constraint's name, or its
-// expression when it has none). Other errors are returned unchanged.
+// expression when it has none).
+//
+// SQLITE_BUSY and SQLITE_LOCKED ("database is locked", after the busy timeout) become a
+// *dialect.RetryableError of kind Busy. SQLITE_TOOBIG becomes a *dialect.DataError of kind
+// TooLong, SQLITE_MISMATCH ("datatype mismatch") one of kind InvalidText, and "integer
+// overflow" one of kind OutOfRange. SQLite does not check the length of String(n) values
+// nor the range of SmallInt and Integer columns (every integer is 64 bits), so those are
+// never data errors here. Other errors are returned unchanged.
 func (d *Dialect) ClassifyError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ie *dialect.IntegrityError
-	if errors.As(err, &ie) {
+	if err == nil || dialect.Classified(err) {
 		return err
 	}
 	var se *sqlite.Error
@@ -37,6 +49,18 @@ func (d *Dialect) ClassifyError(err error) error {
 		return err
 	}
 	msg := se.Error()
+	switch se.Code() & 0xff {
+	case codeBusy, codeLocked:
+		return &dialect.RetryableError{Kind: dialect.Busy, Err: err}
+	case codeTooBig:
+		return &dialect.DataError{Kind: dialect.TooLong, Err: err}
+	case codeMismatch:
+		return &dialect.DataError{Kind: dialect.InvalidText, Err: err}
+	case codeError:
+		if strings.Contains(msg, "integer overflow") {
+			return &dialect.DataError{Kind: dialect.OutOfRange, Err: err}
+		}
+	}
 	switch se.Code() {
 	case codeConstraintUnique, codeConstraintPrimaryKey:
 		table, cols := splitColumns(detail(msg, "constraint failed: "))

@@ -87,6 +87,16 @@ func Each(t *testing.T, fn func(t *testing.T, tg Target)) {
 	}
 }
 
+// EachServer runs fn once per server target (PostgreSQL, MariaDB), as Each does but
+// without SQLite: for behaviour only a database server has (connections that another
+// session can kill, server restarts).
+func EachServer(t *testing.T, fn func(t *testing.T, tg Target)) {
+	t.Helper()
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) { fn(t, s.create(t)) })
+	}
+}
+
 // SQLite returns a target for a fresh SQLite database file in t.TempDir(), as an
 // absolute SQLAlchemy URL ("sqlite:////abs/path/test.db"). The file does not exist yet;
 // it is created by the first connection and removed with the temporary directory.

@@ -314,6 +314,26 @@ func TestEachRunsEveryTarget(t *testing.T) {
 	}
 }
 
+func TestEachServerLeavesOutSQLite(t *testing.T) {
+	var ran []string
+	EachServer(t, func(t *testing.T, tg Target) {
+		if t.Name() != "TestEachServerLeavesOutSQLite/"+tg.Name {
+			t.Errorf("subtest %q runs target %q", t.Name(), tg.Name)
+		}
+		ran = append(ran, tg.Name)
+	})
+	var want []string
+	if os.Getenv(PostgresEnv) != "" {
+		want = append(want, "postgresql")
+	}
+	if os.Getenv(MySQLEnv) != "" {
+		want = append(want, "mariadb")
+	}
+	if strings.Join(ran, ",") != strings.Join(want, ",") {
+		t.Errorf("ran %v, want %v", ran, want)
+	}
+}
+
 func TestTargetsOneEach(t *testing.T) {
 	tgs := Targets(t)
 	seen := map[string]string{}

@@ -158,8 +158,16 @@ func TestTargetAndPoolError(t *testing.T) {
 	defer cancel()
 	<-actx.Done()
 	err := PoolError(ctx, actx, "x", time.Nanosecond, false, errors.New("busy"))
-	if !errors.Is(err, context.DeadlineExceeded) || err.Error() != "x: no connection available within the pool timeout (1ns): context deadline exceeded" {
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, dialect.ErrPoolTimeout) || err.Error() != "x: no connection became free within the pool timeout (1ns)" {
 		t.Errorf("timeout: %v", err)
+	}
+	// The caller's context ending the wait: no statement was interrupted, and it is not
+	// the pool timeout.
+	cctx, ccancel := context.WithCancel(ctx)
+	ccancel()
+	err = PoolError(cctx, cctx, "x", time.Second, false, context.Canceled)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, dialect.ErrPoolTimeout) || err.Error() != "x: gave up waiting for a connection: context canceled" {
+		t.Errorf("caller's context: %v", err)
 	}
 	live, cancel2 := WithPoolTimeout(ctx, 0)
 	defer cancel2()

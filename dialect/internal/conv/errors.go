@@ -164,16 +164,54 @@ func WithPoolTimeout(ctx context.Context, timeout time.Duration) (actx context.C
 
 // PoolError returns the error of a failed acquisition from a pool that waited under actx
 // (see WithPoolTimeout): the pool timeout, when actx ended but ctx did not, as
-// "<dialect>: no connection available within the pool timeout (T)" matching
-// context.DeadlineExceeded; a closed pool as "<dialect>: the pool is closed"; any other
-// failure as the driver's error behind the dialect's name (a *CanceledError when ctx ended);
-// the engine says that it was acquiring a connection.
-func PoolError(ctx, actx context.Context, dialect string, timeout time.Duration, closed bool, err error) error {
+// "<dialect>: no connection became free within the pool timeout (T)" matching
+// dialect.ErrPoolTimeout and context.DeadlineExceeded; the caller's context ending first
+// as "<dialect>: gave up waiting for a connection: <context error>" matching the
+// context's error (nothing was sent, so it does not say that a statement was
+// interrupted); a closed pool as "<dialect>: the pool is closed"; any other failure (a
+// new connection that could not be opened) as the driver's error behind the dialect's
+// name. The engine says that it was acquiring a connection.
+func PoolError(ctx, actx context.Context, dialectName string, timeout time.Duration, closed bool, err error) error {
 	switch {
 	case ctx.Err() == nil && actx.Err() != nil:
-		return fmt.Errorf("%s: no connection available within the pool timeout (%v): %w", dialect, timeout, context.DeadlineExceeded)
+		return &PoolWaitError{Dialect: dialectName, Timeout: timeout, Err: actx.Err()}
+	case ctx.Err() != nil:
+		return &PoolWaitError{Dialect: dialectName, Err: ctx.Err(), Cause: err}
 	case closed:
-		return fmt.Errorf("%s: the pool is closed: %w", dialect, err)
+		return fmt.Errorf("%s: the pool is closed: %w", dialectName, err)
 	}
-	return DriverErr(ctx, dialect, err)
+	return DriverErr(ctx, dialectName, err)
+}
+
+// PoolWaitError is the error of a connection checkout that ended before a connection was
+// available: the pool timeout (Timeout > 0; it matches dialect.ErrPoolTimeout) or the
+// caller's context. It matches (errors.Is) the context error that ended the wait. A plain
+// value, safe for concurrent reads; it lives as long as the caller keeps it.
+type PoolWaitError struct {
+	Dialect string
+	Timeout time.Duration // the pool timeout that ran out, or 0 when the caller's context ended
+	Err     error         // context.DeadlineExceeded or context.Canceled
+	Cause   error         // what the pool reported, may be nil
+}
+
+// Error returns "<dialect>: no connection became free within the pool timeout (T)" or
+// "<dialect>: gave up waiting for a connection: <context error>".
+func (e *PoolWaitError) Error() string {
+	if e.Timeout > 0 {
+		return e.Dialect + ": no connection became free within the pool timeout (" + e.Timeout.String() + ")"
+	}
+	return e.Dialect + ": gave up waiting for a connection: " + e.Err.Error()
+}
+
+// Is makes errors.Is(err, dialect.ErrPoolTimeout) true after a pool timeout.
+func (e *PoolWaitError) Is(target error) bool {
+	return e.Timeout > 0 && target == dialect.ErrPoolTimeout
+}
+
+// Unwrap returns the context's error and the pool's.
+func (e *PoolWaitError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Err}
+	}
+	return []error{e.Err, e.Cause}
 }
