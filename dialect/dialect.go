@@ -137,7 +137,10 @@ type Rows interface {
 // a transaction observes the same data as inside a transaction of the given isolation
 // level ("" for the server's default): at READ COMMITTED and below every statement takes
 // a snapshot of its own either way. A session may then read without BEGIN and ROLLBACK.
-// Dialects that do not implement it are taken to answer false.
+// Dialects that do not implement it are taken to answer false. Implementations are safe
+// for concurrent use and live as long as their dialect.
 type StatementSnapshots interface {
+	// StatementSnapshots reports whether reads outside a transaction are equivalent at
+	// the isolation level (upper case, "" for the server's default).
 	StatementSnapshots(isolation string) bool
 }
