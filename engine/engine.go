@@ -227,11 +227,12 @@ func (e *Engine) Logger() *slog.Logger {
 	return slog.Default()
 }
 
-// AutocommitReads reports whether a read-only statement run outside a transaction
-// observes the same data as inside a transaction at the engine's isolation level: true at
-// READ COMMITTED and below (PostgreSQL's default; MySQL and MariaDB given
-// IsolationLevel("READ COMMITTED")), where every statement takes its own snapshot anyway;
-// false at REPEATABLE READ and SERIALIZABLE (MySQL's default) and on SQLite, whose
-// transactions read from one snapshot. The ORM's sessions read without BEGIN and
-// ROLLBACK when it is true.
+// AutocommitReads reports whether the ORM's sessions read without a database transaction
+// until they write (saving BEGIN and ROLLBACK), as the dialect decides for the engine's
+// isolation level: true at READ COMMITTED and below (PostgreSQL's default; MySQL and
+// MariaDB given IsolationLevel("READ COMMITTED")), where every statement takes its own
+// snapshot inside a transaction too, and on SQLite, as Python's sqlite3 module does under
+// SQLAlchemy (there a writing transaction takes the write lock at BEGIN, which a session
+// that only reads should not hold); false at REPEATABLE READ and SERIALIZABLE (MySQL's
+// and MariaDB's default), whose transactions read from one snapshot.
 func (e *Engine) AutocommitReads() bool { return e.autocommitReads }

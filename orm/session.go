@@ -165,12 +165,14 @@ func ExpireOnCommit(on bool) SessionOption {
 // transaction, which saves the BEGIN sent with the first read and the ROLLBACK at Close
 // (a read-only session costs one round trip per query and nothing more).
 //
-// The default is off where that is invisible to the application, that is where the
-// engine reports AutocommitReads (READ COMMITTED and below, PostgreSQL's default: each
-// statement reads from its own snapshot inside a transaction too), and on elsewhere
-// (REPEATABLE READ and SERIALIZABLE, MySQL's and MariaDB's default, and SQLite), where
-// the reads of one transaction share one snapshot. The identity map, autoflush and the
-// rollback rules are the same either way.
+// The default is off where the engine reports AutocommitReads: at READ COMMITTED and
+// below (PostgreSQL's default), where each statement reads from its own snapshot inside a
+// transaction too, so that nothing changes but the round trips saved; and on SQLite, as
+// with Python's sqlite3 module under SQLAlchemy, where a writing transaction takes the
+// database's write lock at BEGIN (IMMEDIATE) and a session that only reads must not hold
+// it. It is on at REPEATABLE READ and SERIALIZABLE (MySQL's and MariaDB's default),
+// where the reads of one transaction share one snapshot. The identity map, autoflush
+// and the rollback rules are the same either way.
 func BeginOnRead(on bool) SessionOption {
 	return func(o *sessionOptions) {
 		o.beginOnRead = optOff

@@ -40,3 +40,11 @@ func (d *Dialect) AppendIdent(b []byte, name string) []byte {
 
 // AppendPlaceholder appends "?".
 func (d *Dialect) AppendPlaceholder(b []byte, index int) []byte { return append(b, '?') }
+
+// StatementSnapshots reports true: a session reads outside a transaction until its first
+// write, as Python's sqlite3 module (under SQLAlchemy) does by sending BEGIN only before
+// the first INSERT, UPDATE or DELETE. Transactions that may write begin with BEGIN
+// IMMEDIATE, which takes the database's write lock, so a session that has only read holds
+// no lock and does not keep writers waiting; reads of a session before its first write do
+// not share one snapshot.
+func (d *Dialect) StatementSnapshots(string) bool { return true }
