@@ -140,7 +140,12 @@
 // context first.
 //
 // A Session follows SQLAlchemy's: it autobegins a transaction on the first statement and
-// holds one connection until Commit, Rollback or Close. Object states are transient,
+// holds one connection until Commit, Rollback or Close. Where the engine reports
+// AutocommitReads (PostgreSQL at READ COMMITTED, and SQLite) the database transaction
+// itself begins only with the first write, a locking read or a statement the session
+// cannot classify: reads before it run without BEGIN, which changes nothing the
+// application can observe at that isolation level and saves the BEGIN and ROLLBACK
+// round trips of read-only sessions (BeginOnRead switches it). Object states are transient,
 // pending, persistent, deleted and detached (Status). Go cannot attach state to a plain
 // struct, so the session keeps, per tracked object, its mapper, its status, its identity
 // key, a snapshot of the canonical column values last loaded or written, an expired mark
