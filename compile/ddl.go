@@ -75,7 +75,8 @@ func IsDDL(stmt expr.Statement) bool {
 	case *schema.CreateTable, *schema.DropTable, *schema.CreateIndex, *schema.DropIndex,
 		*schema.AddConstraint, *schema.DropConstraint, *schema.CreateEnumType, *schema.DropEnumType,
 		schema.CreateTable, schema.DropTable, schema.CreateIndex, schema.DropIndex,
-		schema.AddConstraint, schema.DropConstraint, schema.CreateEnumType, schema.DropEnumType:
+		schema.AddConstraint, schema.DropConstraint, schema.CreateEnumType, schema.DropEnumType,
+		*schema.AddColumn, *schema.DropColumn, *schema.RenameColumn, *schema.RenameTable, *schema.AlterColumn:
 		return true
 	}
 	return false
@@ -83,7 +84,8 @@ func IsDDL(stmt expr.Statement) bool {
 
 // CompileDDL renders a DDL element of package schema (CreateTable, DropTable,
 // CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnumType, DropEnumType, as
-// pointers or values) for d, which must implement DDLDialect. The result has no
+// pointers or values; AddColumn, DropColumn, RenameColumn, RenameTable and AlterColumn as
+// pointers) for d, which must implement DDLDialect. The result has no
 // arguments: DDL cannot take bound parameters, so defaults and enum values are written
 // as escaped literals. Errors wrap ErrCompile, and ErrUnsupported for what the dialect
 // lacks (ALTER TABLE ADD CONSTRAINT on SQLite, enum types outside PostgreSQL, ...).
@@ -129,6 +131,8 @@ func CompileDDL(d Dialect, stmt expr.Statement) (*Compiled, error) {
 		b, err = dropEnum(dd, nil, s)
 	case schema.DropEnumType:
 		b, err = dropEnum(dd, nil, &s)
+	case *schema.AddColumn, *schema.DropColumn, *schema.RenameColumn, *schema.RenameTable, *schema.AlterColumn:
+		b, err = alterTable(dd, nil, stmt)
 	case nil:
 		return nil, errorf("nil statement")
 	default:

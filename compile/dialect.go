@@ -43,6 +43,9 @@ const (
 	AlterAddConstraint                     // ALTER TABLE ... ADD CONSTRAINT (FOREIGN KEY)
 	TransactionalDDL                       // DDL can be rolled back
 	BooleanLiterals                        // TRUE / FALSE literals
+	AlterColumnInPlace                     // ALTER TABLE changes a column's type, nullability and default in place
+	ModifyColumn                           // ... by restating the whole column: ALTER TABLE t MODIFY COLUMN (MySQL)
+	AlterTypeUsing                         // ALTER COLUMN c TYPE t USING CAST(c AS t) (PostgreSQL)
 )
 
 // Dialect is what the compiler asks of a SQL dialect. Implementations live in

@@ -1,0 +1,85 @@
+package compile_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/schema"
+	"github.com/retortdb/retort/types"
+)
+
+func alterFixture(t *testing.T) *schema.Table {
+	t.Helper()
+	md := schema.NewMetaData()
+	return md.MustTable("users",
+		schema.Col("id", types.Integer(), schema.PrimaryKey()),
+		schema.Col("age", types.BigInt(), schema.NotNull(), schema.ServerDefault(expr.Value(int64(0), types.BigInt()))),
+		schema.Col("nick", types.String(30)),
+		schema.Col("created", types.Timestamp(false), schema.ServerDefault(expr.Now())),
+	)
+}
+
+func TestAlterAddDropRename(t *testing.T) {
+	users := alterFixture(t)
+	age, _ := users.Col("age")
+	created, _ := users.Col("created")
+	checkDDL(t, "add column", &schema.AddColumn{Table: users, Column: age}, golden{
+		"sqlite":     `ALTER TABLE users ADD COLUMN age BIGINT DEFAULT 0 NOT NULL`,
+		"postgresql": `ALTER TABLE users ADD COLUMN age BIGINT DEFAULT 0 NOT NULL`,
+		"mariadb":    "ALTER TABLE users ADD COLUMN age BIGINT DEFAULT 0 NOT NULL",
+	})
+	checkDDL(t, "add column with now()", &schema.AddColumn{Table: users, Column: created}, golden{
+		"sqlite":     `ALTER TABLE users ADD COLUMN created DATETIME DEFAULT (CURRENT_TIMESTAMP)`,
+		"postgresql": `ALTER TABLE users ADD COLUMN created TIMESTAMP DEFAULT now()`,
+		"mariadb":    "ALTER TABLE users ADD COLUMN created DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6)",
+	})
+	checkDDL(t, "drop column", &schema.DropColumn{Table: users, Column: "nick"}, golden{
+		"sqlite":     `ALTER TABLE users DROP COLUMN nick`,
+		"postgresql": `ALTER TABLE users DROP COLUMN nick`,
+		"mariadb":    "ALTER TABLE users DROP COLUMN nick",
+	})
+	checkDDL(t, "rename column", &schema.RenameColumn{Table: users, Column: "nick", NewName: "Nickname"}, golden{
+		"sqlite":     `ALTER TABLE users RENAME COLUMN nick TO "Nickname"`,
+		"postgresql": `ALTER TABLE users RENAME COLUMN nick TO "Nickname"`,
+		"mariadb":    "ALTER TABLE users RENAME COLUMN nick TO `Nickname`",
+	})
+	checkDDL(t, "rename table", &schema.RenameTable{Table: users, NewName: "people"}, golden{
+		"sqlite":     `ALTER TABLE users RENAME TO people`,
+		"postgresql": `ALTER TABLE users RENAME TO people`,
+		"mariadb":    "ALTER TABLE users RENAME TO people",
+	})
+	checkDDL(t, "rename without name", &schema.RenameTable{Table: users}, golden{
+		"sqlite": "error:without a new name", "postgresql": "error:without a new name", "mariadb": "error:without a new name",
+	})
+}
+
+func TestAlterColumn(t *testing.T) {
+	users := alterFixture(t)
+	age, _ := users.Col("age")
+	checkDDL(t, "type", &schema.AlterColumn{Table: users, Column: age, SetType: true}, golden{
+		"sqlite":     "error:ALTER TABLE users ALTER COLUMN age (the table must be rebuilt) is not supported by sqlite",
+		"postgresql": `ALTER TABLE users ALTER COLUMN age TYPE BIGINT USING CAST(age AS BIGINT)`,
+		"mariadb":    "ALTER TABLE users MODIFY COLUMN age BIGINT DEFAULT 0 NOT NULL",
+	})
+	checkDDL(t, "all three", &schema.AlterColumn{Table: users, Column: age, SetType: true, SetNullable: true, SetDefault: true}, golden{
+		"postgresql": `ALTER TABLE users ALTER COLUMN age TYPE BIGINT USING CAST(age AS BIGINT), ALTER COLUMN age SET NOT NULL, ALTER COLUMN age SET DEFAULT 0`,
+		"mariadb":    "ALTER TABLE users MODIFY COLUMN age BIGINT DEFAULT 0 NOT NULL",
+	})
+	nick, _ := users.Col("nick")
+	checkDDL(t, "drop not null and default", &schema.AlterColumn{Table: users, Column: nick, SetNullable: true, SetDefault: true}, golden{
+		"postgresql": `ALTER TABLE users ALTER COLUMN nick DROP NOT NULL, ALTER COLUMN nick DROP DEFAULT`,
+		"mariadb":    "ALTER TABLE users MODIFY COLUMN nick VARCHAR(30)",
+	})
+	checkDDL(t, "nothing", &schema.AlterColumn{Table: users, Column: nick}, golden{
+		"postgresql": "error:changes nothing", "mariadb": "error:changes nothing",
+	})
+	_, err := compile.CompileDDL(ddlDialects[0].d, &schema.AlterColumn{Table: users, Column: age, SetType: true})
+	if !errors.Is(err, compile.ErrUnsupported) {
+		t.Errorf("sqlite ALTER COLUMN: %v, want ErrUnsupported", err)
+	}
+	if !compile.IsDDL(&schema.AlterColumn{}) || !compile.IsDDL(&schema.RenameTable{}) {
+		t.Error("IsDDL does not recognise the ALTER TABLE elements")
+	}
+}
