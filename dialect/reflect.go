@@ -272,3 +272,15 @@ func Bool(v any) bool {
 	}
 	return Int(v) != 0
 }
+
+// SessionLocker is implemented by dialects with named locks that a connection holds
+// until it releases them or ends (PostgreSQL advisory locks, MySQL/MariaDB GET_LOCK).
+// Tools that must run alone, such as a migration runner, take one. Dialects without
+// (SQLite) serialise writers through the database's write lock instead.
+// Implementations are safe for concurrent use.
+type SessionLocker interface {
+	// SessionLockSQL returns a query that waits for and takes the lock called name, and
+	// one that releases it. Each yields one row; a lock query whose last value is 0 or
+	// NULL did not get the lock.
+	SessionLockSQL(name string) (lock, unlock string)
+}

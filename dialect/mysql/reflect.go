@@ -19,7 +19,8 @@ import (
 // MariaDB a JSON column is LONGTEXT with a json_valid check named after the column; it
 // reads back as JSON and the check is not listed. Unique indexes and unique constraints
 // are the same object and read back as unique constraints; the index InnoDB adds for a
-// foreign key (named after it) is not listed. A foreign key action left out reads back
+// foreign key (named after the key, or after its first column when the key has no
+// name) is not listed: a plain index with such a name reads as that index. A foreign key action left out reads back
 // as RESTRICT.
 
 const myColumnsSQL = `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA
@@ -115,7 +116,7 @@ func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dial
 	if rows, err = q(ctx, myKeysSQL, db); err != nil {
 		return nil, err
 	}
-	fkNames := map[[2]string]bool{}
+	fkNames := map[[2]string]bool{} // (table, index name) of the indexes InnoDB adds for foreign keys
 	uqNames := map[[2]string]bool{}
 	for _, r := range rows {
 		rt := byName[dialect.Str(r[0])]
@@ -135,6 +136,9 @@ func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dial
 			}
 		case "FOREIGN KEY":
 			fkNames[[2]string{rt.Name, name}] = true
+			if n := len(rt.ForeignKeys); n == 0 || rt.ForeignKeys[n-1].Name != name {
+				fkNames[[2]string{rt.Name, col}] = true // unnamed keys get an index named after their first column
+			}
 			if n := len(rt.ForeignKeys); n > 0 && rt.ForeignKeys[n-1].Name == name {
 				fk := &rt.ForeignKeys[n-1]
 				fk.Columns = append(fk.Columns, col)
@@ -168,7 +172,7 @@ func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dial
 	for _, r := range rows {
 		rt := byName[dialect.Str(r[0])]
 		key := [2]string{dialect.Str(r[0]), dialect.Str(r[1])}
-		if rt == nil || uqNames[key] || fkNames[key] {
+		if rt == nil || uqNames[key] || fkNames[key] && !isUniqueRow(r) {
 			continue
 		}
 		name, col := key[1], dialect.Str(r[3])
@@ -180,6 +184,8 @@ func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dial
 	}
 	return dialect.BuildMetaData(order)
 }
+
+func isUniqueRow(r []any) bool { return !dialect.Bool(r[2]) }
 
 var myParamsRE = regexp.MustCompile(`\((\d+)(?:,(\d+))?\)`)
 
