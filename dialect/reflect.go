@@ -54,10 +54,6 @@ type Normalization struct {
 	// UniqueIndexIsConstraint: unique indexes and unique constraints are the same
 	// object (MySQL); both read back as unique constraints.
 	UniqueIndexIsConstraint bool
-	// UnnamedUniques: unique constraints read back without their names (SQLite).
-	UnnamedUniques bool
-	// UnnamedForeignKeys: foreign keys read back without their names (SQLite).
-	UnnamedForeignKeys bool
 }
 
 // ReflectedColumn is a column read from a database catalog, before it becomes a

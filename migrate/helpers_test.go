@@ -1,7 +1,11 @@
 package migrate_test
 
 import (
+	"fmt"
+	"log/slog"
 	"testing"
+
+	"github.com/retortdb/retort/migrate"
 
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/internal/testdb"
@@ -16,4 +20,15 @@ func open(t *testing.T, tg testdb.Target) *engine.Engine {
 	}
 	t.Cleanup(func() { eng.Close() })
 	return eng
+}
+
+// quiet is a Migrator option that drops the progress log.
+var quiet = migrate.WithLogger(slog.New(slog.DiscardHandler))
+
+// str returns a value read without a column type as text ([]byte on MySQL).
+func str(v any) string {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	return fmt.Sprint(v)
 }

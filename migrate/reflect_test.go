@@ -114,7 +114,7 @@ func TestReflectRoundTrip(t *testing.T) {
 				if fk.OnDelete != "CASCADE" || fk.RefTable != "teams" || fk.RefCols[0] != "id" {
 					t.Errorf("fk on team_id: %+v", fk)
 				}
-				if !norm.UnnamedForeignKeys && fk.Name != "fk_every_team" {
+				if fk.Name != "fk_every_team" {
 					t.Errorf("fk on team_id named %q", fk.Name)
 				}
 			case "team_name":

@@ -446,7 +446,7 @@ func (m *Migrator) run(ctx context.Context, c *engine.Conn, vt *schema.Table, in
 		}
 		m.log.Info("migrate: "+verb, "revision", s.m.Revision, "message", s.m.Message)
 		body := func(ctx context.Context, c *engine.Conn) error {
-			if err := m.apply(ctx, c, s); err != nil {
+			if _, err := m.apply(ctx, c, s); err != nil {
 				return err
 			}
 			return m.record(ctx, c, vt, s.m.Revision, up, false)
@@ -459,10 +459,17 @@ func (m *Migrator) run(ctx context.Context, c *engine.Conn, vt *schema.Table, in
 		default:
 			// No transactional DDL: mark the revision dirty while it runs.
 			if err = m.record(ctx, c, vt, s.m.Revision, up, true); err == nil {
-				err = m.apply(ctx, c, s)
-				if err == nil {
+				var sent int
+				sent, err = m.apply(ctx, c, s)
+				switch {
+				case err == nil:
 					err = m.record(ctx, c, vt, s.m.Revision, up, false)
-				} else {
+				case sent == 0:
+					// Nothing changed the schema yet: undo the mark.
+					if uerr := m.unmark(ctx, c, vt, s.m.Revision, up); uerr != nil {
+						err = errors.Join(err, uerr)
+					}
+				default:
 					err = fmt.Errorf("%w (revision %s is marked dirty: repair the schema, then migrate stamp the revision it is at)", err, s.m.Revision)
 				}
 			}
@@ -497,8 +504,20 @@ func (m *Migrator) record(ctx context.Context, c *engine.Conn, vt *schema.Table,
 	return nil
 }
 
-// apply runs the statements of one migration.
-func (m *Migrator) apply(ctx context.Context, c *engine.Conn, s step) error {
+// unmark undoes the dirty mark of a migration that failed before changing anything.
+func (m *Migrator) unmark(ctx context.Context, c *engine.Conn, vt *schema.Table, rev string, up bool) error {
+	var err error
+	if up {
+		_, err = c.Execute(ctx, expr.Delete(vt).Where(vt.C("revision").Eq(rev)))
+	} else {
+		_, err = c.Execute(ctx, expr.Update(vt).Set(vt.C("dirty"), false).Where(vt.C("revision").Eq(rev)))
+	}
+	return err
+}
+
+// apply runs the statements of one migration and reports how many statements that
+// change the database it sent before it stopped.
+func (m *Migrator) apply(ctx context.Context, c *engine.Conn, s step) (sent int, err error) {
 	d := m.eng.Dialect()
 	for i, op := range s.ops {
 		for _, st := range s.stmts[i] {
@@ -508,8 +527,9 @@ func (m *Migrator) apply(ctx context.Context, c *engine.Conn, s step) error {
 			switch {
 			case st.run != nil:
 				p := &Progress{name: op.String(), bar: m.bar, log: m.log}
+				sent++
 				if err := st.run(ctx, c, p); err != nil {
-					return fail("", err)
+					return sent, fail("", err)
 				}
 			case st.check != "" && st.ddl != nil:
 				if s.check[i] == "" {
@@ -517,30 +537,32 @@ func (m *Migrator) apply(ctx context.Context, c *engine.Conn, s step) error {
 				}
 				n, err := c.Scalar(ctx, st.ddl)
 				if err != nil {
-					return fail("", err)
+					return sent, fail("", err)
 				}
 				if cnt, _ := n.(int64); cnt > 0 {
-					return fail("", fmt.Errorf("%w: %s: %d rows hold NULL; accept %q in the migration after filling them, or allow destructive operations",
+					return sent, fail("", fmt.Errorf("%w: %s: %d rows hold NULL; accept %q in the migration after filling them, or allow destructive operations",
 						ErrDestructive, st.check, cnt, s.check[i]))
 				}
 			case st.ddl != nil:
+				sent++
 				if _, err := c.Execute(ctx, st.ddl); err != nil {
 					sql := ""
 					if comp, cerr := compile.Compile(d, st.ddl); cerr == nil {
 						sql = comp.SQL
 					}
-					return fail(sql, err)
+					return sent, fail(sql, err)
 				}
 			default:
+				sent++
 				res, err := c.Execute(ctx, expr.Text(st.sql, st.args...))
 				if err != nil {
-					return fail(st.sql, err)
+					return sent, fail(st.sql, err)
 				}
 				if st.check != "" && res.Len() > 0 {
-					return fail(st.sql, fmt.Errorf("%s: %d rows break a foreign key (first: %v)", st.check, res.Len(), res.All()[0].Values()))
+					return sent, fail(st.sql, fmt.Errorf("%s: %d rows break a foreign key (first: %v)", st.check, res.Len(), res.All()[0].Values()))
 				}
 			}
 		}
 	}
-	return nil
+	return sent, nil
 }

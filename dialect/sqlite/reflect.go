@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -14,11 +15,12 @@ import (
 
 // SQLite reflection reads sqlite_master and the table_info, foreign_key_list,
 // index_list and index_info pragmas; check constraints are read from the CREATE TABLE
-// text. Normalization (what a table created by retort reads back as): the autoincrement
-// column is INTEGER (the rowid alias), timestamps lose WITH TIME ZONE (DATETIME), JSON is
-// text, intervals are bigint, enums are string(longest value) with an unnamed CHECK,
-// and unique constraints and foreign keys read back without names (SQLite does not
-// report them). A foreign key action left out reads back as NO ACTION.
+// text, and so are the names of foreign keys and unique constraints (CONSTRAINT name
+// ...), which the pragmas do not report. Normalization (what a table created by retort
+// reads back as): the autoincrement column is INTEGER (the rowid alias), timestamps
+// lose WITH TIME ZONE (DATETIME), JSON is text, intervals are bigint, enums are
+// string(longest value) with an unnamed CHECK. A foreign key action left out reads back
+// as NO ACTION.
 
 const sqTablesSQL = `SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`
 
@@ -118,6 +120,19 @@ func sqReflectTable(ctx context.Context, q dialect.CatalogQuery, name, createSQL
 		}
 	}
 	rt.Checks = parseChecks(createSQL)
+	// The pragmas give no constraint names; CREATE TABLE has them.
+	for _, nc := range parseNamed(createSQL) {
+		for i := range rt.ForeignKeys {
+			if fk := &rt.ForeignKeys[i]; nc.kind == "FOREIGN" && fk.Name == "" && slices.Equal(fk.Columns, nc.cols) {
+				fk.Name = nc.name
+			}
+		}
+		for i := range rt.Uniques {
+			if u := &rt.Uniques[i]; nc.kind == "UNIQUE" && u.Name == "" && slices.Equal(u.Columns, nc.cols) {
+				u.Name = nc.name
+			}
+		}
+	}
 	return rt, nil
 }
 
@@ -181,6 +196,38 @@ func parseChecks(sql string) []schema.CheckDef {
 			ck.Name = unquoteIdent(toks[i-1])
 		}
 		out = append(out, ck)
+	}
+	return out
+}
+
+type namedConstraint struct {
+	kind string // "FOREIGN" or "UNIQUE"
+	name string
+	cols []string
+}
+
+// parseNamed finds CONSTRAINT name FOREIGN KEY (cols) and CONSTRAINT name UNIQUE (cols)
+// in a CREATE TABLE statement.
+func parseNamed(sql string) []namedConstraint {
+	var out []namedConstraint
+	toks := sqTokens(sql)
+	for i := 0; i+3 < len(toks); i++ {
+		if !strings.EqualFold(toks[i], "CONSTRAINT") {
+			continue
+		}
+		kind := strings.ToUpper(toks[i+2])
+		list := toks[i+3]
+		if kind == "FOREIGN" && i+4 < len(toks) {
+			list = toks[i+4]
+		}
+		if (kind != "FOREIGN" && kind != "UNIQUE") || !strings.HasPrefix(list, "(") {
+			continue
+		}
+		var cols []string
+		for _, c := range strings.Split(list[1:len(list)-1], ",") {
+			cols = append(cols, unquoteIdent(strings.TrimSpace(c)))
+		}
+		out = append(out, namedConstraint{kind: kind, name: unquoteIdent(toks[i+1]), cols: cols})
 	}
 	return out
 }
@@ -284,9 +331,7 @@ func (d *Dialect) Normalization() dialect.Normalization {
 			}
 			return t
 		},
-		DefaultFKAction:    "NO ACTION",
-		UnnamedUniques:     true,
-		UnnamedForeignKeys: true,
+		DefaultFKAction: "NO ACTION",
 	}
 }
 
