@@ -33,7 +33,7 @@ func testChain(runs *atomic.Int64) *migrate.Chain {
 				schema.Col("body", types.Text()),
 			)
 		},
-		Down: func(op *migrate.Op) { op.DropTable("notes"); op.DropTable("users") },
+		Down:   func(op *migrate.Op) { op.DropTable("notes"); op.DropTable("users") },
 		Accept: []string{"drop table notes", "drop table users"},
 	})
 	ch.Add(&migrate.Migration{
@@ -196,7 +196,9 @@ func TestDestructiveRefused(t *testing.T) {
 		eng := open(t, tg)
 		ch := migrate.NewChain()
 		ch.Add(&migrate.Migration{Revision: "a", Message: "create",
-			Up:   func(op *migrate.Op) { op.CreateTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.Text())) },
+			Up: func(op *migrate.Op) {
+				op.CreateTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.Text()))
+			},
 			Down: func(op *migrate.Op) { op.DropTable("t") }})
 		ch.Add(&migrate.Migration{Revision: "b", Parents: []string{"a"}, Message: "drop x",
 			Up:   func(op *migrate.Op) { op.DropColumn("t", "x") },
@@ -227,7 +229,9 @@ func TestNotNullWithNullsRefused(t *testing.T) {
 		eng := open(t, tg)
 		ch := migrate.NewChain()
 		ch.Add(&migrate.Migration{Revision: "a", Message: "create",
-			Up:   func(op *migrate.Op) { op.CreateTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.String(10))) },
+			Up: func(op *migrate.Op) {
+				op.CreateTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.String(10)))
+			},
 			Down: func(op *migrate.Op) { op.DropTable("t") }, Accept: []string{"drop table t"}})
 		ch.Add(&migrate.Migration{Revision: "b", Parents: []string{"a"}, Message: "x not null",
 			Up:   func(op *migrate.Op) { op.AlterColumn("t", "x", migrate.SetNullable(false)) },
