@@ -27,13 +27,9 @@ func (m *Migrator) SQL(w io.Writer, d compile.DDLDialect, from, to string) error
 	if err := m.chain.Validate(); err != nil {
 		return err
 	}
-	done := map[string]bool{}
-	if from != "base" {
-		mg, err := m.chain.Get(from)
-		if err != nil {
-			return err
-		}
-		done = m.chain.ancestors(mg.Revision)
+	done, err := m.upTo(from)
+	if err != nil {
+		return err
 	}
 	replay := &Migrator{chain: m.chain, table: m.table, allowDestructive: true}
 	hist, err := m.chain.History()
@@ -47,7 +43,7 @@ func (m *Migrator) SQL(w io.Writer, d compile.DDLDialect, from, to string) error
 		}
 	}
 	st := &state{}
-	if _, err := replay.plan(d, st, before, true); err != nil {
+	if _, err = replay.plan(d, st, before, true); err != nil {
 		return err
 	}
 	up := true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
@@ -43,13 +44,9 @@ func (m *Migrator) Current(ctx context.Context) (Status, error) {
 // running any migration, and clears the dirty mark: for a database whose schema was
 // made or repaired by hand.
 func (m *Migrator) Stamp(ctx context.Context, rev string) error {
-	want := map[string]bool{}
-	if rev != "base" {
-		mg, err := m.chain.Get(rev)
-		if err != nil {
-			return err
-		}
-		want = m.chain.ancestors(mg.Revision)
+	want, err := m.upTo(rev)
+	if err != nil {
+		return err
 	}
 	return m.session(ctx, func(ctx context.Context, c *engine.Conn, vt *schema.Table, _ bool) error {
 		body := func(ctx context.Context, c *engine.Conn) error {
@@ -73,4 +70,28 @@ func (m *Migrator) Stamp(ctx context.Context, rev string) error {
 		}
 		return c.Transaction(ctx, body)
 	})
+}
+
+// upTo returns the revisions applied at rev: none for "base", every ancestor of the head
+// for "head" (of every head for "heads"), of rev otherwise.
+func (m *Migrator) upTo(rev string) (map[string]bool, error) {
+	out := map[string]bool{}
+	switch rev {
+	case "base":
+		return out, nil
+	case "head", "heads":
+		heads := m.chain.Heads()
+		if rev == "head" && len(heads) > 1 {
+			return nil, fmt.Errorf("migrate: the chain has %d heads (%s): name one, or join them with a merge revision", len(heads), strings.Join(heads, ", "))
+		}
+		for _, h := range heads {
+			maps(out, m.chain.ancestors(h))
+		}
+		return out, nil
+	}
+	mg, err := m.chain.Get(rev)
+	if err != nil {
+		return nil, err
+	}
+	return m.chain.ancestors(mg.Revision), nil
 }
