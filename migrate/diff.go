@@ -238,7 +238,7 @@ func (c *comparer) run(want, wantN, have *state) ([]Change, error) {
 		}
 		orig, _ := want.table(wt.key())
 		c.columns(orig, wt, ht)
-		c.constraints(wt, ht)
+		c.constraints(orig, wt, ht)
 	}
 	// Foreign keys of dropped tables that stay referenced elsewhere are dropped with them.
 	var out []Change
@@ -321,7 +321,7 @@ func fkKey(fk fkSpec) string {
 }
 
 // constraints compares foreign keys, unique and check constraints and indexes.
-func (c *comparer) constraints(wt, ht *tableSpec) {
+func (c *comparer) constraints(orig, wt, ht *tableSpec) {
 	key := wt.key()
 	hasFK := func(t *tableSpec, fk fkSpec) bool {
 		return slices.ContainsFunc(t.FKs, func(x fkSpec) bool { return fkKey(x) == fkKey(fk) })
@@ -336,9 +336,9 @@ func (c *comparer) constraints(wt, ht *tableSpec) {
 			c.dropFKs = append(c.dropFKs, Change{Up: &constraintOp{table: key, fk: &fkSpec{Name: name, ConstraintNameOf: f.ConstraintNameOf}}, Down: &constraintOp{add: true, table: key, fk: &f}})
 		}
 	}
-	for _, fk := range wt.FKs {
+	for i, fk := range wt.FKs {
 		if !hasFK(ht, fk) {
-			f := fk
+			f := orig.FKs[i] // as the model declares it
 			if f.Name == "" {
 				f.Name = f.ConstraintNameOf
 			}

@@ -248,12 +248,12 @@ func renderFile(pkg string, f *File, d compile.Dialect) ([]byte, error) {
 	}
 	fmt.Fprintf(&body, "Message: %q,\n", f.Message)
 	if len(f.Destructive) > 0 {
-		body.WriteString("// Destructive steps are refused until accepted: review them, then uncomment.\n")
-		body.WriteString("// Accept: []string{\n")
+		body.WriteString("// Destructive steps are refused until accepted: review each, then uncomment it.\n")
+		body.WriteString("Accept: []string{\n")
 		for _, d := range f.Destructive {
-			fmt.Fprintf(&body, "// \t%q,\n", d)
+			fmt.Fprintf(&body, "// %q,\n", d)
 		}
-		body.WriteString("// },\n")
+		body.WriteString("},\n")
 	}
 	body.WriteString("Up: func(op *migrate.Op) {\n")
 	for _, ch := range f.Changes {
