@@ -57,7 +57,8 @@ type Normalization struct {
 }
 
 // ReflectedColumn is a column read from a database catalog, before it becomes a
-// schema.Column. It is a plain value built by one Reflect call.
+// schema.Column. It is a plain value built by one Reflect call: safe for concurrent
+// reads, it lives until BuildMetaData has used it.
 type ReflectedColumn struct {
 	Name          string
 	Type          types.Type
@@ -68,7 +69,8 @@ type ReflectedColumn struct {
 
 // ReflectedTable is a table read from a database catalog, as the dialects collect it
 // before BuildMetaData turns it into a schema.Table. It is a plain value built by one
-// Reflect call and owned by it.
+// Reflect call and owned by it: safe for concurrent reads, it lives until
+// BuildMetaData has used it.
 type ReflectedTable struct {
 	Schema      string
 	Name        string

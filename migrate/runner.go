@@ -35,7 +35,8 @@ var ErrDirty = errors.New("migrate: database is dirty")
 var ErrDestructive = errors.New("migrate: destructive operation not accepted")
 
 // Error is a failed migration step: it names the revision, the operation and the SQL
-// (never the bound values).
+// (never the bound values). It is a plain value, safe for concurrent reads; it lives as
+// long as the caller keeps it.
 type Error struct {
 	Revision  string
 	Message   string

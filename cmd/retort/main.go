@@ -156,7 +156,7 @@ func generatedMain(migPkg, modelsPkg, dir string) []byte {
 	return []byte(b.String())
 }
 
-// initDir creates the migrations package.
+// initDir creates the migrations package: doc.go and migrations.go with the Chain.
 func initDir(dir string) error {
 	path := filepath.Join(dir, "migrations.go")
 	if _, err := os.Stat(path); err == nil {
@@ -166,17 +166,17 @@ func initDir(dir string) error {
 		return err
 	}
 	pkg := filepath.Base(dir)
-	src := fmt.Sprintf(`// Package %s holds this module's database migrations. Each migration file adds its
-// revision to Chain in an init function; write new ones with
-// go run github.com/retortdb/retort/cmd/retort migrate revision -m MESSAGE -autogenerate.
-package %s
-
-import "github.com/retortdb/retort/migrate"
-
-// Chain is the chain of this module's migrations, filled by the migration files at
-// start-up (safe for concurrent use afterwards; it lives for the whole program).
-var Chain = migrate.NewChain()
-`, pkg, pkg)
+	doc := "// Package " + pkg + " holds this module's database migrations. Each migration file adds\n" +
+		"// its revision to Chain in an init function; write new ones with\n" +
+		"// go run github.com/retortdb/retort/cmd/retort migrate revision -m MESSAGE -autogenerate.\n" +
+		"package " + pkg + "\n"
+	src := "package " + pkg + "\n\nimport \"github.com/retortdb/retort/migrate\"\n\n" +
+		"// Chain is the chain of this module's migrations, filled by the migration files at\n" +
+		"// start-up (safe for concurrent use afterwards; it lives for the whole program).\n" +
+		"var Chain = migrate.NewChain()\n"
+	if err := os.WriteFile(filepath.Join(dir, "doc.go"), []byte(doc), 0o644); err != nil {
+		return err
+	}
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		return err
 	}

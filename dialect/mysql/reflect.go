@@ -239,7 +239,7 @@ func myParseType(dataType, columnType string) (types.Type, error) {
 	return types.Type{}, fmt.Errorf("type %q is not one retort knows", columnType)
 }
 
-// parseEnumValues reads the values of enum('a','b''c').
+// parseEnumValues reads the values of enum('a','b”c').
 func parseEnumValues(ct string) []string {
 	var out []string
 	i := strings.IndexByte(ct, '(')

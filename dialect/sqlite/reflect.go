@@ -2,9 +2,9 @@ package sqlite
 
 import (
 	"context"
-	"slices"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 

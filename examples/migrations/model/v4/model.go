@@ -1,4 +1,3 @@
-// Package v4 is the last version of the example's models: the notes table is gone.
 package v4
 
 import (
