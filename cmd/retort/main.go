@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -17,15 +18,16 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:]))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "migrate" {
-		fmt.Fprintln(os.Stderr, "usage: retort migrate [-dir DIR] [-models PKG] [-url URL] VERB [ARGS]")
+		fmt.Fprintln(stderr, "usage: retort migrate [-dir DIR] [-models PKG] [-url URL] VERB [ARGS]")
 		return 2
 	}
 	fs := flag.NewFlagSet("retort migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	dir := fs.String("dir", "migrations", "directory of the migrations package")
 	models := fs.String("models", "", "package of the models (import path or ./dir), with a func MetaData() *schema.MetaData")
 	url := fs.String("url", "", "database URL (default $RETORT_DATABASE_URL)")
@@ -35,15 +37,15 @@ func run(ctx context.Context, args []string) int {
 		return 2
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "retort migrate: no verb (init, revision, merge, upgrade, downgrade, current, history, heads, stamp, check, sql)")
+		fmt.Fprintln(stderr, "retort migrate: no verb (init, revision, merge, upgrade, downgrade, current, history, heads, stamp, check, sql)")
 		return 2
 	}
-	if err := do(ctx, *dir, *models, *url, *table, *allow, fs.Args()); err != nil {
+	if err := do(ctx, stdout, stderr, *dir, *models, *url, *table, *allow, fs.Args()); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return ee.ExitCode()
 		}
-		fmt.Fprintln(os.Stderr, "retort migrate:", err)
+		fmt.Fprintln(stderr, "retort migrate:", err)
 		return 1
 	}
 	return 0
@@ -85,13 +87,13 @@ func importPath(root, mod, dir string) (string, error) {
 	return mod + "/" + filepath.ToSlash(rel), nil
 }
 
-func do(ctx context.Context, dir, models, url, table string, allow bool, verbArgs []string) error {
+func do(ctx context.Context, stdout, stderr io.Writer, dir, models, url, table string, allow bool, verbArgs []string) error {
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
 	if verbArgs[0] == "init" {
-		return initDir(absDir)
+		return initDir(stdout, absDir)
 	}
 	if _, err := os.Stat(filepath.Join(absDir, "migrations.go")); err != nil {
 		return fmt.Errorf("no migrations package in %s: run `retort migrate -dir %s init` first", dir, dir)
@@ -134,7 +136,7 @@ func do(ctx context.Context, dir, models, url, table string, allow bool, verbArg
 	}
 	cmd := exec.CommandContext(ctx, "go", append([]string{"run", "./" + filepath.Base(tmp)}, append(fwd, verbArgs...)...)...)
 	cmd.Dir = root
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
 	return cmd.Run()
 }
 
@@ -157,7 +159,7 @@ func generatedMain(migPkg, modelsPkg, dir string) []byte {
 }
 
 // initDir creates the migrations package: doc.go and migrations.go with the Chain.
-func initDir(dir string) error {
+func initDir(stdout io.Writer, dir string) error {
 	path := filepath.Join(dir, "migrations.go")
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("%s already exists", path)
@@ -180,6 +182,6 @@ func initDir(dir string) error {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		return err
 	}
-	fmt.Println("created", path)
+	fmt.Fprintln(stdout, "created", path)
 	return nil
 }
