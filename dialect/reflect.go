@@ -87,53 +87,91 @@ type ReflectedTable struct {
 func BuildMetaData(tables []*ReflectedTable) (*schema.MetaData, error) {
 	md := schema.NewMetaData()
 	for _, rt := range tables {
-		var items []schema.TableItem
-		if rt.Schema != "" {
-			items = append(items, schema.InSchema(rt.Schema))
-		}
-		for _, c := range rt.Columns {
-			opts := []schema.ColumnOption{schema.Autoincrement(c.Autoincrement)}
-			if c.Nullable {
-				opts = append(opts, schema.Nullable())
-			} else {
-				opts = append(opts, schema.NotNull())
-			}
-			if c.Default != nil {
-				opts = append(opts, schema.ServerDefault(c.Default))
-			}
-			items = append(items, schema.Col(c.Name, c.Type, opts...))
-		}
-		if len(rt.PrimaryKey) > 0 {
-			items = append(items, schema.PrimaryKeyConstraint(rt.PrimaryKey...))
-		}
-		for _, fk := range rt.ForeignKeys {
-			var opts []schema.FKOption
-			if fk.OnDelete != "" {
-				opts = append(opts, schema.OnDelete(fk.OnDelete))
-			}
-			if fk.OnUpdate != "" {
-				opts = append(opts, schema.OnUpdate(fk.OnUpdate))
-			}
-			items = append(items, schema.ForeignKeyConstraint(fk.Name, fk.Columns, fk.RefTable, fk.RefCols, opts...))
-		}
-		for _, u := range rt.Uniques {
-			items = append(items, schema.UniqueConstraint(u.Name, u.Columns...))
-		}
-		for _, ck := range rt.Checks {
-			items = append(items, schema.CheckConstraint(ck.Name, ck.SQL))
-		}
-		for _, ix := range rt.Indexes {
-			if ix.Unique {
-				items = append(items, schema.UniqueIndex(ix.Name, ix.Columns...))
-			} else {
-				items = append(items, schema.Index(ix.Name, ix.Columns...))
-			}
-		}
-		if _, err := md.Table(rt.Name, items...); err != nil {
+		if _, err := md.Table(rt.Name, TableItems(rt)...); err != nil {
 			return nil, fmt.Errorf("dialect: reflecting table %s: %w", rt.Name, err)
 		}
 	}
 	return md, nil
+}
+
+// TableItems returns the definition of rt as the items of schema.MetaData.Table:
+// columns with explicit nullability and autoincrement, the primary key, foreign keys,
+// unique and check constraints, indexes.
+func TableItems(rt *ReflectedTable) []schema.TableItem {
+	var items []schema.TableItem
+	if rt.Schema != "" {
+		items = append(items, schema.InSchema(rt.Schema))
+	}
+	for _, c := range rt.Columns {
+		opts := []schema.ColumnOption{schema.Autoincrement(c.Autoincrement)}
+		if c.Nullable {
+			opts = append(opts, schema.Nullable())
+		} else {
+			opts = append(opts, schema.NotNull())
+		}
+		if c.Default != nil {
+			opts = append(opts, schema.ServerDefault(c.Default))
+		}
+		items = append(items, schema.Col(c.Name, c.Type, opts...))
+	}
+	if len(rt.PrimaryKey) > 0 {
+		items = append(items, schema.PrimaryKeyConstraint(rt.PrimaryKey...))
+	}
+	for _, fk := range rt.ForeignKeys {
+		var opts []schema.FKOption
+		if fk.OnDelete != "" {
+			opts = append(opts, schema.OnDelete(fk.OnDelete))
+		}
+		if fk.OnUpdate != "" {
+			opts = append(opts, schema.OnUpdate(fk.OnUpdate))
+		}
+		items = append(items, schema.ForeignKeyConstraint(fk.Name, fk.Columns, fk.RefTable, fk.RefCols, opts...))
+	}
+	for _, u := range rt.Uniques {
+		items = append(items, schema.UniqueConstraint(u.Name, u.Columns...))
+	}
+	for _, ck := range rt.Checks {
+		items = append(items, schema.CheckConstraint(ck.Name, ck.SQL))
+	}
+	for _, ix := range rt.Indexes {
+		if ix.Unique {
+			items = append(items, schema.UniqueIndex(ix.Name, ix.Columns...))
+		} else {
+			items = append(items, schema.Index(ix.Name, ix.Columns...))
+		}
+	}
+	return items
+}
+
+// CurrentSchema runs query, which returns the connection's current schema or database,
+// and fails naming what is missing when it returns NULL.
+func CurrentSchema(ctx context.Context, q CatalogQuery, query, what string) (string, error) {
+	rows, err := q(ctx, query)
+	if err != nil {
+		return "", err
+	}
+	if len(rows) == 0 || rows[0][0] == nil {
+		return "", fmt.Errorf("reflect: the connection has no current %s", what)
+	}
+	return Str(rows[0][0]), nil
+}
+
+// NewTables starts a ReflectedTable (in schemaName) for the table named by the first
+// value of each row that include accepts (every one when include is nil), and returns
+// them in order and by name.
+func NewTables(rows [][]any, schemaName string, include func(string) bool) ([]*ReflectedTable, map[string]*ReflectedTable) {
+	var order []*ReflectedTable
+	byName := map[string]*ReflectedTable{}
+	for _, r := range rows {
+		name := Str(r[0])
+		if include != nil && !include(name) {
+			continue
+		}
+		rt := &ReflectedTable{Schema: schemaName, Name: name}
+		order = append(order, rt)
+		byName[name] = rt
+	}
+	return order, byName
 }
 
 // ParseDefault turns the text of a column default, as a catalog reports it (after the

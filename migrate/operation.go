@@ -212,13 +212,9 @@ type dropColumnOp struct{ table, col string }
 
 func (o *dropColumnOp) String() string { return "drop column " + o.table + "." + o.col }
 func (o *dropColumnOp) apply(st *state) error {
-	t, err := st.table(o.table)
+	t, i, err := st.column(o.table, o.col)
 	if err != nil {
 		return err
-	}
-	i := t.col(o.col)
-	if i < 0 {
-		return fmt.Errorf("column %s.%s does not exist", o.table, o.col)
 	}
 	t.Cols = slices.Delete(t.Cols, i, i+1)
 	has := func(cols []string) bool { return slices.Contains(cols, o.col) }
@@ -248,13 +244,9 @@ func (o *renameColumnOp) String() string {
 	return "rename column " + o.table + "." + o.old + " to " + o.new
 }
 func (o *renameColumnOp) apply(st *state) error {
-	t, err := st.table(o.table)
+	t, i, err := st.column(o.table, o.old)
 	if err != nil {
 		return err
-	}
-	i := t.col(o.old)
-	if i < 0 {
-		return fmt.Errorf("column %s.%s does not exist", o.table, o.old)
 	}
 	if t.col(o.new) >= 0 {
 		return fmt.Errorf("column %s.%s already exists", o.table, o.new)
@@ -331,13 +323,9 @@ func (o *alterColumnOp) String() string {
 	return "alter column " + o.table + "." + o.col + " (" + strings.Join(parts, ", ") + ")"
 }
 func (o *alterColumnOp) apply(st *state) error {
-	t, err := st.table(o.table)
+	t, i, err := st.column(o.table, o.col)
 	if err != nil {
 		return err
-	}
-	i := t.col(o.col)
-	if i < 0 {
-		return fmt.Errorf("column %s.%s does not exist", o.table, o.col)
 	}
 	c := &t.Cols[i]
 	if o.typ != nil {

@@ -286,25 +286,17 @@ func (m *Migrator) plan(d compile.DDLDialect, st *state, migs []*Migration, up b
 // Upgrade applies the migrations up to target: "head" (the only head), "heads" (every
 // head), a revision id (or a unique prefix of one), or "+N" (the next N migrations).
 func (m *Migrator) Upgrade(ctx context.Context, target string) error {
-	return m.session(ctx, func(ctx context.Context, c *engine.Conn, vt *schema.Table, inTx bool) error {
-		ap, err := m.readApplied(ctx, c, vt)
-		if err != nil {
-			return err
-		}
-		if err := m.checkDirty(ap); err != nil {
-			return err
-		}
-		todo, err := m.upgradePath(ap.revs, target)
-		if err != nil || len(todo) == 0 {
-			return err
-		}
-		return m.run(ctx, c, vt, inTx, todo, true)
-	})
+	return m.move(ctx, target, true)
 }
 
 // Downgrade reverts migrations down to target: "base" (nothing applied), a revision id
 // (which stays applied), or "-N" (the last N migrations).
 func (m *Migrator) Downgrade(ctx context.Context, target string) error {
+	return m.move(ctx, target, false)
+}
+
+// move upgrades (up) or downgrades to target under the migration lock.
+func (m *Migrator) move(ctx context.Context, target string, up bool) error {
 	return m.session(ctx, func(ctx context.Context, c *engine.Conn, vt *schema.Table, inTx bool) error {
 		ap, err := m.readApplied(ctx, c, vt)
 		if err != nil {
@@ -313,11 +305,15 @@ func (m *Migrator) Downgrade(ctx context.Context, target string) error {
 		if err := m.checkDirty(ap); err != nil {
 			return err
 		}
-		todo, err := m.downgradePath(ap.revs, target)
+		path := m.downgradePath
+		if up {
+			path = m.upgradePath
+		}
+		todo, err := path(ap.revs, target)
 		if err != nil || len(todo) == 0 {
 			return err
 		}
-		return m.run(ctx, c, vt, inTx, todo, false)
+		return m.run(ctx, c, vt, inTx, todo, up)
 	})
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/schema"
 	"github.com/retortdb/retort/types"
 )
@@ -13,13 +13,7 @@ import (
 // before and after each operation. Operations change it; statements are rendered from
 // the schema.MetaData it builds.
 
-type colSpec struct {
-	Name          string
-	Type          types.Type
-	Nullable      bool
-	Default       expr.Expr
-	Autoincrement bool
-}
+type colSpec = dialect.ReflectedColumn
 
 type fkSpec struct {
 	Name             string
@@ -100,59 +94,33 @@ func specOf(t *schema.Table) *tableSpec {
 	return s
 }
 
-// items returns the definition of t as schema.TableItems, under the name given.
+// items returns the definition of t as schema.TableItems.
 func (t *tableSpec) items() []schema.TableItem {
-	var items []schema.TableItem
-	if t.Schema != "" {
-		items = append(items, schema.InSchema(t.Schema))
-	}
-	for _, c := range t.Cols {
-		items = append(items, schema.Col(c.Name, c.Type, c.options()...))
-	}
-	if len(t.PK) > 0 {
-		items = append(items, schema.PrimaryKeyConstraint(t.PK...))
-	}
+	rt := &dialect.ReflectedTable{Schema: t.Schema, Name: t.Name, Columns: t.Cols, PrimaryKey: t.PK, Checks: t.Checks}
 	for _, fk := range t.FKs {
-		items = append(items, schema.ForeignKeyConstraint(fk.Name, fk.Columns, fk.RefTable, fk.RefCols, fk.options()...))
+		rt.ForeignKeys = append(rt.ForeignKeys, schema.ForeignKeyDef{Name: fk.Name, Columns: fk.Columns, RefTable: fk.RefTable,
+			RefCols: fk.RefCols, OnDelete: fk.OnDelete, OnUpdate: fk.OnUpdate})
 	}
 	for _, u := range t.Uniques {
-		items = append(items, schema.UniqueConstraint(u.Name, u.Columns...))
-	}
-	for _, ck := range t.Checks {
-		items = append(items, schema.CheckConstraint(ck.Name, ck.SQL))
+		rt.Uniques = append(rt.Uniques, schema.UniqueDef{Name: u.Name, Columns: u.Columns})
 	}
 	for _, ix := range t.Indexes {
-		if ix.Unique {
-			items = append(items, schema.UniqueIndex(ix.Name, ix.Columns...))
-		} else {
-			items = append(items, schema.Index(ix.Name, ix.Columns...))
-		}
+		rt.Indexes = append(rt.Indexes, schema.IndexDef{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique})
 	}
-	return items
+	return dialect.TableItems(rt)
 }
 
-func (c colSpec) options() []schema.ColumnOption {
-	opts := []schema.ColumnOption{schema.Autoincrement(c.Autoincrement)}
-	if c.Nullable {
-		opts = append(opts, schema.Nullable())
-	} else {
-		opts = append(opts, schema.NotNull())
+// column returns the table called table and the index of its column called col.
+func (st *state) column(table, col string) (*tableSpec, int, error) {
+	t, err := st.table(table)
+	if err != nil {
+		return nil, 0, err
 	}
-	if c.Default != nil {
-		opts = append(opts, schema.ServerDefault(c.Default))
+	i := t.col(col)
+	if i < 0 {
+		return nil, 0, fmt.Errorf("column %s.%s does not exist", table, col)
 	}
-	return opts
-}
-
-func (fk fkSpec) options() []schema.FKOption {
-	var opts []schema.FKOption
-	if fk.OnDelete != "" {
-		opts = append(opts, schema.OnDelete(fk.OnDelete))
-	}
-	if fk.OnUpdate != "" {
-		opts = append(opts, schema.OnUpdate(fk.OnUpdate))
-	}
-	return opts
+	return t, i, nil
 }
 
 // matches reports whether fk is the key called name: by its name, or for a key read

@@ -50,30 +50,16 @@ WHERE TABLE_SCHEMA = ? AND INDEX_NAME <> 'PRIMARY' ORDER BY TABLE_NAME, INDEX_NA
 func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dialect.ReflectOptions) (*schema.MetaData, error) {
 	db := opts.Schema
 	if db == "" {
-		rows, err := q(ctx, "SELECT DATABASE()")
-		if err != nil {
+		var err error
+		if db, err = dialect.CurrentSchema(ctx, q, "SELECT DATABASE()", "database"); err != nil {
 			return nil, err
 		}
-		if len(rows) == 0 || rows[0][0] == nil {
-			return nil, fmt.Errorf("mysql: reflect: the connection has no current database")
-		}
-		db = dialect.Str(rows[0][0])
 	}
 	rows, err := q(ctx, "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", db)
 	if err != nil {
 		return nil, err
 	}
-	var order []*dialect.ReflectedTable
-	byName := map[string]*dialect.ReflectedTable{}
-	for _, r := range rows {
-		name := dialect.Str(r[0])
-		if opts.Include != nil && !opts.Include(name) {
-			continue
-		}
-		rt := &dialect.ReflectedTable{Schema: opts.Schema, Name: name}
-		order = append(order, rt)
-		byName[name] = rt
-	}
+	order, byName := dialect.NewTables(rows, opts.Schema, opts.Include)
 	// Checks first: MariaDB's JSON columns are recognised by theirs.
 	jsonCols := map[[2]string]bool{}
 	checks := map[string][]schema.CheckDef{}

@@ -68,34 +68,16 @@ var fkActionNames = map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "C
 func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dialect.ReflectOptions) (*schema.MetaData, error) {
 	nsp := opts.Schema
 	if nsp == "" {
-		rows, err := q(ctx, "SELECT current_schema()")
-		if err != nil {
+		var err error
+		if nsp, err = dialect.CurrentSchema(ctx, q, "SELECT current_schema()", "schema (search_path is empty)"); err != nil {
 			return nil, err
 		}
-		if len(rows) == 0 || rows[0][0] == nil {
-			return nil, fmt.Errorf("postgres: reflect: no current schema (search_path is empty)")
-		}
-		nsp = dialect.Str(rows[0][0])
-	}
-	qualify := ""
-	if opts.Schema != "" {
-		qualify = opts.Schema
 	}
 	rows, err := q(ctx, pgTablesSQL, nsp)
 	if err != nil {
 		return nil, err
 	}
-	var order []*dialect.ReflectedTable
-	byName := map[string]*dialect.ReflectedTable{}
-	for _, r := range rows {
-		name := dialect.Str(r[0])
-		if opts.Include != nil && !opts.Include(name) {
-			continue
-		}
-		rt := &dialect.ReflectedTable{Schema: qualify, Name: name}
-		order = append(order, rt)
-		byName[name] = rt
-	}
+	order, byName := dialect.NewTables(rows, opts.Schema, opts.Include)
 	enums := map[string][]string{}
 	if rows, err = q(ctx, pgEnumsSQL); err != nil {
 		return nil, err
