@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
@@ -17,6 +18,9 @@ import (
 // Check compares models with the database and returns the changes a new revision would
 // hold (none when they agree), for CI. The version table is left out.
 func (m *Migrator) Check(ctx context.Context, models *schema.MetaData, opts ...CompareOption) ([]Change, error) {
+	if m.eng == nil {
+		return nil, errors.New("migrate: Check needs a Migrator with an engine")
+	}
 	c, err := m.eng.Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -163,7 +167,11 @@ func (m *Migrator) NewRevision(pkg, message string, merge bool) (*File, error) {
 		return nil, fmt.Errorf("migrate: the chain has %d heads (%s): join them with a merge revision first", len(heads), strings.Join(heads, ", "))
 	}
 	f := &File{Revision: NewRevisionID(), Parents: heads, Message: message}
+	var d compile.Dialect // an empty revision renders no SQL
+	if m.eng != nil {
+		d = m.eng.Dialect()
+	}
 	var err error
-	f.Source, err = renderFile(pkg, f, m.eng.Dialect())
+	f.Source, err = renderFile(pkg, f, d)
 	return f, err
 }

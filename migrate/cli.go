@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
 	"io"
 	"log/slog"
 	"os"
@@ -272,11 +273,13 @@ func (c *Command) message(msg, def string) string {
 	return msg
 }
 
+// pkg returns the migrations package's name: its directory's name when that is a Go
+// identifier, "migrations" otherwise.
 func (c *Command) pkg() string {
-	if c.Dir == "" {
-		return "migrations"
+	if name := filepath.Base(c.Dir); c.Dir != "" && token.IsIdentifier(name) {
+		return name
 	}
-	return filepath.Base(c.Dir)
+	return "migrations"
 }
 
 var slugRE = regexp.MustCompile(`[^a-z0-9]+`)

@@ -144,3 +144,71 @@ func TestCommandNeedsURL(t *testing.T) {
 		t.Fatalf("unreachable database: exit %d, %q", code, errOut.String())
 	}
 }
+
+// TestCommandMerge: two revisions on one parent make two heads; upgrade to head is
+// refused, merge writes a revision joining them.
+func TestCommandMerge(t *testing.T) {
+	noop := func(*migrate.Op) {}
+	ch := migrate.NewChain()
+	ch.Add(&migrate.Migration{Revision: "a", Up: noop, Down: noop})
+	ch.Add(&migrate.Migration{Revision: "b1", Parents: []string{"a"}, Up: noop, Down: noop})
+	ch.Add(&migrate.Migration{Revision: "b2", Parents: []string{"a"}, Up: noop, Down: noop})
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	cmd := &migrate.Command{Chain: ch, Dir: dir, Stdout: &out, Stderr: &errOut}
+	url := testdb.SQLite(t).URL
+	if code := cmd.Main(t.Context(), []string{"-url", url, "upgrade"}); code != 1 || !strings.Contains(errOut.String(), "2 heads (b1, b2)") {
+		t.Fatalf("upgrade with two heads: exit %d, %q", code, errOut.String())
+	}
+	if code := cmd.Main(t.Context(), []string{"-url", url, "revision", "-m", "x"}); code != 1 || !strings.Contains(errOut.String(), "merge revision first") {
+		t.Fatalf("revision with two heads: exit %d, %q", code, errOut.String())
+	}
+	if code := cmd.Main(t.Context(), []string{"merge", "-m", "join b1 and b2"}); code != 0 {
+		t.Fatalf("merge: exit %d, %q", code, errOut.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*_join_b1_and_b2.go"))
+	if len(files) != 1 {
+		t.Fatalf("merge wrote %v", files)
+	}
+	src, _ := os.ReadFile(files[0])
+	if !bytes.Contains(src, []byte(`Parents:  []string{"b1", "b2"}`)) {
+		t.Fatalf("merge revision:\n%s", src)
+	}
+	if code := cmd.Main(t.Context(), []string{"-url", url, "upgrade", "heads"}); code != 0 {
+		t.Fatalf("upgrade heads: exit %d, %q", code, errOut.String())
+	}
+}
+
+// TestAutogenerateNotNullOverNulls: a column the models make NOT NULL is marked
+// destructive when the database holds NULLs in it.
+func TestAutogenerateNotNullOverNulls(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := t.Context()
+		eng := open(t, tg)
+		ch := migrate.NewChain()
+		ch.Add(&migrate.Migration{Revision: "n1",
+			Up:   func(op *migrate.Op) { op.CreateTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.Text())) },
+			Down: func(op *migrate.Op) { op.DropTable("t") }})
+		m := migrate.New(eng, ch, quiet)
+		if err := m.Upgrade(ctx, "head"); err != nil {
+			t.Fatal(err)
+		}
+		models := schema.NewMetaData()
+		models.MustTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.Text(), schema.NotNull()))
+		f, err := m.Autogenerate(ctx, models, "migrations", "x not null")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Destructive) != 0 {
+			t.Fatalf("no NULLs, yet destructive: %v", f.Destructive)
+		}
+		mustExec(t, eng, "INSERT INTO t (id, x) VALUES (1, NULL)")
+		if f, err = m.Autogenerate(ctx, models, "migrations", "x not null"); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Destructive) != 1 || f.Destructive[0] != "make column t.x NOT NULL" ||
+			!bytes.Contains(f.Source, []byte("// DESTRUCTIVE: make column t.x NOT NULL")) {
+			t.Fatalf("NOT NULL over NULLs: %v\n%s", f.Destructive, f.Source)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/internal/testdb"
 	"github.com/retortdb/retort/migrate"
@@ -142,4 +143,47 @@ func TestReflectRoundTrip(t *testing.T) {
 			t.Errorf("pairs: composite primary key not reflected")
 		}
 	})
+}
+
+// TestReflectFilterAndSchema: ReflectOnly keeps the tables asked for; on PostgreSQL a
+// named schema is read and its tables are registered as "schema.table".
+func TestReflectFilterAndSchema(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := t.Context()
+		eng := open(t, tg)
+		if err := eng.CreateAll(ctx, everything()); err != nil {
+			t.Fatal(err)
+		}
+		md, err := eng.Reflect(ctx, engine.ReflectOnly(func(name string) bool { return name == "pairs" }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(md.Tables) != 1 || md.Tables[0].Name != "pairs" {
+			t.Fatalf("ReflectOnly(pairs) gave %d tables", len(md.Tables))
+		}
+		if tg.Name != testdb.NamePostgres {
+			return
+		}
+		mustExec(t, eng, "CREATE SCHEMA other")
+		mustExec(t, eng, "CREATE TABLE other.things (id SERIAL PRIMARY KEY, team_id INTEGER REFERENCES public.teams (id))")
+		md, err = eng.Reflect(ctx, engine.ReflectSchema("other"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(md.Tables) != 1 || md.Tables[0].Key() != "other.things" {
+			t.Fatalf("schema other: %v", tableNamesOf(md))
+		}
+		fks := md.Tables[0].ForeignKeys
+		if len(fks) != 1 || fks[0].RefTable != "public.teams" {
+			t.Fatalf("foreign key across schemas: %+v", fks)
+		}
+	})
+}
+
+func tableNamesOf(md *schema.MetaData) []string {
+	var out []string
+	for _, t := range md.Tables {
+		out = append(out, t.Key())
+	}
+	return out
 }

@@ -185,18 +185,19 @@ func (m *Migrator) session(ctx context.Context, fn func(ctx context.Context, c *
 		return fn(ctx, c, vt, false)
 	}
 	// No session locks (SQLite): the run holds the database's write lock, taken by
-	// writing to the version table first thing in one transaction.
-	if _, err := c.Execute(ctx, &schema.CreateTable{Table: vt, IfNotExists: true}); err != nil {
-		return fmt.Errorf("migrate: creating version table %s: %w", m.table, err)
-	}
+	// writing to the version table first thing in one transaction; a writer that finds
+	// the database locked waits and tries again until ctx ends.
 	sentinel := map[string]any{"revision": "~lock", "dirty": false}
 	var tx *engine.Tx
 	for {
 		if tx, err = c.Begin(ctx); err != nil {
 			return err
 		}
-		if _, err = c.Execute(ctx, expr.Insert(vt).Values(sentinel)); err == nil {
-			break
+		_, err = c.Execute(ctx, &schema.CreateTable{Table: vt, IfNotExists: true})
+		if err == nil {
+			if _, err = c.Execute(ctx, expr.Insert(vt).Values(sentinel)); err == nil {
+				break
+			}
 		}
 		_ = tx.Rollback(ctx)
 		if !isBusy(err) {
