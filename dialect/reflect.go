@@ -54,6 +54,11 @@ type Normalization struct {
 	// UniqueIndexIsConstraint: unique indexes and unique constraints are the same
 	// object (MySQL); both read back as unique constraints.
 	UniqueIndexIsConstraint bool
+	// GeneratedCheckName reports whether name is one the database gives a check
+	// constraint declared without a name (PostgreSQL: table_check, table_column_check;
+	// MariaDB: CONSTRAINT_n). Such checks count as unnamed. Nil: the database keeps
+	// unnamed checks unnamed.
+	GeneratedCheckName func(table, name string) bool
 }
 
 // ReflectedColumn is a column read from a database catalog, before it becomes a

@@ -187,7 +187,9 @@ func TestAutogenerateNotNullOverNulls(t *testing.T) {
 		eng := open(t, tg)
 		ch := migrate.NewChain()
 		ch.Add(&migrate.Migration{Revision: "n1",
-			Up:   func(op *migrate.Op) { op.CreateTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.Text())) },
+			Up: func(op *migrate.Op) {
+				op.CreateTable("t", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("x", types.Text()))
+			},
 			Down: func(op *migrate.Op) { op.DropTable("t") }})
 		m := migrate.New(eng, ch, quiet)
 		if err := m.Upgrade(ctx, "head"); err != nil {

@@ -61,7 +61,8 @@ func ExcludeObjects(names ...string) CompareOption {
 // nullability and server defaults (both rendered as SQL for d); foreign keys and unique
 // constraints by definition (columns, referenced table and columns, actions), not by
 // name; check constraints by name (their text is not compared: databases rewrite it,
-// and unnamed checks are ignored); indexes by name, columns and uniqueness. Primary keys
+// and unnamed checks are ignored, including those the database named itself, see
+// dialect.Normalization.GeneratedCheckName); indexes by name, columns and uniqueness. Primary keys
 // and autoincrement are not compared.
 //
 // Renames. A table or a column that disappears while another appears is proposed as a
@@ -86,7 +87,17 @@ func Compare(models, db *schema.MetaData, d compile.Dialect, n dialect.Normaliza
 	}
 	cmp := &comparer{d: d, n: n, o: o}
 	want := cmp.filter(stateOf(models))
-	have := cmp.filter(stateOf(db))
+	have := stateOf(db)
+	if gen := n.GeneratedCheckName; gen != nil {
+		for _, t := range have.tables {
+			for i := range t.Checks {
+				if gen(t.Name, t.Checks[i].Name) {
+					t.Checks[i].Name = ""
+				}
+			}
+		}
+	}
+	have = cmp.filter(have)
 	wantN := want.clone()
 	for _, t := range wantN.tables {
 		cmp.normalize(t)

@@ -45,6 +45,7 @@ func everything() *schema.MetaData {
 		schema.ForeignKeyConstraint("", []string{"team_name"}, "teams", []string{"name"}, schema.OnUpdate("SET NULL")),
 		schema.UniqueConstraint("uq_every_pair", "i", "s"),
 		schema.CheckConstraint("ck_every_i", "i > 0"),
+		schema.CheckConstraint("", "s >= 0"),
 		schema.Index("ix_every_dt_tm", "dt", "tm"),
 		schema.UniqueIndex("ux_every_v", "v"),
 	)

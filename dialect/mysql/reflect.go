@@ -21,7 +21,8 @@ import (
 // are the same object and read back as unique constraints; the index InnoDB adds for a
 // foreign key (named after the key, or after its first column when the key has no
 // name) is not listed: a plain index with such a name reads as that index. A foreign key action left out reads back
-// as RESTRICT.
+// as RESTRICT. A check declared without a name is called CONSTRAINT_n by MariaDB;
+// comparisons treat it as unnamed.
 
 const myColumnsSQL = `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`
@@ -281,6 +282,11 @@ func (d *Dialect) Normalization() dialect.Normalization {
 		},
 		DefaultFKAction:         "RESTRICT",
 		UniqueIndexIsConstraint: true,
+		GeneratedCheckName: func(_, name string) bool {
+			n, ok := strings.CutPrefix(name, "CONSTRAINT_")
+			_, err := strconv.Atoi(n)
+			return ok && err == nil
+		},
 	}
 }
 

@@ -18,7 +18,8 @@ import (
 // recognised by its sequence default (SERIAL) or as an identity column; a foreign key
 // action left out reads back as NO ACTION. Defaults lose the casts PostgreSQL adds
 // ('x'::character varying reads back as 'x'). Indexes that back a constraint (primary
-// key, unique) are not listed as indexes.
+// key, unique) are not listed as indexes. A check declared without a name gets one from
+// PostgreSQL (table_check, table_column_check); comparisons treat it as unnamed.
 
 const pgTablesSQL = `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`
@@ -199,6 +200,10 @@ func pgParseType(s string) (types.Type, error) {
 	return types.Type{}, fmt.Errorf("type %q is not one retort knows", s)
 }
 
+// pgCheckSuffixRE matches what PostgreSQL appends to the table name when it names an
+// unnamed check: "check", "column_check", with a number when the name is taken.
+var pgCheckSuffixRE = regexp.MustCompile(`^(.*_)?check\d*$`)
+
 var castRE = regexp.MustCompile(`::[a-z_ ]+(\([0-9, ]+\))?(\[\])?`)
 
 // stripCasts removes PostgreSQL's ::type casts outside string literals.
@@ -231,6 +236,10 @@ func (d *Dialect) Normalization() dialect.Normalization {
 	return dialect.Normalization{
 		ReflectedType:   func(t types.Type, _ bool) types.Type { return t },
 		DefaultFKAction: "NO ACTION",
+		GeneratedCheckName: func(table, name string) bool {
+			rest, ok := strings.CutPrefix(name, table+"_")
+			return ok && pgCheckSuffixRE.MatchString(rest)
+		},
 	}
 }
 
