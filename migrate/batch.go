@@ -4,16 +4,18 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
 )
 
 // batch rebuilds a table whose change the database cannot make in place (SQLite's
-// limited ALTER TABLE), the way Alembic's batch mode does: with foreign key checks
-// deferred to the end of the transaction, create the new table under a temporary name,
-// copy the rows of the columns both versions have, drop the old table, rename the new
-// one, recreate the indexes, and finally list the rows that break a foreign key (an
-// error if there is any).
+// limited ALTER TABLE), the way Alembic's batch mode does: create the new table under a
+// temporary name, copy the rows of the columns both versions have, drop the old table,
+// rename the new one, recreate the indexes, and finally list the rows that break a
+// foreign key (an error if there is any). The runner has stopped enforcing foreign keys
+// for the run (dialect.TableRebuilder), so that a table other tables reference can be
+// rebuilt.
 func batch(d compile.DDLDialect, before, after *state, table string) ([]stmt, error) {
 	oldSpec, err := before.table(table)
 	if err != nil {
@@ -50,8 +52,7 @@ func batch(d compile.DDLDialect, before, after *state, table string) ([]stmt, er
 			cols = append(cols, string(d.AppendIdent(nil, c.Name)))
 		}
 	}
-	out := []stmt{{sql: "PRAGMA defer_foreign_keys = ON"}}
-	out = append(out, ddl(&schema.CreateTable{Table: tmpTable})...)
+	out := ddl(&schema.CreateTable{Table: tmpTable})
 	if len(cols) > 0 {
 		list := strings.Join(cols, ", ")
 		out = append(out, stmt{sql: "INSERT INTO " + string(d.AppendIdent(nil, tmpName)) + " (" + list + ") SELECT " + list +
@@ -63,6 +64,8 @@ func batch(d compile.DDLDialect, before, after *state, table string) ([]stmt, er
 		ixs = append(ixs, &schema.CreateIndex{Index: ix})
 	}
 	out = append(out, ddl(ixs...)...)
-	out = append(out, stmt{sql: "PRAGMA foreign_key_check", check: "foreign key check after rebuilding table " + table})
+	if r, ok := d.(dialect.TableRebuilder); ok {
+		out = append(out, stmt{sql: r.ForeignKeyCheckSQL(), check: "foreign key check after rebuilding table " + table})
+	}
 	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/retortdb/retort/migrate"
 
 	"github.com/retortdb/retort/engine"
+	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/internal/testdb"
 )
 
@@ -32,3 +33,6 @@ func str(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// textStmt is expr.Text, for tests that only run raw SQL.
+func textStmt(sql string) *expr.TextStmt { return expr.Text(sql) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
 	"github.com/retortdb/retort/types"
@@ -90,6 +91,11 @@ func (m *Migrator) SQL(w io.Writer, d compile.DDLDialect, from, to string) error
 		fmt.Fprintf(bw, "%s;\n\n", c.SQL)
 	}
 	transactional := d.Features().Has(compile.TransactionalDDL)
+	rebuilder, rebuilds := d.(dialect.TableRebuilder)
+	if rebuilds {
+		off, _ := rebuilder.ForeignKeysOff()
+		fmt.Fprintf(bw, "%s;\n\n", off)
+	}
 	for _, s := range steps {
 		fmt.Fprintf(bw, "-- revision %s: %s\n", s.m.Revision, s.m.Message)
 		if transactional {
@@ -113,6 +119,10 @@ func (m *Migrator) SQL(w io.Writer, d compile.DDLDialect, from, to string) error
 			bw.WriteString("COMMIT;\n")
 		}
 		bw.WriteString("\n")
+	}
+	if rebuilds {
+		_, on := rebuilder.ForeignKeysOff()
+		fmt.Fprintf(bw, "%s;\n", on)
 	}
 	return bw.Flush()
 }

@@ -70,7 +70,7 @@ func TestOfflineSQLFromBase(t *testing.T) {
 	// SQLite rebuilds a table for what it cannot ALTER.
 	up := offline(t, sqlite.New(), "r3", "r4")
 	for _, s := range []string{
-		"PRAGMA defer_foreign_keys = ON;",
+		"PRAGMA foreign_keys = OFF;",
 		"CREATE TABLE _retort_tmp_users (id INTEGER NOT NULL, full_name VARCHAR(50) NOT NULL, email VARCHAR(200) DEFAULT 'none', team_id INTEGER",
 		"INSERT INTO _retort_tmp_users (id, full_name, email, team_id) SELECT id, full_name, email, team_id FROM users;",
 		"DROP TABLE users;", "ALTER TABLE _retort_tmp_users RENAME TO users;",

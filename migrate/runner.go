@@ -187,6 +187,20 @@ func (m *Migrator) session(ctx context.Context, fn func(ctx context.Context, c *
 	// No session locks (SQLite): the run holds the database's write lock, taken by
 	// writing to the version table first thing in one transaction; a writer that finds
 	// the database locked waits and tries again until ctx ends.
+	if r, ok := m.eng.Dialect().(dialect.TableRebuilder); ok {
+		off, on := r.ForeignKeysOff()
+		if _, err := c.Execute(ctx, expr.Text(off)); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer func() {
+			octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if _, oerr := c.Execute(octx, expr.Text(on)); oerr != nil && err == nil {
+				err = fmt.Errorf("migrate: %w", oerr)
+			}
+		}()
+		fn = checkingKeys(fn, r.ForeignKeyCheckSQL())
+	}
 	sentinel := map[string]any{"revision": "~lock", "dirty": false}
 	var tx *engine.Tx
 	for {
@@ -209,7 +223,12 @@ func (m *Migrator) session(ctx context.Context, fn func(ctx context.Context, c *
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	err = fn(ctx, c, vt, true)
+	if err = fn(ctx, c, vt, true); err != nil && (!errors.As(err, new(*Error)) || errors.Is(err, errBrokenKeys)) {
+		// Not a failed migration (whose savepoint is rolled back and whose predecessors
+		// stay applied) but a broken run: keep nothing.
+		_ = tx.Rollback(ctx)
+		return err
+	}
 	if _, derr := c.Execute(ctx, expr.Delete(vt).Where(vt.C("revision").Eq("~lock"))); derr != nil && err == nil {
 		err = derr
 	}
@@ -218,6 +237,27 @@ func (m *Migrator) session(ctx context.Context, fn func(ctx context.Context, c *
 		err = cerr
 	}
 	return err
+}
+
+// errBrokenKeys reports rows that break a foreign key at the end of a run that did not
+// enforce them.
+var errBrokenKeys = errors.New("migrate: foreign keys broken")
+
+// checkingKeys wraps a session body so that, with foreign keys not enforced during the
+// run, it fails when rows break a foreign key at the end (query lists them).
+func checkingKeys(fn func(ctx context.Context, c *engine.Conn, vt *schema.Table, inTx bool) error, query string) func(ctx context.Context, c *engine.Conn, vt *schema.Table, inTx bool) error {
+	return func(ctx context.Context, c *engine.Conn, vt *schema.Table, inTx bool) error {
+		ferr := fn(ctx, c, vt, inTx)
+		res, err := c.Execute(ctx, expr.Text(query))
+		if err != nil {
+			return errors.Join(ferr, fmt.Errorf("migrate: checking foreign keys: %w", err))
+		}
+		if res.Len() > 0 {
+			return errors.Join(ferr, fmt.Errorf("%w: %d rows break a foreign key after the migrations (first: %v); nothing was committed",
+				errBrokenKeys, res.Len(), res.All()[0].Values()))
+		}
+		return ferr
+	}
 }
 
 // isBusy reports a database that is locked by another writer.
@@ -513,8 +553,9 @@ func (m *Migrator) unmark(ctx context.Context, c *engine.Conn, vt *schema.Table,
 	return err
 }
 
-// apply runs the statements of one migration and reports how many statements that
-// change the database it sent before it stopped.
+// apply runs the statements of one migration and reports how many of them succeeded
+// (a data step counts from its start: it may have changed rows before failing) before
+// it stopped. A failed statement changes nothing by itself.
 func (m *Migrator) apply(ctx context.Context, c *engine.Conn, s step) (sent int, err error) {
 	d := m.eng.Dialect()
 	for i, op := range s.ops {
@@ -542,7 +583,6 @@ func (m *Migrator) apply(ctx context.Context, c *engine.Conn, s step) (sent int,
 						ErrDestructive, st.check, cnt, s.check[i]))
 				}
 			case st.ddl != nil:
-				sent++
 				if _, err := c.Execute(ctx, st.ddl); err != nil {
 					sql := ""
 					if comp, cerr := compile.Compile(d, st.ddl); cerr == nil {
@@ -550,12 +590,13 @@ func (m *Migrator) apply(ctx context.Context, c *engine.Conn, s step) (sent int,
 					}
 					return sent, fail(sql, err)
 				}
-			default:
 				sent++
+			default:
 				res, err := c.Execute(ctx, expr.Text(st.sql, st.args...))
 				if err != nil {
 					return sent, fail(st.sql, err)
 				}
+				sent++
 				if st.check != "" && res.Len() > 0 {
 					return sent, fail(st.sql, fmt.Errorf("%s: %d rows break a foreign key (first: %v)", st.check, res.Len(), res.All()[0].Values()))
 				}
