@@ -30,7 +30,7 @@ type ReflectOptions struct {
 // Reflector is implemented by dialects that can read a live database's schema into a
 // schema.MetaData (SQLAlchemy's Inspector). dialect/sqlite, dialect/postgres and
 // dialect/mysql implement it in their reflect.go. Implementations are safe for
-// concurrent use.
+// concurrent use and live as long as their engine.
 type Reflector interface {
 	// Reflect reads the tables of the database through q.
 	Reflect(ctx context.Context, q CatalogQuery, opts ReflectOptions) (*schema.MetaData, error)
@@ -318,7 +318,7 @@ func Bool(v any) bool {
 // until it releases them or ends (PostgreSQL advisory locks, MySQL/MariaDB GET_LOCK).
 // Tools that must run alone, such as a migration runner, take one. Dialects without
 // (SQLite) serialise writers through the database's write lock instead.
-// Implementations are safe for concurrent use.
+// Implementations are safe for concurrent use and live as long as their engine.
 type SessionLocker interface {
 	// SessionLockSQL returns a query that waits for and takes the lock called name, and
 	// one that releases it. Each yields one row; a lock query whose last value is 0 or
