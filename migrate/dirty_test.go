@@ -33,7 +33,7 @@ func TestFailedMigration(t *testing.T) {
 		err := m.Upgrade(ctx, "head")
 		var me *migrate.Error
 		if !errors.As(err, &me) || me.Revision != "d2" || !strings.Contains(me.Operation, "execute INSERT INTO no_such_table") ||
-			!strings.Contains(err.Error(), "no_such_table") {
+			me.SQL != "INSERT INTO no_such_table VALUES (1)" || !strings.Contains(err.Error(), "INSERT INTO no_such_table VALUES (1)") {
 			t.Fatalf("failing migration: %v", err)
 		}
 		st, err := m.Current(ctx)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -93,6 +94,22 @@ func TestProgressBar(t *testing.T) {
 	var bar bytes.Buffer
 	if err := migrate.New(eng, ch, quiet, migrate.ProgressBar(&bar)).Upgrade(t.Context(), "head"); err != nil {
 		t.Fatal(err)
+	}
+	// Without a terminal, progress and each migration go to the logger.
+	var log bytes.Buffer
+	m := migrate.New(eng, ch, migrate.WithLogger(slog.New(slog.NewTextHandler(&log, nil))), migrate.AllowDestructive(true))
+	if err := m.Downgrade(t.Context(), "base"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Upgrade(t.Context(), "head"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`msg="migrate: upgrade" revision=p1 message="long data step"`,
+		`msg="migrate: progress" step="run fill t" done=2 total=4`,
+		`msg="migrate: done" revision=p1 message="long data step" duration=`} {
+		if !strings.Contains(log.String(), s) {
+			t.Errorf("log lacks %s:\n%s", s, log.String())
+		}
 	}
 	if !strings.Contains(bar.String(), "\r  run fill t [###############...............] 2/4") ||
 		!strings.HasSuffix(bar.String(), "[##############################] 4/4\n") {
