@@ -70,6 +70,41 @@ func alterTable(d DDLDialect, b []byte, stmt expr.Statement) ([]byte, error) {
 	return nil, errorf("%T is not an ALTER TABLE statement", stmt)
 }
 
+// CommentStatements returns the COMMENT ON COLUMN statements that give t's columns their
+// comments on dialects that set them apart from CREATE TABLE (CommentOn); none
+// elsewhere (MySQL writes them in the column definition, SQLite has none).
+func CommentStatements(d Dialect, t *schema.Table) []expr.Statement {
+	if !d.Features().Has(CommentOn) {
+		return nil
+	}
+	var out []expr.Statement
+	for _, c := range t.Cols {
+		if c.Comment != "" {
+			out = append(out, &schema.SetColumnComment{Table: t, Column: c.Name, Comment: c.Comment})
+		}
+	}
+	return out
+}
+
+// columnComment renders COMMENT ON COLUMN t.c IS 'text' (or IS NULL).
+func columnComment(d DDLDialect, b []byte, s *schema.SetColumnComment) ([]byte, error) {
+	if err := checkTable(s.Table, "COMMENT ON COLUMN"); err != nil {
+		return nil, err
+	}
+	if !d.Features().Has(CommentOn) {
+		return nil, unsupportedf(d, "COMMENT ON COLUMN %s.%s", s.Table.Key(), s.Column)
+	}
+	b = append(b, "COMMENT ON COLUMN "...)
+	b = appendTableName(d, b, s.Table)
+	b = append(b, '.')
+	b = d.AppendIdent(b, s.Column)
+	b = append(b, " IS "...)
+	if s.Comment == "" {
+		return append(b, "NULL"...), nil
+	}
+	return d.AppendStringLiteral(b, s.Comment), nil
+}
+
 func alterPrefix(d Dialect, b []byte, t *schema.Table) []byte {
 	b = append(b, "ALTER TABLE "...)
 	b = appendTableName(d, b, t)
@@ -84,12 +119,15 @@ func alterColumn(d DDLDialect, b []byte, s *schema.AlterColumn) ([]byte, error) 
 	if c == nil {
 		return nil, errorf("ALTER TABLE %s ALTER COLUMN without a column", s.Table.Key())
 	}
-	if !s.SetType && !s.SetNullable && !s.SetDefault {
+	if !s.SetType && !s.SetNullable && !s.SetDefault && !s.SetComment {
 		return nil, errorf("ALTER TABLE %s ALTER COLUMN %s changes nothing", s.Table.Key(), c.Name)
 	}
 	feats := d.Features()
 	if !feats.Has(AlterColumnInPlace) {
 		return nil, unsupportedf(d, "ALTER TABLE %s ALTER COLUMN %s (the table must be rebuilt)", s.Table.Key(), c.Name)
+	}
+	if s.SetComment && !feats.Has(InlineComment) {
+		return nil, unsupportedf(d, "a column comment in ALTER TABLE %s ALTER COLUMN %s (use COMMENT ON COLUMN)", s.Table.Key(), c.Name)
 	}
 	b = alterPrefix(d, b, s.Table)
 	if feats.Has(ModifyColumn) {

@@ -55,6 +55,36 @@ func TestAlterAddDropRename(t *testing.T) {
 	})
 }
 
+func TestColumnComments(t *testing.T) {
+	md := schema.NewMetaData()
+	tb := md.MustTable("notes",
+		schema.Col("id", types.Integer(), schema.PrimaryKey()),
+		schema.Col("body", types.Text(), schema.Comment("what's written")),
+	)
+	body, _ := tb.Col("body")
+	checkDDL(t, "create table", &schema.CreateTable{Table: tb}, golden{
+		"sqlite":     `CREATE TABLE notes (id INTEGER NOT NULL, body TEXT, PRIMARY KEY (id))`,
+		"postgresql": `CREATE TABLE notes (id SERIAL NOT NULL, body TEXT, PRIMARY KEY (id))`,
+		"mariadb":    "CREATE TABLE notes (id INTEGER NOT NULL AUTO_INCREMENT, body LONGTEXT COMMENT 'what''s written', PRIMARY KEY (id))",
+	})
+	checkDDL(t, "comment on", &schema.SetColumnComment{Table: tb, Column: "body", Comment: "what's written"}, golden{
+		"sqlite":     "error:COMMENT ON COLUMN notes.body is not supported by sqlite",
+		"postgresql": `COMMENT ON COLUMN notes.body IS 'what''s written'`,
+		"mariadb":    "error:COMMENT ON COLUMN notes.body is not supported by m",
+	})
+	checkDDL(t, "comment removed", &schema.SetColumnComment{Table: tb, Column: "body"}, golden{
+		"postgresql": `COMMENT ON COLUMN notes.body IS NULL`,
+	})
+	checkDDL(t, "alter comment", &schema.AlterColumn{Table: tb, Column: body, SetComment: true}, golden{
+		"postgresql": "error:a column comment in ALTER TABLE notes ALTER COLUMN body (use COMMENT ON COLUMN)",
+		"mariadb":    "ALTER TABLE notes MODIFY COLUMN body LONGTEXT COMMENT 'what''s written'",
+	})
+	stmts := compile.CommentStatements(ddlDialects[1].d, tb)
+	if len(stmts) != 1 || len(compile.CommentStatements(ddlDialects[2].d, tb)) != 0 {
+		t.Fatalf("CommentStatements: %d on postgresql, want 1; none on mariadb", len(stmts))
+	}
+}
+
 func TestAlterColumn(t *testing.T) {
 	users := alterFixture(t)
 	age, _ := users.Col("age")

@@ -76,7 +76,8 @@ func IsDDL(stmt expr.Statement) bool {
 		*schema.AddConstraint, *schema.DropConstraint, *schema.CreateEnumType, *schema.DropEnumType,
 		schema.CreateTable, schema.DropTable, schema.CreateIndex, schema.DropIndex,
 		schema.AddConstraint, schema.DropConstraint, schema.CreateEnumType, schema.DropEnumType,
-		*schema.AddColumn, *schema.DropColumn, *schema.RenameColumn, *schema.RenameTable, *schema.AlterColumn:
+		*schema.AddColumn, *schema.DropColumn, *schema.RenameColumn, *schema.RenameTable, *schema.AlterColumn,
+		*schema.SetColumnComment:
 		return true
 	}
 	return false
@@ -84,8 +85,8 @@ func IsDDL(stmt expr.Statement) bool {
 
 // CompileDDL renders a DDL element of package schema (CreateTable, DropTable,
 // CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnumType, DropEnumType, as
-// pointers or values; AddColumn, DropColumn, RenameColumn, RenameTable and AlterColumn as
-// pointers) for d, which must implement DDLDialect. The result has no
+// pointers or values; AddColumn, DropColumn, RenameColumn, RenameTable, AlterColumn and
+// SetColumnComment as pointers) for d, which must implement DDLDialect. The result has no
 // arguments: DDL cannot take bound parameters, so defaults and enum values are written
 // as escaped literals. Errors wrap ErrCompile, and ErrUnsupported for what the dialect
 // lacks (ALTER TABLE ADD CONSTRAINT on SQLite, enum types outside PostgreSQL, ...).
@@ -133,6 +134,8 @@ func CompileDDL(d Dialect, stmt expr.Statement) (*Compiled, error) {
 		b, err = dropEnum(dd, nil, &s)
 	case *schema.AddColumn, *schema.DropColumn, *schema.RenameColumn, *schema.RenameTable, *schema.AlterColumn:
 		b, err = alterTable(dd, nil, stmt)
+	case *schema.SetColumnComment:
+		b, err = columnComment(dd, nil, s)
 	case nil:
 		return nil, errorf("nil statement")
 	default:
@@ -291,6 +294,10 @@ func appendColumn(d DDLDialect, b []byte, t *schema.Table, c *schema.Column) ([]
 			b = append(b, ' ')
 			b = append(b, s...)
 		}
+	}
+	if c.Comment != "" && d.Features().Has(InlineComment) {
+		b = append(b, " COMMENT "...)
+		b = d.AppendStringLiteral(b, c.Comment)
 	}
 	return b, nil
 }

@@ -54,6 +54,8 @@ type Normalization struct {
 	// UniqueIndexIsConstraint: unique indexes and unique constraints are the same
 	// object (MySQL); both read back as unique constraints.
 	UniqueIndexIsConstraint bool
+	// Comments: the database keeps column comments (SQLite does not).
+	Comments bool
 	// GeneratedCheckName reports whether name is one the database gives a check
 	// constraint declared without a name (PostgreSQL: table_check, table_column_check;
 	// MariaDB: CONSTRAINT_n). Such checks count as unnamed. Nil: the database keeps
@@ -70,6 +72,7 @@ type ReflectedColumn struct {
 	Nullable      bool
 	Default       expr.Expr // nil: no server default
 	Autoincrement bool
+	Comment       string
 }
 
 // ReflectedTable is a table read from a database catalog, as the dialects collect it
@@ -116,6 +119,9 @@ func TableItems(rt *ReflectedTable) []schema.TableItem {
 		}
 		if c.Default != nil {
 			opts = append(opts, schema.ServerDefault(c.Default))
+		}
+		if c.Comment != "" {
+			opts = append(opts, schema.Comment(c.Comment))
 		}
 		items = append(items, schema.Col(c.Name, c.Type, opts...))
 	}

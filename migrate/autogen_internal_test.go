@@ -33,7 +33,7 @@ func versions() []*schema.MetaData {
 		case v == 2:
 			items = append(items, schema.Col("email", types.String(100)))
 		case v >= 3:
-			items = append(items, schema.Col("email", types.String(200), schema.ServerDefault(expr.Value("none", types.String(200)))),
+			items = append(items, schema.Col("email", types.String(200), schema.ServerDefault(expr.Value("none", types.String(200))), schema.Comment("where we write")),
 				schema.Col("team_id", types.Integer(), schema.ForeignKey("teams.id", schema.OnDelete("SET NULL"))))
 		}
 		if v >= 2 {

@@ -58,7 +58,8 @@ func ExcludeObjects(names ...string) CompareOption {
 // order.
 //
 // What is compared: tables and columns by name; column types (after normalization),
-// nullability and server defaults (both rendered as SQL for d); foreign keys and unique
+// nullability, server defaults (both rendered as SQL for d) and comments (where the
+// database keeps them); foreign keys and unique
 // constraints by definition (columns, referenced table and columns, actions), not by
 // name; check constraints by name (their text is not compared: databases rewrite it,
 // and unnamed checks are ignored, including those the database named itself, see
@@ -311,7 +312,11 @@ func (c *comparer) columns(orig, wt, ht *tableSpec) {
 			up.setDefault, up.dflt = true, col.Default
 			down.setDefault, down.dflt = true, old.Default
 		}
-		if up.typ != nil || up.nullable != nil || up.setDefault {
+		if c.n.Comments && col.Comment != old.Comment {
+			nc, oc := col.Comment, old.Comment
+			up.comment, down.comment = &nc, &oc
+		}
+		if up.typ != nil || up.nullable != nil || up.setDefault || up.comment != nil {
 			ch := Change{Up: up, Down: down}
 			if up.typ != nil && !widens(old.Type, *up.typ) {
 				ch.Destructive = fmt.Sprintf("narrow column %s.%s from %s to %s", key, col.Name, old.Type, *up.typ)

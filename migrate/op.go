@@ -101,8 +101,12 @@ func SetServerDefault(e expr.Expr) AlterOption {
 	return func(o *alterColumnOp) { o.setDefault, o.dflt = true, e }
 }
 
-// AlterColumn changes a column's type, nullability or server default in place (on
-// SQLite by rebuilding the table).
+// SetComment changes the column's comment ("" removes it); databases without column
+// comments (SQLite) ignore it.
+func SetComment(text string) AlterOption { return func(o *alterColumnOp) { o.comment = &text } }
+
+// AlterColumn changes a column's type, nullability, server default or comment in place
+// (on SQLite by rebuilding the table).
 func (o *Op) AlterColumn(table, column string, changes ...AlterOption) {
 	op := &alterColumnOp{table: table, col: column}
 	for _, c := range changes {
@@ -110,8 +114,8 @@ func (o *Op) AlterColumn(table, column string, changes ...AlterOption) {
 			c(op)
 		}
 	}
-	if op.typ == nil && op.nullable == nil && !op.setDefault {
-		o.fail("alter column "+table+"."+column, errors.New("no change given (SetType, SetNullable, SetServerDefault)"))
+	if op.typ == nil && op.nullable == nil && !op.setDefault && op.comment == nil {
+		o.fail("alter column "+table+"."+column, errors.New("no change given (SetType, SetNullable, SetServerDefault, SetComment)"))
 		return
 	}
 	o.add(op)

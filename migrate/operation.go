@@ -77,6 +77,7 @@ func (o *createTableOp) statements(d compile.DDLDialect, before, after *state) (
 	var out []expr.Statement
 	out = append(out, newEnums(d, before, t)...)
 	out = append(out, &schema.CreateTable{Table: t})
+	out = append(out, compile.CommentStatements(d, t)...)
 	for _, ix := range t.Indexes {
 		out = append(out, &schema.CreateIndex{Index: ix})
 	}
@@ -204,7 +205,11 @@ func (o *addColumnOp) statements(d compile.DDLDialect, before, after *state) ([]
 		return nil, err
 	}
 	c, _ := t.Col(o.col.Name)
-	return ddl(append(newEnums(d, before, t), &schema.AddColumn{Table: t, Column: c})...), nil
+	out := append(newEnums(d, before, t), &schema.AddColumn{Table: t, Column: c})
+	if c.Comment != "" && d.Features().Has(compile.CommentOn) {
+		out = append(out, &schema.SetColumnComment{Table: t, Column: c.Name, Comment: c.Comment})
+	}
+	return ddl(out...), nil
 }
 
 // dropColumnOp drops a column.
@@ -294,6 +299,7 @@ type alterColumnOp struct {
 	nullable    *bool
 	setDefault  bool
 	dflt        expr.Expr
+	comment     *string
 	nullsCheck  bool // set by the runner: look for NULLs before making the column NOT NULL
 	description string
 }
@@ -320,6 +326,9 @@ func (o *alterColumnOp) String() string {
 			parts = append(parts, "new default")
 		}
 	}
+	if o.comment != nil {
+		parts = append(parts, "comment")
+	}
 	return "alter column " + o.table + "." + o.col + " (" + strings.Join(parts, ", ") + ")"
 }
 func (o *alterColumnOp) apply(st *state) error {
@@ -336,6 +345,9 @@ func (o *alterColumnOp) apply(st *state) error {
 	}
 	if o.setDefault {
 		c.Default = o.dflt
+	}
+	if o.comment != nil {
+		c.Comment = *o.comment
 	}
 	return nil
 }
@@ -359,7 +371,13 @@ func (o *alterColumnOp) statements(d compile.DDLDialect, before, after *state) (
 		out = append(out, stmt{ddl: expr.Select(expr.CountStar()).From(t).Where(t.C(o.col).IsNull()),
 			check: fmt.Sprintf("make column %s.%s NOT NULL", o.table, o.col)})
 	}
-	if !d.Features().Has(compile.AlterColumnInPlace) {
+	feats := d.Features()
+	inlineComment := o.comment != nil && feats.Has(compile.InlineComment)
+	if o.typ == nil && o.nullable == nil && !o.setDefault && !inlineComment {
+		// Only the comment changes, and the database keeps it apart (or not at all).
+		return append(out, o.commentStatements(d, after)...), nil
+	}
+	if !feats.Has(compile.AlterColumnInPlace) {
 		b, err := batch(d, before, after, o.table)
 		return append(out, b...), err
 	}
@@ -372,8 +390,21 @@ func (o *alterColumnOp) statements(d compile.DDLDialect, before, after *state) (
 	if o.typ != nil {
 		pre = newEnums(d, before, t)
 	}
-	out = append(out, ddl(append(pre, &schema.AlterColumn{Table: t, Column: c, SetType: o.typ != nil, SetNullable: o.nullable != nil, SetDefault: o.setDefault})...)...)
-	return out, nil
+	out = append(out, ddl(append(pre, &schema.AlterColumn{Table: t, Column: c, SetType: o.typ != nil, SetNullable: o.nullable != nil,
+		SetDefault: o.setDefault, SetComment: inlineComment})...)...)
+	return append(out, o.commentStatements(d, after)...), nil
+}
+
+// commentStatements sets the column's comment where comments are set apart (COMMENT ON).
+func (o *alterColumnOp) commentStatements(d compile.DDLDialect, after *state) []stmt {
+	if o.comment == nil || !d.Features().Has(compile.CommentOn) {
+		return nil
+	}
+	t, err := tableOf(after, o.table)
+	if err != nil {
+		return nil
+	}
+	return ddl(&schema.SetColumnComment{Table: t, Column: o.col, Comment: *o.comment})
 }
 
 // widens reports whether every value of type from fits type to.

@@ -21,7 +21,7 @@ func everything() *schema.MetaData {
 	)
 	md.MustTable("every_type",
 		schema.Col("id", types.BigInt(), schema.PrimaryKey()),
-		schema.Col("i", types.Integer(), schema.NotNull(), schema.ServerDefault(expr.Value(int64(7), types.Integer()))),
+		schema.Col("i", types.Integer(), schema.NotNull(), schema.ServerDefault(expr.Value(int64(7), types.Integer())), schema.Comment("it's seven")),
 		schema.Col("s", types.SmallInt()),
 		schema.Col("b", types.Boolean(), schema.NotNull(), schema.ServerDefault(expr.Value(true, types.Boolean()))),
 		schema.Col("f", types.Float()),
@@ -103,6 +103,9 @@ func TestReflectRoundTrip(t *testing.T) {
 			if (rc.ServerDefault == nil) != (mc.ServerDefault == nil) {
 				t.Errorf("column %s: default %v, want %v", mc.Name, rc.ServerDefault, mc.ServerDefault)
 			}
+		}
+		if i, _ := et.Col("i"); norm.Comments && i.Comment != "it's seven" {
+			t.Errorf("every_type.i: comment %q", i.Comment)
 		}
 		if id, _ := et.Col("id"); !id.Autoincrement || len(et.PrimaryKey) != 1 {
 			t.Errorf("every_type.id: autoincrement %v, primary key %d columns", id.Autoincrement, len(et.PrimaryKey))

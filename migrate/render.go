@@ -113,6 +113,9 @@ func (r renderer) col(c colSpec, inPK bool, pkLen int) string {
 	if c.Default != nil {
 		args = append(args, "schema.ServerDefault("+r.expr(c.Default)+")")
 	}
+	if c.Comment != "" {
+		args = append(args, "schema.Comment("+strconv.Quote(c.Comment)+")")
+	}
 	k := c.Type.Kind
 	if inPK && pkLen == 1 && (k == types.KindInteger || k == types.KindBigInt || k == types.KindSmallInt) || c.Autoincrement {
 		args = append(args, fmt.Sprintf("schema.Autoincrement(%t)", c.Autoincrement))
@@ -181,6 +184,9 @@ func (r renderer) op(o Operation) string {
 		}
 		if x.setDefault {
 			opts = append(opts, "migrate.SetServerDefault("+r.expr(x.dflt)+")")
+		}
+		if x.comment != nil {
+			opts = append(opts, "migrate.SetComment("+strconv.Quote(*x.comment)+")")
 		}
 		return fmt.Sprintf("op.AlterColumn(%q, %q, %s)", x.table, x.col, strings.Join(opts, ", "))
 	case *createIndexOp:

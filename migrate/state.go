@@ -73,7 +73,8 @@ func (t *tableSpec) clone() *tableSpec {
 func specOf(t *schema.Table) *tableSpec {
 	s := &tableSpec{Schema: t.Schema, Name: t.Name}
 	for _, c := range t.Cols {
-		s.Cols = append(s.Cols, colSpec{Name: c.Name, Type: c.Type, Nullable: c.Nullable, Default: c.ServerDefault, Autoincrement: c.Autoincrement})
+		s.Cols = append(s.Cols, colSpec{Name: c.Name, Type: c.Type, Nullable: c.Nullable, Default: c.ServerDefault,
+			Autoincrement: c.Autoincrement, Comment: c.Comment})
 	}
 	for _, c := range t.PrimaryKey {
 		s.PK = append(s.PK, c.Name)

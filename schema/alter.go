@@ -44,10 +44,23 @@ type RenameTable struct {
 	NewName string
 }
 
+// SetColumnComment is PostgreSQL's COMMENT ON COLUMN Table.Column IS Comment ("" removes
+// the comment). Dialects that spell comments inside the column definition (MySQL)
+// change them with AlterColumn and SetComment instead, and report
+// compile.ErrUnsupported.
+// It is a plain value: safe for concurrent reads, it lives as long as the caller keeps it.
+type SetColumnComment struct {
+	expr.DDLElement
+	Table   *Table
+	Column  string
+	Comment string
+}
+
 // AlterColumn changes a column in place. Column is the column's new definition, a column
 // of Table; the flags say which of its properties change: its type (SetType), whether it
-// accepts NULL (SetNullable) and its server default (SetDefault; a nil
-// Column.ServerDefault drops it). Dialects that rewrite the whole column (MySQL's MODIFY
+// accepts NULL (SetNullable), its server default (SetDefault; a nil
+// Column.ServerDefault drops it) and its comment (SetComment, only where the comment is
+// part of the column definition: MySQL). Dialects that rewrite the whole column (MySQL's MODIFY
 // COLUMN) use every property of Column whatever the flags.
 // It is a plain value: safe for concurrent reads, it lives as long as the caller keeps it.
 type AlterColumn struct {
@@ -57,4 +70,5 @@ type AlterColumn struct {
 	SetType     bool
 	SetNullable bool
 	SetDefault  bool
+	SetComment  bool
 }

@@ -46,6 +46,7 @@ type columnSpec struct {
 	serverDefault expr.Expr
 	unique        bool
 	indexed       bool
+	comment       string
 	fks           []*ForeignKeyDef
 	errs          []string
 }
@@ -111,6 +112,11 @@ func Unique() ColumnOption { return func(s *columnSpec) { s.unique = true } }
 
 // Indexed gives the column an index named ix_<table>_<column> (unique with Unique).
 func Indexed() ColumnOption { return func(s *columnSpec) { s.indexed = true } }
+
+// Comment gives the column a comment, kept in the database catalog where the database
+// has column comments (PostgreSQL COMMENT ON COLUMN, MySQL's COMMENT clause; SQLite has
+// none and ignores it).
+func Comment(text string) ColumnOption { return func(s *columnSpec) { s.comment = text } }
 
 // ForeignKey makes the column reference target, written "table.column" (or
 // "schema.table.column"). The referenced table may be defined later in the same MetaData;
@@ -336,6 +342,7 @@ func (c ColumnDef) applyTable(b *tableBuilder) {
 		ServerDefault: s.serverDefault,
 		Unique:        s.unique,
 		Index:         s.indexed,
+		Comment:       s.comment,
 	}
 	if s.nullable != nil {
 		if *s.nullable && s.pk {

@@ -24,7 +24,7 @@ import (
 // as RESTRICT. A check declared without a name is called CONSTRAINT_n by MariaDB;
 // comparisons treat it as unnamed.
 
-const myColumnsSQL = `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA
+const myColumnsSQL = `SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`
 
 const myKeysSQL = `SELECT tc.TABLE_NAME, tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA,
@@ -84,7 +84,7 @@ func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dial
 			continue
 		}
 		col := dialect.ReflectedColumn{Name: dialect.Str(r[1]), Nullable: dialect.Str(r[4]) == "YES",
-			Autoincrement: strings.Contains(strings.ToLower(dialect.Str(r[6])), "auto_increment")}
+			Autoincrement: strings.Contains(strings.ToLower(dialect.Str(r[6])), "auto_increment"), Comment: dialect.Str(r[7])}
 		if jsonCols[[2]string{rt.Name, col.Name}] {
 			col.Type = types.JSON()
 		} else if col.Type, err = myParseType(dialect.Str(r[2]), dialect.Str(r[3])); err != nil {
@@ -282,6 +282,7 @@ func (d *Dialect) Normalization() dialect.Normalization {
 		},
 		DefaultFKAction:         "RESTRICT",
 		UniqueIndexIsConstraint: true,
+		Comments:                true,
 		GeneratedCheckName: func(_, name string) bool {
 			n, ok := strings.CutPrefix(name, "CONSTRAINT_")
 			_, err := strconv.Atoi(n)

@@ -24,7 +24,7 @@ func New() *Dialect {
 		compile.ForUpdate, compile.SkipLocked, compile.WindowFunctions, compile.CTEs,
 		compile.OnConflict, compile.NativeInterval, compile.NativeUUID, compile.NativeEnum,
 		compile.AlterAddConstraint, compile.TransactionalDDL, compile.BooleanLiterals,
-		compile.AlterColumnInPlace, compile.AlterTypeUsing,
+		compile.AlterColumnInPlace, compile.AlterTypeUsing, compile.CommentOn,
 	} {
 		f = f.With(x)
 	}

@@ -25,7 +25,7 @@ const pgTablesSQL = `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`
 
 const pgColumnsSQL = `SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), t.typname, t.typtype::text,
- a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text
+ a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, pg_catalog.col_description(c.oid, a.attnum)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -94,7 +94,7 @@ func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dial
 		if rt == nil {
 			continue
 		}
-		col := dialect.ReflectedColumn{Name: dialect.Str(r[1]), Nullable: !dialect.Bool(r[5])}
+		col := dialect.ReflectedColumn{Name: dialect.Str(r[1]), Nullable: !dialect.Bool(r[5]), Comment: dialect.Str(r[8])}
 		typname := dialect.Str(r[3])
 		if dialect.Str(r[4]) == "e" {
 			col.Type = types.Enum(typname, enums[typname]...)
@@ -236,6 +236,7 @@ func (d *Dialect) Normalization() dialect.Normalization {
 	return dialect.Normalization{
 		ReflectedType:   func(t types.Type, _ bool) types.Type { return t },
 		DefaultFKAction: "NO ACTION",
+		Comments:        true,
 		GeneratedCheckName: func(table, name string) bool {
 			rest, ok := strings.CutPrefix(name, table+"_")
 			return ok && pgCheckSuffixRE.MatchString(rest)
