@@ -2,6 +2,7 @@ package compile_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/retortdb/retort/compile"
@@ -111,5 +112,23 @@ func TestAlterColumn(t *testing.T) {
 	}
 	if !compile.IsDDL(&schema.AlterColumn{}) || !compile.IsDDL(&schema.RenameTable{}) {
 		t.Error("IsDDL does not recognise the ALTER TABLE elements")
+	}
+}
+
+func TestPartialIndex(t *testing.T) {
+	md := schema.NewMetaData()
+	tb := md.MustTable("jobs",
+		schema.Col("id", types.Integer(), schema.PrimaryKey()),
+		schema.Col("done", types.Boolean(), schema.NotNull()),
+		schema.PartialIndex("ix_jobs_todo", false, "done = false", "id"),
+	)
+	checkDDL(t, "partial index", &schema.CreateIndex{Index: tb.Indexes[0]}, golden{
+		"sqlite":     `CREATE INDEX ix_jobs_todo ON jobs (id) WHERE done = false`,
+		"postgresql": `CREATE INDEX ix_jobs_todo ON jobs (id) WHERE done = false`,
+		"mariadb":    "error:partial index ix_jobs_todo (CREATE INDEX ... WHERE) is not supported by m",
+	})
+	if _, err := schema.NewMetaData().Table("t", schema.Col("a", types.Integer()), schema.PartialIndex("ix", true, " ", "a")); err == nil ||
+		!strings.Contains(err.Error(), "partial index ix has an empty condition") {
+		t.Fatalf("partial index without a condition: %v", err)
 	}
 }

@@ -393,7 +393,15 @@ func createIndex(d DDLDialect, b []byte, s *schema.CreateIndex) ([]byte, error) 
 		b = appendTableName(d, b, ix.Table)
 	}
 	b = append(b, ' ')
-	return appendIdentList(d, b, ix.Columns), nil
+	b = appendIdentList(d, b, ix.Columns)
+	if ix.Where != "" {
+		if !d.Features().Has(PartialIndexes) {
+			return nil, unsupportedf(d, "partial index %s (CREATE INDEX ... WHERE)", ix.Name)
+		}
+		b = append(b, " WHERE "...)
+		b = append(b, ix.Where...)
+	}
+	return b, nil
 }
 
 func dropIndex(d DDLDialect, b []byte, s *schema.DropIndex) ([]byte, error) {

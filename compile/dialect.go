@@ -48,6 +48,7 @@ const (
 	AlterTypeUsing                         // ALTER COLUMN c TYPE t USING CAST(c AS t) (PostgreSQL)
 	CommentOn                              // column comments set by COMMENT ON COLUMN (PostgreSQL)
 	InlineComment                          // column comments in the column definition: COMMENT 'text' (MySQL)
+	PartialIndexes                         // CREATE INDEX ... WHERE condition (PostgreSQL, SQLite)
 )
 
 // Dialect is what the compiler asks of a SQL dialect. Implementations live in

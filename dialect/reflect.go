@@ -145,9 +145,12 @@ func TableItems(rt *ReflectedTable) []schema.TableItem {
 		items = append(items, schema.CheckConstraint(ck.Name, ck.SQL))
 	}
 	for _, ix := range rt.Indexes {
-		if ix.Unique {
+		switch {
+		case ix.Where != "":
+			items = append(items, schema.PartialIndex(ix.Name, ix.Unique, ix.Where, ix.Columns...))
+		case ix.Unique:
 			items = append(items, schema.UniqueIndex(ix.Name, ix.Columns...))
-		} else {
+		default:
 			items = append(items, schema.Index(ix.Name, ix.Columns...))
 		}
 	}

@@ -63,7 +63,8 @@ func ExcludeObjects(names ...string) CompareOption {
 // constraints by definition (columns, referenced table and columns, actions), not by
 // name; check constraints by name (their text is not compared: databases rewrite it,
 // and unnamed checks are ignored, including those the database named itself, see
-// dialect.Normalization.GeneratedCheckName); indexes by name, columns and uniqueness. Primary keys
+// dialect.Normalization.GeneratedCheckName); indexes by name, columns, uniqueness and
+// whether they are partial (the condition's text is not compared, as for checks). Primary keys
 // and autoincrement are not compared.
 //
 // Renames. A table or a column that disappears while another appears is proposed as a
@@ -392,7 +393,7 @@ func (c *comparer) constraints(orig, wt, ht *tableSpec) {
 		}
 	}
 	sameIx := func(a, b indexSpec) bool {
-		return a.Name == b.Name && a.Unique == b.Unique && slices.Equal(a.Columns, b.Columns)
+		return a.Name == b.Name && a.Unique == b.Unique && slices.Equal(a.Columns, b.Columns) && (a.Where == "") == (b.Where == "")
 	}
 	for _, ix := range ht.Indexes {
 		if !slices.ContainsFunc(wt.Indexes, func(x indexSpec) bool { return sameIx(x, ix) }) {

@@ -10,6 +10,8 @@ import (
 	"github.com/retortdb/retort/dialect/postgres"
 	"github.com/retortdb/retort/dialect/sqlite"
 	"github.com/retortdb/retort/migrate"
+	"github.com/retortdb/retort/schema"
+	"github.com/retortdb/retort/types"
 )
 
 func offline(t *testing.T, d compile.DDLDialect, from, to string) string {
@@ -122,5 +124,26 @@ func TestChainBranchesAndMerge(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), s) {
 			t.Errorf("Validate: %v, want %q", err, s)
 		}
+	}
+}
+
+func TestOfflinePartialIndex(t *testing.T) {
+	var b strings.Builder
+	ch := migrate.NewChain()
+	ch.Add(&migrate.Migration{Revision: "x1", Message: "jobs",
+		Up: func(op *migrate.Op) {
+			op.CreateTable("jobs", schema.Col("id", types.Integer(), schema.PrimaryKey()), schema.Col("done", types.Boolean(), schema.NotNull()))
+			op.CreatePartialIndex("ix_jobs_todo", "jobs", false, "done = false", "id")
+		},
+		Down: func(op *migrate.Op) { op.DropTable("jobs") }})
+	if err := migrate.New(nil, ch).SQL(&b, postgres.New(), "base", "head"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "CREATE INDEX ix_jobs_todo ON jobs (id) WHERE done = false;") {
+		t.Fatalf("partial index offline:\n%s", b.String())
+	}
+	if err := migrate.New(nil, ch).SQL(&b, mysql.New(mysql.MariaDB, 10, 11, 0), "base", "head"); err == nil ||
+		!strings.Contains(err.Error(), "revision x1 (jobs): create index ix_jobs_todo on jobs: compile: partial index") {
+		t.Fatalf("partial index on mariadb: %v", err)
 	}
 }

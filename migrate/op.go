@@ -131,12 +131,28 @@ func (o *Op) CreateUniqueIndex(name, table string, columns ...string) {
 	o.index(name, table, true, columns)
 }
 
-func (o *Op) index(name, table string, unique bool, columns []string) {
+// CreatePartialIndex creates an index called name on columns of table over the rows
+// where the SQL condition where holds (unique when unique is true), on databases with
+// partial indexes (PostgreSQL, SQLite). where is written as is: never build it from
+// untrusted input.
+func (o *Op) CreatePartialIndex(name, table string, unique bool, where string, columns ...string) {
+	if strings.TrimSpace(where) == "" {
+		o.fail("create index "+name+" on "+table, errors.New("a partial index needs a condition"))
+		return
+	}
+	o.index(name, table, unique, columns, where)
+}
+
+func (o *Op) index(name, table string, unique bool, columns []string, where ...string) {
 	if name == "" || len(columns) == 0 {
 		o.fail("create index on "+table, errors.New("an index needs a name and columns"))
 		return
 	}
-	o.add(&createIndexOp{table: table, ix: indexSpec{Name: name, Columns: append([]string(nil), columns...), Unique: unique}})
+	ix := indexSpec{Name: name, Columns: append([]string(nil), columns...), Unique: unique}
+	if len(where) > 0 {
+		ix.Where = where[0]
+	}
+	o.add(&createIndexOp{table: table, ix: ix})
 }
 
 // DropIndex drops the index called name on table.

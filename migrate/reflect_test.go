@@ -1,7 +1,10 @@
 package migrate_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/retortdb/retort/compile"
 
 	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/engine"
@@ -13,7 +16,7 @@ import (
 )
 
 // everything is a schema with every type and constraint retort supports.
-func everything() *schema.MetaData {
+func everything(partial bool) *schema.MetaData {
 	md := schema.NewMetaData()
 	md.MustTable("teams",
 		schema.Col("id", types.Integer(), schema.PrimaryKey()),
@@ -49,11 +52,15 @@ func everything() *schema.MetaData {
 		schema.Index("ix_every_dt_tm", "dt", "tm"),
 		schema.UniqueIndex("ux_every_v", "v"),
 	)
-	md.MustTable("pairs",
+	pairs := []schema.TableItem{
 		schema.Col("a", types.Integer()),
 		schema.Col("b", types.String(10)),
 		schema.PrimaryKeyConstraint("a", "b"),
-	)
+	}
+	if partial {
+		pairs = append(pairs, schema.PartialIndex("ix_pairs_big", true, "a > 10", "b"))
+	}
+	md.MustTable("pairs", pairs...)
 	return md
 }
 
@@ -64,7 +71,8 @@ func TestReflectRoundTrip(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		ctx := t.Context()
 		eng := open(t, tg)
-		md := everything()
+		partial := eng.Dialect().Features().Has(compile.PartialIndexes)
+		md := everything(partial)
 		if err := eng.CreateAll(ctx, md); err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +152,10 @@ func TestReflectRoundTrip(t *testing.T) {
 		}
 		pairs, _ := got.TableByName("pairs")
 		if pairs == nil || len(pairs.PrimaryKey) != 2 || pairs.PrimaryKey[1].Name != "b" {
-			t.Errorf("pairs: composite primary key not reflected")
+			t.Fatalf("pairs: composite primary key not reflected")
+		}
+		if partial && (len(pairs.Indexes) != 1 || !pairs.Indexes[0].Unique || !strings.Contains(pairs.Indexes[0].Where, "a > 10")) {
+			t.Errorf("partial index of pairs: %+v", pairs.Indexes)
 		}
 	})
 }
@@ -155,7 +166,7 @@ func TestReflectFilterAndSchema(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
 		ctx := t.Context()
 		eng := open(t, tg)
-		if err := eng.CreateAll(ctx, everything()); err != nil {
+		if err := eng.CreateAll(ctx, everything(false)); err != nil {
 			t.Fatal(err)
 		}
 		md, err := eng.Reflect(ctx, engine.ReflectOnly(func(name string) bool { return name == "pairs" }))

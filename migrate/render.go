@@ -157,11 +157,14 @@ func (r renderer) op(o Operation) string {
 			lines = append(lines, fmt.Sprintf("schema.CheckConstraint(%q, %q)", ck.Name, ck.SQL))
 		}
 		for _, ix := range t.Indexes {
-			fn := "Index"
-			if ix.Unique {
-				fn = "UniqueIndex"
+			switch {
+			case ix.Where != "":
+				lines = append(lines, fmt.Sprintf("schema.PartialIndex(%q, %t, %q, %s)", ix.Name, ix.Unique, ix.Where, quoteList(ix.Columns)))
+			case ix.Unique:
+				lines = append(lines, fmt.Sprintf("schema.UniqueIndex(%q, %s)", ix.Name, quoteList(ix.Columns)))
+			default:
+				lines = append(lines, fmt.Sprintf("schema.Index(%q, %s)", ix.Name, quoteList(ix.Columns)))
 			}
-			lines = append(lines, fmt.Sprintf("schema.%s(%q, %s)", fn, ix.Name, quoteList(ix.Columns)))
 		}
 		return "op.CreateTable(\n" + strings.Join(lines, ",\n") + ",\n)"
 	case *dropTableOp:
@@ -190,6 +193,9 @@ func (r renderer) op(o Operation) string {
 		}
 		return fmt.Sprintf("op.AlterColumn(%q, %q, %s)", x.table, x.col, strings.Join(opts, ", "))
 	case *createIndexOp:
+		if x.ix.Where != "" {
+			return fmt.Sprintf("op.CreatePartialIndex(%q, %q, %t, %q, %s)", x.ix.Name, x.table, x.ix.Unique, x.ix.Where, quoteList(x.ix.Columns))
+		}
 		fn := "CreateIndex"
 		if x.ix.Unique {
 			fn = "CreateUniqueIndex"

@@ -34,6 +34,7 @@ type indexSpec struct {
 	Name    string
 	Columns []string
 	Unique  bool
+	Where   string
 }
 
 type tableSpec struct {
@@ -90,7 +91,7 @@ func specOf(t *schema.Table) *tableSpec {
 		s.Checks = append(s.Checks, *ck)
 	}
 	for _, ix := range t.Indexes {
-		s.Indexes = append(s.Indexes, indexSpec{Name: ix.Name, Columns: slices.Clone(ix.Columns), Unique: ix.Unique})
+		s.Indexes = append(s.Indexes, indexSpec{Name: ix.Name, Columns: slices.Clone(ix.Columns), Unique: ix.Unique, Where: ix.Where})
 	}
 	return s
 }
@@ -106,7 +107,7 @@ func (t *tableSpec) items() []schema.TableItem {
 		rt.Uniques = append(rt.Uniques, schema.UniqueDef{Name: u.Name, Columns: u.Columns})
 	}
 	for _, ix := range t.Indexes {
-		rt.Indexes = append(rt.Indexes, schema.IndexDef{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique})
+		rt.Indexes = append(rt.Indexes, schema.IndexDef{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique, Where: ix.Where})
 	}
 	return dialect.TableItems(rt)
 }

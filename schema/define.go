@@ -280,12 +280,25 @@ func CheckConstraint(name, sqlText string) TableItem {
 }
 
 // Index is an index called name over cols.
-func Index(name string, cols ...string) TableItem { return indexItem(name, false, cols) }
+func Index(name string, cols ...string) TableItem { return indexItem(name, false, "", cols) }
 
 // UniqueIndex is a unique index called name over cols.
-func UniqueIndex(name string, cols ...string) TableItem { return indexItem(name, true, cols) }
+func UniqueIndex(name string, cols ...string) TableItem { return indexItem(name, true, "", cols) }
 
-func indexItem(name string, unique bool, cols []string) TableItem {
+// PartialIndex is an index called name over cols of the rows where the SQL condition
+// where holds (CREATE INDEX ... WHERE; unique when unique is true), on databases that
+// have partial indexes (PostgreSQL, SQLite). where is written into the DDL as is: never
+// build it from untrusted input.
+func PartialIndex(name string, unique bool, where string, cols ...string) TableItem {
+	if strings.TrimSpace(where) == "" {
+		return tableItemFunc(func(b *tableBuilder) {
+			b.fail(strings.Join(cols, ", "), "partial index %s has an empty condition", name)
+		})
+	}
+	return indexItem(name, unique, where, cols)
+}
+
+func indexItem(name string, unique bool, where string, cols []string) TableItem {
 	cols = append([]string(nil), cols...)
 	return tableItemFunc(func(b *tableBuilder) {
 		switch {
@@ -294,7 +307,7 @@ func indexItem(name string, unique bool, cols []string) TableItem {
 		case len(cols) == 0:
 			b.fail("", "index %s has no columns", name)
 		default:
-			b.indexes = append(b.indexes, &IndexDef{Name: name, Columns: cols, Unique: unique})
+			b.indexes = append(b.indexes, &IndexDef{Name: name, Columns: cols, Unique: unique, Where: where})
 		}
 	})
 }

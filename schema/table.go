@@ -105,6 +105,8 @@ type IndexDef struct {
 	Table   *Table
 	Columns []string
 	Unique  bool
+	// Where is the SQL condition of a partial index ("" for an index over every row).
+	Where string
 }
 
 // Col returns t's column called name and true, or nil and false when t has no such column.

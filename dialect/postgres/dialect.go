@@ -25,6 +25,7 @@ func New() *Dialect {
 		compile.OnConflict, compile.NativeInterval, compile.NativeUUID, compile.NativeEnum,
 		compile.AlterAddConstraint, compile.TransactionalDDL, compile.BooleanLiterals,
 		compile.AlterColumnInPlace, compile.AlterTypeUsing, compile.CommentOn,
+		compile.PartialIndexes,
 	} {
 		f = f.With(x)
 	}

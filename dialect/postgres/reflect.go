@@ -18,7 +18,8 @@ import (
 // recognised by its sequence default (SERIAL) or as an identity column; a foreign key
 // action left out reads back as NO ACTION. Defaults lose the casts PostgreSQL adds
 // ('x'::character varying reads back as 'x'). Indexes that back a constraint (primary
-// key, unique) are not listed as indexes. A check declared without a name gets one from
+// key, unique) are not listed as indexes; a partial index keeps its condition as
+// PostgreSQL prints it (pg_get_expr), expression indexes are left out. A check declared without a name gets one from
 // PostgreSQL (table_check, table_column_check); comparisons treat it as unnamed.
 
 const pgTablesSQL = `SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -54,7 +55,8 @@ ORDER BY cl.relname, con.conname`
 
 const pgIndexesSQL = `SELECT t.relname, i.relname, ix.indisunique,
  (SELECT string_agg(a.attname, chr(31) ORDER BY k.ord) FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-   JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum)
+   JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum),
+ pg_catalog.pg_get_expr(ix.indpred, ix.indrelid)
 FROM pg_catalog.pg_index ix
 JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid
@@ -148,7 +150,7 @@ func (d *Dialect) Reflect(ctx context.Context, q dialect.CatalogQuery, opts dial
 		if rt == nil || len(cols) == 0 { // expression indexes are not reflected
 			continue
 		}
-		rt.Indexes = append(rt.Indexes, schema.IndexDef{Name: dialect.Str(r[1]), Unique: dialect.Bool(r[2]), Columns: cols})
+		rt.Indexes = append(rt.Indexes, schema.IndexDef{Name: dialect.Str(r[1]), Unique: dialect.Bool(r[2]), Columns: cols, Where: dialect.Str(r[4])})
 	}
 	return dialect.BuildMetaData(order)
 }

@@ -16,7 +16,8 @@ import (
 // SQLite reflection reads sqlite_master and the table_info, foreign_key_list,
 // index_list and index_info pragmas; check constraints are read from the CREATE TABLE
 // text, and so are the names of foreign keys and unique constraints (CONSTRAINT name
-// ...), which the pragmas do not report. Normalization (what a table created by retort
+// ...), which the pragmas do not report, and the condition of a partial index (from its
+// CREATE INDEX). Normalization (what a table created by retort
 // reads back as): the autoincrement column is INTEGER (the rowid alias), timestamps
 // lose WITH TIME ZONE (DATETIME), JSON is text, intervals are bigint, enums are
 // string(longest value) with an unnamed CHECK. A foreign key action left out reads back
@@ -97,7 +98,7 @@ func sqReflectTable(ctx context.Context, q dialect.CatalogQuery, name, createSQL
 	for i, j := 0, len(rt.ForeignKeys)-1; i < j; i, j = i+1, j-1 {
 		rt.ForeignKeys[i], rt.ForeignKeys[j] = rt.ForeignKeys[j], rt.ForeignKeys[i]
 	}
-	if rows, err = q(ctx, "SELECT name, \"unique\", origin FROM pragma_index_list(?) ORDER BY seq DESC", name); err != nil {
+	if rows, err = q(ctx, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?) ORDER BY seq DESC", name); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
@@ -115,9 +116,19 @@ func sqReflectTable(ctx context.Context, q dialect.CatalogQuery, name, createSQL
 		}
 		if origin == "u" {
 			rt.Uniques = append(rt.Uniques, schema.UniqueDef{Columns: cols})
-		} else {
-			rt.Indexes = append(rt.Indexes, schema.IndexDef{Name: ixName, Unique: dialect.Bool(r[1]), Columns: cols})
+			continue
 		}
+		ix := schema.IndexDef{Name: ixName, Unique: dialect.Bool(r[1]), Columns: cols}
+		if dialect.Bool(r[3]) {
+			sr, err := q(ctx, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", ixName)
+			if err != nil {
+				return nil, err
+			}
+			if len(sr) > 0 {
+				ix.Where = indexWhere(dialect.Str(sr[0][0]))
+			}
+		}
+		rt.Indexes = append(rt.Indexes, ix)
 	}
 	rt.Checks = parseChecks(createSQL)
 	// The pragmas give no constraint names; CREATE TABLE has them.
@@ -198,6 +209,32 @@ func parseChecks(sql string) []schema.CheckDef {
 		out = append(out, ck)
 	}
 	return out
+}
+
+// indexWhere returns the condition of a CREATE INDEX ... WHERE statement: what follows
+// the WHERE keyword that comes after the column list.
+func indexWhere(sql string) string {
+	depth := 0
+	var quote byte
+	for i := 0; i < len(sql); i++ {
+		c := sql[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && i+5 <= len(sql) && strings.EqualFold(sql[i:i+5], "WHERE") &&
+			(i == 0 || sql[i-1] == ' ' || sql[i-1] == ')' || sql[i-1] == '\n'):
+			return strings.TrimSpace(sql[i+5:])
+		}
+	}
+	return ""
 }
 
 type namedConstraint struct {
