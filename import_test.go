@@ -15,7 +15,7 @@ const module = "github.com/retortdb/retort"
 // Layering, from the bottom up: a package may import only retort packages of a strictly
 // lower rank (see rank). Core is everything below orm; it never imports orm.
 //
-//	orm > engine > dialect/* > dialect > compile > schema > expr > types
+//	orm > migrate > engine > dialect/* > dialect > compile > schema > expr > types
 var layers = []struct {
 	dir  string // path inside the module
 	rank int
@@ -29,12 +29,16 @@ var layers = []struct {
 	{"dialect/postgres", 60},
 	{"dialect/mysql", 60},
 	{"engine", 70},
+	{"migrate", 75}, // migrations: reflection, compare, runner; uses engine, schema, compile
 	{"orm", 80},
 }
 
 const (
 	rankTestDB  = 0   // internal/testdb: test setup, imports no retort package
 	rankProgram = 100 // the root package, examples/* and cmd/*: programs on top of everything
+	// rankProgramPart: packages inside an example (examples/X/...), such as its models and
+	// migrations, which the example's main package imports.
+	rankProgramPart = rankProgram - 5
 )
 
 // drivers maps each database driver module to the one dialect package allowed to import it.
@@ -58,6 +62,8 @@ func under(rel, dir string) bool { return rel == dir || strings.HasPrefix(rel, d
 // that fits no layer.
 func rank(rel string) (r int, ok bool) {
 	switch {
+	case under(rel, "examples") && strings.Count(rel, "/") >= 2:
+		return rankProgramPart, true
 	case rel == "", under(rel, "examples"), under(rel, "cmd"):
 		return rankProgram, true
 	case under(rel, "internal/testdb"), under(rel, "internal/logcapture"): // test support, no retort imports
@@ -119,7 +125,7 @@ func checkLayers(pkgs []pkg) []string {
 			if rel, ok := relOf(imp); ok {
 				ir, known := rank(rel)
 				if known && ir >= pr {
-					bad = append(bad, fmt.Sprintf("%s imports %s: imports must point to a strictly lower layer (orm > engine > dialect/* > dialect > compile > schema > expr > types)", name(p.rel), name(rel)))
+					bad = append(bad, fmt.Sprintf("%s imports %s: imports must point to a strictly lower layer (orm > migrate > engine > dialect/* > dialect > compile > schema > expr > types)", name(p.rel), name(rel)))
 				}
 				continue
 			}

@@ -75,7 +75,9 @@ func IsDDL(stmt expr.Statement) bool {
 	case *schema.CreateTable, *schema.DropTable, *schema.CreateIndex, *schema.DropIndex,
 		*schema.AddConstraint, *schema.DropConstraint, *schema.CreateEnumType, *schema.DropEnumType,
 		schema.CreateTable, schema.DropTable, schema.CreateIndex, schema.DropIndex,
-		schema.AddConstraint, schema.DropConstraint, schema.CreateEnumType, schema.DropEnumType:
+		schema.AddConstraint, schema.DropConstraint, schema.CreateEnumType, schema.DropEnumType,
+		*schema.AddColumn, *schema.DropColumn, *schema.RenameColumn, *schema.RenameTable, *schema.AlterColumn,
+		*schema.SetColumnComment:
 		return true
 	}
 	return false
@@ -83,7 +85,8 @@ func IsDDL(stmt expr.Statement) bool {
 
 // CompileDDL renders a DDL element of package schema (CreateTable, DropTable,
 // CreateIndex, DropIndex, AddConstraint, DropConstraint, CreateEnumType, DropEnumType, as
-// pointers or values) for d, which must implement DDLDialect. The result has no
+// pointers or values; AddColumn, DropColumn, RenameColumn, RenameTable, AlterColumn and
+// SetColumnComment as pointers) for d, which must implement DDLDialect. The result has no
 // arguments: DDL cannot take bound parameters, so defaults and enum values are written
 // as escaped literals. Errors wrap ErrCompile, and ErrUnsupported for what the dialect
 // lacks (ALTER TABLE ADD CONSTRAINT on SQLite, enum types outside PostgreSQL, ...).
@@ -129,6 +132,10 @@ func CompileDDL(d Dialect, stmt expr.Statement) (*Compiled, error) {
 		b, err = dropEnum(dd, nil, s)
 	case schema.DropEnumType:
 		b, err = dropEnum(dd, nil, &s)
+	case *schema.AddColumn, *schema.DropColumn, *schema.RenameColumn, *schema.RenameTable, *schema.AlterColumn:
+		b, err = alterTable(dd, nil, stmt)
+	case *schema.SetColumnComment:
+		b, err = columnComment(dd, nil, s)
 	case nil:
 		return nil, errorf("nil statement")
 	default:
@@ -288,6 +295,10 @@ func appendColumn(d DDLDialect, b []byte, t *schema.Table, c *schema.Column) ([]
 			b = append(b, s...)
 		}
 	}
+	if c.Comment != "" && d.Features().Has(InlineComment) {
+		b = append(b, " COMMENT "...)
+		b = d.AppendStringLiteral(b, c.Comment)
+	}
 	return b, nil
 }
 
@@ -382,7 +393,15 @@ func createIndex(d DDLDialect, b []byte, s *schema.CreateIndex) ([]byte, error) 
 		b = appendTableName(d, b, ix.Table)
 	}
 	b = append(b, ' ')
-	return appendIdentList(d, b, ix.Columns), nil
+	b = appendIdentList(d, b, ix.Columns)
+	if ix.Where != "" {
+		if !d.Features().Has(PartialIndexes) {
+			return nil, unsupportedf(d, "partial index %s (CREATE INDEX ... WHERE)", ix.Name)
+		}
+		b = append(b, " WHERE "...)
+		b = append(b, ix.Where...)
+	}
+	return b, nil
 }
 
 func dropIndex(d DDLDialect, b []byte, s *schema.DropIndex) ([]byte, error) {

@@ -43,6 +43,12 @@ const (
 	AlterAddConstraint                     // ALTER TABLE ... ADD CONSTRAINT (FOREIGN KEY)
 	TransactionalDDL                       // DDL can be rolled back
 	BooleanLiterals                        // TRUE / FALSE literals
+	AlterColumnInPlace                     // ALTER TABLE changes a column's type, nullability and default in place
+	ModifyColumn                           // ... by restating the whole column: ALTER TABLE t MODIFY COLUMN (MySQL)
+	AlterTypeUsing                         // ALTER COLUMN c TYPE t USING CAST(c AS t) (PostgreSQL)
+	CommentOn                              // column comments set by COMMENT ON COLUMN (PostgreSQL)
+	InlineComment                          // column comments in the column definition: COMMENT 'text' (MySQL)
+	PartialIndexes                         // CREATE INDEX ... WHERE condition (PostgreSQL, SQLite)
 )
 
 // Dialect is what the compiler asks of a SQL dialect. Implementations live in

@@ -277,6 +277,7 @@ func planCreate(d compile.DDLDialect, tables []*schema.Table, ex existing) ([]ex
 	}
 	for _, t := range todo {
 		out = append(out, &schema.CreateTable{Table: t})
+		out = append(out, compile.CommentStatements(d, t)...)
 		for _, ix := range t.Indexes {
 			out = append(out, &schema.CreateIndex{Index: ix})
 		}

@@ -46,6 +46,7 @@ type columnSpec struct {
 	serverDefault expr.Expr
 	unique        bool
 	indexed       bool
+	comment       string
 	fks           []*ForeignKeyDef
 	errs          []string
 }
@@ -111,6 +112,11 @@ func Unique() ColumnOption { return func(s *columnSpec) { s.unique = true } }
 
 // Indexed gives the column an index named ix_<table>_<column> (unique with Unique).
 func Indexed() ColumnOption { return func(s *columnSpec) { s.indexed = true } }
+
+// Comment gives the column a comment, kept in the database catalog where the database
+// has column comments (PostgreSQL COMMENT ON COLUMN, MySQL's COMMENT clause; SQLite has
+// none and ignores it).
+func Comment(text string) ColumnOption { return func(s *columnSpec) { s.comment = text } }
 
 // ForeignKey makes the column reference target, written "table.column" (or
 // "schema.table.column"). The referenced table may be defined later in the same MetaData;
@@ -274,12 +280,25 @@ func CheckConstraint(name, sqlText string) TableItem {
 }
 
 // Index is an index called name over cols.
-func Index(name string, cols ...string) TableItem { return indexItem(name, false, cols) }
+func Index(name string, cols ...string) TableItem { return indexItem(name, false, "", cols) }
 
 // UniqueIndex is a unique index called name over cols.
-func UniqueIndex(name string, cols ...string) TableItem { return indexItem(name, true, cols) }
+func UniqueIndex(name string, cols ...string) TableItem { return indexItem(name, true, "", cols) }
 
-func indexItem(name string, unique bool, cols []string) TableItem {
+// PartialIndex is an index called name over cols of the rows where the SQL condition
+// where holds (CREATE INDEX ... WHERE; unique when unique is true), on databases that
+// have partial indexes (PostgreSQL, SQLite). where is written into the DDL as is: never
+// build it from untrusted input.
+func PartialIndex(name string, unique bool, where string, cols ...string) TableItem {
+	if strings.TrimSpace(where) == "" {
+		return tableItemFunc(func(b *tableBuilder) {
+			b.fail(strings.Join(cols, ", "), "partial index %s has an empty condition", name)
+		})
+	}
+	return indexItem(name, unique, where, cols)
+}
+
+func indexItem(name string, unique bool, where string, cols []string) TableItem {
 	cols = append([]string(nil), cols...)
 	return tableItemFunc(func(b *tableBuilder) {
 		switch {
@@ -288,7 +307,7 @@ func indexItem(name string, unique bool, cols []string) TableItem {
 		case len(cols) == 0:
 			b.fail("", "index %s has no columns", name)
 		default:
-			b.indexes = append(b.indexes, &IndexDef{Name: name, Columns: cols, Unique: unique})
+			b.indexes = append(b.indexes, &IndexDef{Name: name, Columns: cols, Unique: unique, Where: where})
 		}
 	})
 }
@@ -336,6 +355,7 @@ func (c ColumnDef) applyTable(b *tableBuilder) {
 		ServerDefault: s.serverDefault,
 		Unique:        s.unique,
 		Index:         s.indexed,
+		Comment:       s.comment,
 	}
 	if s.nullable != nil {
 		if *s.nullable && s.pk {

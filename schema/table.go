@@ -43,6 +43,8 @@ type Column struct {
 	ServerDefault expr.Expr
 	Unique        bool // the column has a single-column UNIQUE constraint (in Table.Uniques; a unique index with Index)
 	Index         bool // the column has a single-column index (in Table.Indexes)
+	// Comment is the column's comment in the database catalog ("" for none).
+	Comment string
 }
 
 // SQLType returns the column's type.
@@ -103,6 +105,8 @@ type IndexDef struct {
 	Table   *Table
 	Columns []string
 	Unique  bool
+	// Where is the SQL condition of a partial index ("" for an index over every row).
+	Where string
 }
 
 // Col returns t's column called name and true, or nil and false when t has no such column.

@@ -31,6 +31,7 @@ func New(flavor Flavor, major, minor, patch int) *Dialect {
 	for _, x := range []compile.Feature{
 		compile.MultiValuesInsert, compile.Savepoints, compile.ForUpdate,
 		compile.OnDuplicateKey, compile.InlineEnum, compile.AlterAddConstraint,
+		compile.AlterColumnInPlace, compile.ModifyColumn, compile.InlineComment,
 		compile.BooleanLiterals,
 	} {
 		f = f.With(x)

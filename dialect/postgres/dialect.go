@@ -24,6 +24,8 @@ func New() *Dialect {
 		compile.ForUpdate, compile.SkipLocked, compile.WindowFunctions, compile.CTEs,
 		compile.OnConflict, compile.NativeInterval, compile.NativeUUID, compile.NativeEnum,
 		compile.AlterAddConstraint, compile.TransactionalDDL, compile.BooleanLiterals,
+		compile.AlterColumnInPlace, compile.AlterTypeUsing, compile.CommentOn,
+		compile.PartialIndexes,
 	} {
 		f = f.With(x)
 	}

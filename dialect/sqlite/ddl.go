@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/dialect"
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/types"
 )
@@ -150,3 +151,13 @@ var _ compile.DDLDialect = (*Dialect)(nil)
 // foreign key checks to COMMIT lets tables that reference each other be dropped in any
 // order while they hold rows (every row is gone by COMMIT).
 func (d *Dialect) DropAllPrelude() []string { return []string{"PRAGMA defer_foreign_keys = ON"} }
+
+// ForeignKeysOff returns PRAGMA foreign_keys = OFF and = ON.
+func (d *Dialect) ForeignKeysOff() (off, on string) {
+	return "PRAGMA foreign_keys = OFF", "PRAGMA foreign_keys = ON"
+}
+
+// ForeignKeyCheckSQL returns PRAGMA foreign_key_check.
+func (d *Dialect) ForeignKeyCheckSQL() string { return "PRAGMA foreign_key_check" }
+
+var _ dialect.TableRebuilder = (*Dialect)(nil)

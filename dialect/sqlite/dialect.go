@@ -19,7 +19,7 @@ func New() *Dialect {
 		compile.InsertReturning, compile.UpdateReturning, compile.DeleteReturning,
 		compile.MultiValuesInsert, compile.Savepoints, compile.NullsOrdering,
 		compile.IntersectExcept, compile.WindowFunctions, compile.CTEs, compile.OnConflict,
-		compile.TransactionalDDL, compile.BooleanLiterals, compile.FullOuterJoin,
+		compile.TransactionalDDL, compile.BooleanLiterals, compile.FullOuterJoin, compile.PartialIndexes,
 	} {
 		f = f.With(x)
 	}
