@@ -144,3 +144,22 @@ type StatementSnapshots interface {
 	// the isolation level (upper case, "" for the server's default).
 	StatementSnapshots(isolation string) bool
 }
+
+// CommitPipeliner is implemented by connections that can send the last statement of a
+// transaction together with its COMMIT, in one round trip (with the transaction's BEGIN
+// too when nothing was sent yet). Implementations belong to their Conn: one goroutine at
+// a time, until Release.
+//
+// When the statement fails, nothing is committed and the error is the statement's; the
+// transaction is left for the caller to roll back (as after any failed statement). When
+// COMMIT fails, the transaction is over and the error says so.
+type CommitPipeliner interface {
+	// PipelinesCommit reports whether the connection pipelines statements with COMMIT
+	// (it may depend on its configuration); when false the other methods are not called.
+	PipelinesCommit() bool
+	// ExecCommit runs sql (no result rows) and commits.
+	ExecCommit(ctx context.Context, sql string, args []any) (ExecResult, error)
+	// QueryCommit runs sql, which returns rows, and commits; the outcome of COMMIT is
+	// Close's error (nil: committed).
+	QueryCommit(ctx context.Context, sql string, args []any) (Rows, error)
+}

@@ -248,6 +248,13 @@ func (c *Conn) statementError(ctx context.Context, sql string, err error) error 
 
 // run executes a compiled statement and buffers its result.
 func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error) {
+	return c.runCommit(ctx, comp, false)
+}
+
+// runCommit is run; with commit set, the statement is sent with the transaction's COMMIT
+// through the driver's dialect.CommitPipeliner (which the caller checked the connection
+// has).
+func (c *Conn) runCommit(ctx context.Context, comp *compile.Compiled, commit bool) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		// Nothing was sent: the connection stays as it is.
 		return nil, &StatementError{SQL: comp.SQL, Err: err}
@@ -261,15 +268,29 @@ func (c *Conn) run(ctx context.Context, comp *compile.Compiled) (*Result, error)
 		return nil, err
 	}
 	defer clear(args)
+	var cp dialect.CommitPipeliner
+	if commit {
+		cp = dc.(dialect.CommitPipeliner)
+	}
 	c.eng.logStatement(ctx, comp.SQL, comp.Args)
 	if !comp.Returns {
-		er, err := dc.Exec(ctx, comp.SQL, args)
+		var er dialect.ExecResult
+		if cp != nil {
+			er, err = cp.ExecCommit(ctx, comp.SQL, args)
+		} else {
+			er, err = dc.Exec(ctx, comp.SQL, args)
+		}
 		if err != nil {
 			return nil, c.compiledError(ctx, comp, err)
 		}
 		return &Result{rowsAffected: er.RowsAffected, lastInsertID: er.LastInsertID, hasLastInsertID: er.HasLastInsertID}, nil
 	}
-	rows, err := dc.Query(ctx, comp.SQL, args)
+	var rows dialect.Rows
+	if cp != nil {
+		rows, err = cp.QueryCommit(ctx, comp.SQL, args)
+	} else {
+		rows, err = dc.Query(ctx, comp.SQL, args)
+	}
 	if err != nil {
 		return nil, c.compiledError(ctx, comp, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/expr"
 )
 
 // TxOption configures one transaction.
@@ -319,4 +320,51 @@ func (c *Conn) Tx() *Tx {
 		return c.txs[n-1]
 	}
 	return nil
+}
+
+// CommitWith runs stmt as the last statement of t, the Conn's outermost transaction, and
+// commits t, in one round trip where the driver can send them together (PostgreSQL, with
+// the transaction's BEGIN too when it has run nothing yet); elsewhere, or for a
+// savepoint, it is Execute then Commit. When stmt fails, t is rolled back and the
+// statement's error returned; when COMMIT fails, t is over and the error is a
+// *StatementError for COMMIT, as Commit's. On success t has ended and the Result is
+// stmt's.
+func (t *Tx) CommitWith(ctx context.Context, stmt expr.Statement) (*Result, error) {
+	c := t.c
+	if err := c.enter(); err != nil {
+		return nil, err
+	}
+	pipelined := false
+	if !t.done && t.savepoint == "" && len(c.txs) == 1 && c.txs[0] == t && !c.txLost && c.dc != nil {
+		cp, ok := c.dc.(dialect.CommitPipeliner)
+		pipelined = ok && cp.PipelinesCommit()
+	}
+	if !pipelined {
+		c.leave()
+		res, err := c.Execute(ctx, stmt)
+		if err != nil {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			return nil, err
+		}
+		if err := t.Commit(ctx); err != nil {
+			_ = t.Rollback(context.WithoutCancel(ctx))
+			return nil, err
+		}
+		return res, nil
+	}
+	defer c.leave()
+	comp, err := compile.Compile(c.eng.dialect, stmt)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.runCommit(ctx, comp, true)
+	if err != nil {
+		// The statement failed (the transaction is open and aborted) or COMMIT did (it
+		// is over): roll back, which ends it either way.
+		_ = c.rollback(context.WithoutCancel(ctx), t)
+		return nil, err
+	}
+	c.end(0)
+	c.eng.logTx(ctx, "COMMIT")
+	return res, nil
 }

@@ -307,8 +307,14 @@
 // ...), until Rollback is called.
 //
 // Commit: flush, COMMIT, objects whose deletion was committed become detached, all
-// objects are expired if ExpireOnCommit, the connection goes back to the pool. Rollback:
-// see Transactions and rollback.
+// objects are expired if ExpireOnCommit, the connection goes back to the pool. The last
+// statement of Commit's flush carries the COMMIT (engine.Tx.CommitWith): on PostgreSQL
+// BEGIN, that statement and COMMIT go in one round trip, so a unit of work of one
+// statement (an INSERT of one or of many objects, an UPDATE, a DELETE) costs one round
+// trip. A statement that fails commits nothing, as before; an UPDATE carries COMMIT only
+// when it is the transaction's one write, since an UPDATE matching no row (a
+// StaleDataError) must not commit the statements before it. Rollback: see Transactions
+// and rollback.
 //
 // # Relationships
 //

@@ -104,29 +104,37 @@ func (u *undoLog) setField(st *state, f *field, v any) error {
 
 // flush writes the session's changes. The caller holds the session.
 func (s *Session) flush(ctx context.Context) error {
+	_, err := s.flushCommit(ctx, false)
+	return err
+}
+
+// flushCommit is flush; with commit set (Commit's flush), the flush's last statement may
+// carry the transaction's COMMIT (engine.Tx.CommitWith: one round trip on PostgreSQL),
+// and committed reports that it did.
+func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool, err error) {
 	var undo undoLog
 	if err := s.releaseChildren(ctx, &undo); err != nil {
 		undo.run()
-		return err
+		return false, err
 	}
 	work, items, err := s.prepareFlush(&undo)
 	if err != nil {
 		undo.run()
-		return err
+		return false, err
 	}
 	if len(items) == 0 {
 		s.snapChangedRelations(nil)
-		return nil
+		return false, nil
 	}
 	ranks, err := s.sm.reg.ranks()
 	if err != nil {
 		undo.run()
-		return err
+		return false, err
 	}
 	batches, err := plan(items, func(m *mapper) int { return ranks[m] })
 	if err != nil {
 		undo.run()
-		return err
+		return false, err
 	}
 	conn, err := s.connection(ctx)
 	if err != nil {
@@ -134,14 +142,17 @@ func (s *Session) flush(ctx context.Context) error {
 		// flush, the session wants Rollback (SQLAlchemy does the same).
 		undo.run()
 		s.failed = err
-		return err
+		return false, err
 	}
-	f := &emitter{s: s, conn: conn, undo: &undo, items: items, work: work, feat: s.sm.eng.Dialect().Features()}
-	for _, b := range batches {
+	f := &emitter{s: s, conn: conn, undo: &undo, items: items, work: work, feat: s.sm.eng.Dialect().Features(),
+		commit: commit && len(s.frames) == 0 && s.ownsTx() && s.tx != nil && !s.tx.IsNested()}
+	for n, b := range batches {
+		f.lastBatch = n == len(batches)-1
 		if err = f.batch(ctx, b); err != nil {
 			break
 		}
 	}
+	s.txWrote = s.txWrote || f.stmts > 0
 	if err == nil {
 		err = f.finish()
 	}
@@ -158,13 +169,13 @@ func (s *Session) flush(ctx context.Context) error {
 		}
 		undo.run()
 		s.failed = err
-		return err
+		return false, err
 	}
 	for _, st := range f.inserted {
 		snapRelations(st)
 	}
 	s.recordFlush(f, &undo)
-	return nil
+	return f.committed, nil
 }
 
 // releaseChildren applies SQLAlchemy's default for a parent deleted without a delete
@@ -492,6 +503,12 @@ type emitter struct {
 	feat  compile.Features
 	done  []int // items written, in order
 
+	// The transaction's COMMIT may go with the last statement (commit), which is in the
+	// batch being written when lastBatch is set; committed reports that it went; stmts
+	// counts the statements sent.
+	commit, lastBatch, committed bool
+	stmts                        int
+
 	// What the flush did, for the rollback rules (recorded once the flush succeeded).
 	inserted []*state
 	deleted  []*state
@@ -596,7 +613,7 @@ func (e *emitter) insert(ctx context.Context, b planBatch) error {
 	cols := insertColumns(fields)
 	for start := 0; start < len(rows); start += per {
 		end := min(start+per, len(rows))
-		res, err := e.conn.Execute(ctx, insertStmt(m, fields, cols, rows[start:end], ret))
+		res, err := e.exec(ctx, insertStmt(m, fields, cols, rows[start:end], ret), end == len(rows))
 		if err != nil {
 			return err
 		}
@@ -817,7 +834,7 @@ func (e *emitter) readBack(m *mapper, items []int, res *engine.Result, returning
 // checking that each matches its row.
 func (e *emitter) update(ctx context.Context, b planBatch) error {
 	m := b.m
-	for _, i := range b.items {
+	for n, i := range b.items {
 		st := e.items[i].st
 		stmt := expr.Update(m.table)
 		for _, f := range e.work[i].fields {
@@ -828,7 +845,10 @@ func (e *emitter) update(ctx context.Context, b planBatch) error {
 			stmt = stmt.Set(f.col.ColumnClause, v)
 		}
 		stmt = stmt.Where(st.keyCondition())
-		res, err := e.conn.Execute(ctx, stmt)
+		// An UPDATE carries COMMIT only as the transaction's one write: when it matches
+		// no row (a StaleDataError), nothing at all has been committed.
+		last := n == len(b.items)-1 && !e.s.txWrote && e.stmts == 0
+		res, err := e.exec(ctx, stmt, last)
 		if err != nil {
 			return err
 		}
@@ -868,7 +888,7 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 			} else {
 				cond = pk.col.ColumnClause.In(keys...)
 			}
-			res, err := e.conn.Execute(ctx, expr.Delete(m.table).Where(cond))
+			res, err := e.exec(ctx, expr.Delete(m.table).Where(cond), end == len(b.items))
 			if err != nil {
 				return err
 			}
@@ -876,14 +896,26 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 		}
 		return nil
 	}
-	for _, i := range b.items {
-		res, err := e.conn.Execute(ctx, expr.Delete(m.table).Where(e.items[i].st.keyCondition()))
+	for n, i := range b.items {
+		res, err := e.exec(ctx, expr.Delete(m.table).Where(e.items[i].st.keyCondition()), n == len(b.items)-1)
 		if err != nil {
 			return err
 		}
 		e.checkDeleted(ctx, m, 1, res.RowsAffected())
 	}
 	return nil
+}
+
+// exec runs one statement of the flush; the last statement of the last batch (last set in
+// the batch's last statement) of Commit's flush carries the transaction's COMMIT.
+func (e *emitter) exec(ctx context.Context, stmt expr.Statement, last bool) (*engine.Result, error) {
+	e.stmts++
+	if e.commit && e.lastBatch && last && e.s.tx.IsActive() {
+		res, err := e.s.tx.CommitWith(ctx, stmt)
+		e.committed = err == nil
+		return res, err
+	}
+	return e.conn.Execute(ctx, stmt)
 }
 
 // checkDeleted warns, through the engine's logger, when a DELETE matched fewer rows than

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/retortdb/retort/engine"
@@ -178,6 +179,178 @@ func TestAutocommitReadsIsolation(t *testing.T) {
 				t.Errorf("isolation %q: AutocommitReads %v, want %v", c.iso, got, c.want)
 			}
 			eng.Close()
+		}
+	})
+}
+
+// TestCommitRoundTrips: Commit's flush sends its last statement with COMMIT (one round
+// trip for a unit of work of one statement on PostgreSQL, BEGIN included), keeping the
+// flush's failure rules: nothing is committed when a statement fails, and an UPDATE
+// carries COMMIT only when it is the transaction's one write.
+func TestCommitRoundTrips(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := context.Background()
+		ptg, rt := testdb.Proxy(t, tg)
+		c := &capture{}
+		eng, err := engine.Create(ctx, ptg.URL, engine.Echo(true), engine.WithLogger(slog.New(c)), engine.PoolSize(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		reg := NewRegistry()
+		if err := registerAcct(reg); err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.CreateAll(ctx, reg.MetaData()); err != nil {
+			t.Fatal(err)
+		}
+		// Other clients (and the checks of the rows) use an engine of their own: the
+		// session's pool has one connection.
+		side, err := engine.Create(ctx, tg.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer side.Close()
+		e := &env{t: t, target: tg, eng: side, reg: reg, cap: c, ctx: ctx}
+		sm := NewSessionMaker(eng, reg, ExpireOnCommit(false))
+		pg := tg.Name == testdb.NamePostgres
+		trips := func(what string, want int64, fn func(s *Session) error) {
+			t.Helper()
+			// Twice: the first run prepares the statements on the connection.
+			for i := 0; i < 2; i++ {
+				s := sm.New()
+				rt.Take()
+				err := fn(s)
+				n := rt.Take()
+				s.Close()
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				if i == 1 && pg && n != want {
+					t.Errorf("%s: %d round trips, want %d", what, n, want)
+				}
+			}
+		}
+		var names []string
+		next := func() string {
+			names = append(names, "n"+strconv.Itoa(len(names)))
+			return names[len(names)-1]
+		}
+		trips("insert one", 1, func(s *Session) error {
+			if err := s.Add(&Acct{Name: next()}); err != nil {
+				return err
+			}
+			return s.Commit(ctx)
+		})
+		trips("insert 100", 1, func(s *Session) error {
+			for range 100 {
+				if err := s.Add(&Acct{Name: next()}); err != nil {
+					return err
+				}
+			}
+			return s.Commit(ctx)
+		})
+		var a *Acct
+		trips("update one (object loaded)", 1, func(s *Session) error {
+			var err error
+			if a, err = GetOne[Acct](ctx, s, int64(1)); err != nil {
+				return err
+			}
+			rt.Take() // the read: one round trip of its own
+			a.Balance++
+			return s.Commit(ctx)
+		})
+		// Deleting an Acct loads its notes first (to set their acct_id to NULL, as
+		// SQLAlchemy does without a delete cascade): that SELECT, then DELETE with COMMIT.
+		trips("delete one", 2, func(s *Session) error {
+			a, err := GetOne[Acct](ctx, s, int64(len(names)))
+			if err != nil {
+				return err
+			}
+			names = names[:len(names)-1]
+			rt.Take()
+			if err := s.Delete(a); err != nil {
+				return err
+			}
+			return s.Commit(ctx)
+		})
+		// Two statements that depend on each other: the parent's INSERT, then the child's
+		// with COMMIT.
+		trips("parent and child", 2, func(s *Session) error {
+			if err := s.Add(&Acct{Name: next(), Notes: []*Note{{Body: "x"}}}); err != nil {
+				return err
+			}
+			return s.Commit(ctx)
+		})
+		before := acctRows(t, e)
+
+		// A failing INSERT with COMMIT: nothing committed, the rollback rules as ever.
+		s := sm.New()
+		dup := &Acct{Name: names[0]}
+		if err := s.Add(dup); err != nil {
+			t.Fatal(err)
+		}
+		var ie *engine.IntegrityError
+		if err := s.Commit(ctx); !errors.As(err, &ie) {
+			t.Fatalf("Commit of a duplicate: %v", err)
+		}
+		if err := s.Rollback(ctx); err != nil || s.Status(dup) != Transient {
+			t.Fatalf("Rollback: %v, %v", err, s.Status(dup))
+		}
+		s.Close()
+
+		// An INSERT, then an UPDATE of a row deleted meanwhile: the UPDATE is not the
+		// transaction's one write, so it goes without COMMIT, and the INSERT is rolled back
+		// with it.
+		s = sm.New()
+		victim, err := GetOne[Acct](ctx, s, int64(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := side.Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Execute(ctx, expr.Text("DELETE FROM acct WHERE id = 2")); err != nil {
+			t.Fatal(err)
+		}
+		other.Close()
+		before = slices.DeleteFunc(before, func(r string) bool { return r == names[1]+":100" })
+		victim.Balance = 5
+		if err := s.Add(&Acct{Name: "lost"}); err != nil {
+			t.Fatal(err)
+		}
+		var se *StaleDataError
+		if err := s.Commit(ctx); !errors.As(err, &se) {
+			t.Fatalf("Commit with a stale UPDATE: %v", err)
+		}
+		_ = s.Rollback(ctx)
+		s.Close()
+		// The same UPDATE alone carries COMMIT, and commits nothing either.
+		s = sm.New()
+		defer s.Close()
+		third, err := GetOne[Acct](ctx, s, int64(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err = side.Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other.Execute(ctx, expr.Text("DELETE FROM acct WHERE id = 3")); err != nil {
+			t.Fatal(err)
+		}
+		other.Close()
+		before = slices.DeleteFunc(before, func(r string) bool { return r == names[2]+":100" })
+		third.Balance = 6
+		if err := s.Commit(ctx); !errors.As(err, &se) {
+			t.Fatalf("Commit of a lone stale UPDATE: %v", err)
+		}
+		if err := s.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := acctRows(t, e); !slices.Equal(got, before) {
+			t.Errorf("rows after the failures:\n got  %v\n want %v", got, before)
 		}
 	})
 }

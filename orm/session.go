@@ -243,6 +243,7 @@ type Session struct {
 	sref        *sessionRef // the registry's record of the session, made on first use
 	noAutoflush int         // depth of NoAutoflush blocks
 	readsBegun  bool        // the session has read without a database transaction
+	txWrote     bool        // a flush has written in the transaction
 
 	failed error // the flush error that requires Rollback
 	closed bool

@@ -202,7 +202,7 @@ func (s *Session) commit(ctx context.Context) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	if err := s.flush(ctx); err != nil {
+	if _, err := s.flushCommit(ctx, true); err != nil {
 		return err
 	}
 	s.foldSavepoints(0) // savepoints still open (Commit inside BeginNested) end with it
@@ -267,7 +267,7 @@ func (s *Session) undoTransaction(keep bool) {
 // release ends the session's use of its connection: returns it to the pool, or for a
 // session joined to an outer transaction, leaves it to its owner.
 func (s *Session) release() {
-	s.tx, s.readsBegun = nil, false
+	s.tx, s.readsBegun, s.txWrote = nil, false, false
 	s.frames = nil
 	if s.conn != nil && s.join == nil {
 		_ = s.conn.Close()
