@@ -384,12 +384,19 @@ func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[
 			yield(nil, err)
 			return
 		}
+		// Objects come in slabs of streamSlab, so that detaching them at Close costs one
+		// weak pointer per slab, not one per object.
+		var sl *slab
+		defer func() { sl.done() }()
 		for row, err := range s.conn.Stream(ctx, q.core) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			st, err := s.hydrate(q.m, row.Values(), 0, false, nil)
+			if sl == nil || sl.used == len(sl.states) {
+				sl = newSlab(q.m, streamSlab)
+			}
+			st, err := s.hydrate(q.m, row.Values(), 0, false, sl)
 			if err != nil {
 				yield(nil, err)
 				return
@@ -401,7 +408,10 @@ func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[
 	}
 }
 
-const streamLoadChunk = 100
+const (
+	streamLoadChunk = 100
+	streamSlab      = 256 // objects per slab of a stream
+)
 
 func streamBuffered[A any](ctx context.Context, s *Session, q *SelectStmt[A], yield func(*A, error) bool) {
 	sts, err := s.runQuery(ctx, "query", q.m, q.core, nil, nil)

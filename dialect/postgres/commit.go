@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/retortdb/retort/dialect"
@@ -99,15 +98,5 @@ func (c *conn) QueryCommit(ctx context.Context, sql string, args []any) (dialect
 	if err != nil {
 		return nil, err
 	}
-	if !mrr.NextResult() {
-		err := mrr.Close()
-		if err == nil {
-			err = errors.New("postgresql: the query returned no result")
-		}
-		c.s.invalidate(sql)
-		return nil, c.fail(ctx, err)
-	}
-	r := newRows(ctx, c, pgx.RowsFromResultReader(c.c.Conn().TypeMap(), mrr.ResultReader()), nil)
-	r.mrr, r.sql = mrr, sql
-	return r, nil
+	return c.batchRows(ctx, mrr, sql)
 }

@@ -488,17 +488,7 @@ func (c *conn) queryBegin(ctx context.Context, sql string, args []any) (dialect.
 		case err != nil:
 			return nil, err
 		}
-		if !mrr.NextResult() {
-			err := mrr.Close()
-			if err == nil {
-				err = errors.New("postgresql: the query returned no result")
-			}
-			c.s.invalidate(sql)
-			return nil, c.fail(ctx, err)
-		}
-		r := newRows(ctx, c, pgx.RowsFromResultReader(c.c.Conn().TypeMap(), mrr.ResultReader()), nil)
-		r.mrr, r.sql = mrr, sql
-		return r, nil
+		return c.batchRows(ctx, mrr, sql)
 	}
 	switch err := c.checkArgs(ctx, sql, args); {
 	case err == errRunAlone:
@@ -525,6 +515,22 @@ func (c *conn) queryBegin(ctx context.Context, sql string, args []any) (dialect.
 		return nil, c.fail(ctx, err)
 	}
 	return newRows(ctx, c, r, br), nil
+}
+
+// batchRows returns the rows of the query sql, the next result of the pgconn batch mrr;
+// closing them reads the batch to its end.
+func (c *conn) batchRows(ctx context.Context, mrr *pgconn.MultiResultReader, sql string) (dialect.Rows, error) {
+	if !mrr.NextResult() {
+		err := mrr.Close()
+		if err == nil {
+			err = errors.New("postgresql: the query returned no result")
+		}
+		c.s.invalidate(sql)
+		return nil, c.fail(ctx, err)
+	}
+	r := newRows(ctx, c, pgx.RowsFromResultReader(c.c.Conn().TypeMap(), mrr.ResultReader()), nil)
+	r.mrr, r.sql = mrr, sql
+	return r, nil
 }
 
 // sendFirst sends BEGIN and the transaction's first statement sql in one round trip, as a
