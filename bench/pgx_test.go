@@ -1,0 +1,236 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strconv"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// checkEager verifies that an Eager op loaded every parent with all of its children.
+func checkEager(parents int, children iter.Seq[int]) error {
+	if parents != EagerParents {
+		return fmt.Errorf("eager: %d parents loaded, want %d", parents, EagerParents)
+	}
+	for n := range children {
+		if n != ChildrenPer {
+			return fmt.Errorf("eager: a parent has %d children loaded, want %d", n, ChildrenPer)
+		}
+	}
+	return nil
+}
+
+// countStatements runs op once outside the timer and reports the statements it sent.
+func countStatements(b *testing.B, c *StatementCounter, op func() error) {
+	b.StopTimer()
+	before := c.Count()
+	if err := op(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(c.Count()-before), "stmts/op")
+}
+
+// The raw pgx cases: what a pgx user writes, autocommit statements on a pgxpool.
+
+func (e *pgEnv) pgxInsert(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		it := &Item{Name: "new", Value: int64(i)}
+		if err := e.pool.QueryRow(ctx, "INSERT INTO item (name, value) VALUES ($1, $2) RETURNING id", it.Name, it.Value).Scan(&it.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func (e *pgEnv) pgxInsertMulti(b *testing.B) {
+	ctx := context.Background()
+	q := rawDB{ph: dollar, returning: true}.insertSQL(SliceRows)
+	b.ReportAllocs()
+	for b.Loop() {
+		items := make([]*Item, SliceRows)
+		args := make([]any, 0, 2*SliceRows)
+		for k := range items {
+			items[k] = &Item{Name: "new", Value: int64(k)}
+			args = append(args, items[k].Name, items[k].Value)
+		}
+		rows, err := e.pool.Query(ctx, q, args...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		k := 0
+		for rows.Next() {
+			if err := rows.Scan(&items[k].ID); err != nil {
+				b.Fatal(err)
+			}
+			k++
+		}
+		if err := rows.Err(); err != nil || k != SliceRows {
+			b.Fatal(err, k)
+		}
+	}
+}
+
+func (e *pgEnv) pgxUpdate(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		tag, err := e.pool.Exec(ctx, "UPDATE item SET value = $1 WHERE id = $2", int64(i), int64(4))
+		if err != nil || tag.RowsAffected() != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func (e *pgEnv) pgxRead(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		it := new(Item)
+		if err := e.pool.QueryRow(ctx, "SELECT id, name, value FROM item WHERE id = $1", int64(1+i%SeedItems)).Scan(&it.ID, &it.Name, &it.Value); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func (e *pgEnv) pgxReadSlice(b *testing.B) {
+	ctx := context.Background()
+	q := "SELECT id, name, value FROM item WHERE id > $1 LIMIT " + strconv.Itoa(SliceRows)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		rows, err := e.pool.Query(ctx, q, int64(i%(SeedItems-SliceRows)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		items := make([]*Item, 0, SliceRows)
+		for rows.Next() {
+			it := new(Item)
+			if err := rows.Scan(&it.ID, &it.Name, &it.Value); err != nil {
+				b.Fatal(err)
+			}
+			items = append(items, it)
+		}
+		if err := rows.Err(); err != nil || len(items) != SliceRows {
+			b.Fatal(err, len(items))
+		}
+	}
+}
+
+// pgxEagerOnce reads the parents, then their children with one = ANY($1) query.
+func (e *pgEnv) pgxEagerOnce(ctx context.Context) error {
+	rows, err := e.pool.Query(ctx, "SELECT id, name FROM parent")
+	if err != nil {
+		return err
+	}
+	parents := make([]*Parent, 0, EagerParents)
+	byID := make(map[int64]*Parent, EagerParents)
+	ids := make([]int64, 0, EagerParents)
+	for rows.Next() {
+		p := new(Parent)
+		if err := rows.Scan(&p.ID, &p.Name); err != nil {
+			return err
+		}
+		parents = append(parents, p)
+		byID[p.ID] = p
+		ids = append(ids, p.ID)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = e.pool.Query(ctx, "SELECT id, parent_id, name FROM child WHERE parent_id = ANY($1)", ids)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		c := new(Child)
+		if err := rows.Scan(&c.ID, &c.ParentID, &c.Name); err != nil {
+			return err
+		}
+		p := byID[c.ParentID]
+		p.Children = append(p.Children, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return checkEager(len(parents), childCounts(parents))
+}
+
+func childCounts(parents []*Parent) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		for _, p := range parents {
+			if !yield(len(p.Children)) {
+				return
+			}
+		}
+	}
+}
+
+func (e *pgEnv) pgxEager(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.pgxEagerOnce(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	countStatements(b, e.pgCounter, func() error { return e.pgxEagerOnce(ctx) })
+}
+
+// pgxCopy inserts FlushObjects items with COPY (no keys come back).
+func (e *pgEnv) pgxCopy(b *testing.B) {
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		items := make([]*Item, FlushObjects)
+		for k := range items {
+			items[k] = &Item{Name: "new", Value: int64(k)}
+		}
+		n, err := e.pool.CopyFrom(ctx, pgx.Identifier{"item"}, []string{"name", "value"},
+			pgx.CopyFromSlice(len(items), func(i int) ([]any, error) { return []any{items[i].Name, items[i].Value}, nil }))
+		if err != nil || n != FlushObjects {
+			b.Fatal(err, n)
+		}
+	}
+}
+
+// pgxBatch inserts FlushObjects items in one transaction as a pgx batch of multi-row
+// INSERT ... RETURNING id statements of 1000 rows, reading the keys back.
+func (e *pgEnv) pgxBatch(b *testing.B) {
+	ctx := context.Background()
+	const chunk = 1000
+	q := rawDB{ph: dollar, returning: true}.insertSQL(chunk)
+	b.ReportAllocs()
+	for b.Loop() {
+		items := make([]*Item, FlushObjects)
+		for k := range items {
+			items[k] = &Item{Name: "new", Value: int64(k)}
+		}
+		err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+			batch := &pgx.Batch{}
+			for lo := 0; lo < len(items); lo += chunk {
+				part := items[lo:min(lo+chunk, len(items))]
+				args := make([]any, 0, 2*len(part))
+				for _, it := range part {
+					args = append(args, it.Name, it.Value)
+				}
+				batch.Queue(q, args...).Query(func(rows pgx.Rows) error {
+					k := 0
+					for rows.Next() {
+						if err := rows.Scan(&part[k].ID); err != nil {
+							return err
+						}
+						k++
+					}
+					return rows.Err()
+				})
+			}
+			return tx.SendBatch(ctx, batch).Close()
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
