@@ -177,7 +177,11 @@ func postgresEnv(b *testing.B) *pgEnv {
 				return err
 			}
 			e.ent = ent.NewClient(ent.Driver(entsql.OpenDB("postgres", e.std)))
-			return nil
+			// Open a connection in each pool before anything is timed.
+			if err := e.pool.Ping(ctx); err != nil {
+				return err
+			}
+			return e.std.PingContext(ctx)
 		}()
 	})
 	if pgErr != nil {
@@ -229,7 +233,7 @@ func mysqlEnv(b *testing.B) *rawEnv {
 			db.SetMaxIdleConns(PoolConns)
 			closers = append(closers, func() { db.Close() })
 			e.raw = rawDB{db: db, ph: questionMark}
-			return nil
+			return db.PingContext(ctx)
 		}()
 	})
 	if myErr != nil {
