@@ -1,9 +1,6 @@
 package bench
 
-import (
-	"context"
-	"testing"
-)
+import "testing"
 
 // A case is one unit of work, run by each library that takes part in it.
 type libCase struct {
@@ -22,7 +19,7 @@ func runCases(b *testing.B, name string, libs ...libCase) {
 // BenchmarkPostgres runs every case on PostgreSQL with retort and its peers.
 func BenchmarkPostgres(b *testing.B) {
 	e := postgresEnv(b)
-	std := rawDB{db: e.std, ph: dollar, returning: true}
+	std := rawDB{db: e.std, ph: dollar, returning: true, counter: e.pgCounter}
 	runCases(b, "Insert",
 		libCase{"retort", e.insert}, libCase{"pgx", e.pgxInsert}, libCase{"stdlib", std.insert},
 		libCase{"bun", e.bunInsert}, libCase{"gorm", e.gormInsert}, libCase{"ent", e.entInsert})
@@ -40,7 +37,7 @@ func BenchmarkPostgres(b *testing.B) {
 		libCase{"retort", e.readSlice}, libCase{"pgx", e.pgxReadSlice}, libCase{"stdlib", std.readSlice},
 		libCase{"bun", e.bunReadSlice}, libCase{"gorm", e.gormReadSlice}, libCase{"ent", e.entReadSlice})
 	runCases(b, "Eager",
-		libCase{"retort", e.eager}, libCase{"pgx", e.pgxEager}, libCase{"stdlib", e.stdlibEager},
+		libCase{"retort", e.eager}, libCase{"pgx", e.pgxEager}, libCase{"stdlib", std.eager},
 		libCase{"bun", e.bunEager}, libCase{"gorm", e.gormEager}, libCase{"ent", e.entEager})
 	runCases(b, "Flush10k",
 		libCase{"retort", func(b *testing.B) { e.insertN(b, FlushObjects) }}, libCase{"pgx", e.pgxCopy},
@@ -69,56 +66,4 @@ func rawSections(b *testing.B, e *rawEnv, raw string) {
 	runCases(b, "Update", libCase{"retort", e.update}, libCase{raw, e.raw.update})
 	runCases(b, "Read", libCase{"retort", e.read}, libCase{raw, e.raw.read})
 	runCases(b, "ReadSlice", libCase{"retort", e.readSlice}, libCase{raw, e.raw.readSlice})
-}
-
-// stdlibEagerOnce is pgxEagerOnce through database/sql.
-func (e *pgEnv) stdlibEagerOnce(ctx context.Context) error {
-	rows, err := e.std.QueryContext(ctx, "SELECT id, name FROM parent")
-	if err != nil {
-		return err
-	}
-	parents := make([]*Parent, 0, EagerParents)
-	byID := make(map[int64]*Parent, EagerParents)
-	ids := make([]int64, 0, EagerParents)
-	for rows.Next() {
-		p := new(Parent)
-		if err := rows.Scan(&p.ID, &p.Name); err != nil {
-			return err
-		}
-		parents = append(parents, p)
-		byID[p.ID] = p
-		ids = append(ids, p.ID)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
-	rows, err = e.std.QueryContext(ctx, "SELECT id, parent_id, name FROM child WHERE parent_id = ANY($1)", ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c := new(Child)
-		if err := rows.Scan(&c.ID, &c.ParentID, &c.Name); err != nil {
-			return err
-		}
-		p := byID[c.ParentID]
-		p.Children = append(p.Children, c)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return checkEager(len(parents), childCounts(parents))
-}
-
-func (e *pgEnv) stdlibEager(b *testing.B) {
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := e.stdlibEagerOnce(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-	countStatements(b, e.pgCounter, func() error { return e.stdlibEagerOnce(ctx) })
 }

@@ -16,55 +16,55 @@ func (e *pgEnv) retortCore(b *testing.B) {
 	ctx := context.Background()
 	t := ItemT.Core()
 	id, name, value := t.C("id"), t.C("name"), t.C("value")
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		lo := int64(i % (SeedItems - 100))
-		stmt := expr.Select(id, name, value).
-			Where(id.Gt(lo), value.Lt(lo+100), name.Ne("nobody")).
-			Limit(coreRows)
-		conn, err := e.eng.Connect(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		res, err := conn.Execute(ctx, stmt)
-		if err != nil {
-			b.Fatal(err)
-		}
-		items := make([]Item, 0, coreRows)
-		for row := range res.Rows() {
-			var it Item
-			if err := row.Scan(&it.ID, &it.Name, &it.Value); err != nil {
-				b.Fatal(err)
+	e.loop(b, func(ss *sessions) (func(int) error, func(), error) {
+		return func(i int) error {
+			lo := int64(i % (SeedItems - 100))
+			stmt := expr.Select(id, name, value).
+				Where(id.Gt(lo), value.Lt(lo+100), name.Ne("nobody")).
+				Limit(coreRows)
+			conn, err := ss.eng.Connect(ctx)
+			if err != nil {
+				return err
 			}
-			items = append(items, it)
-		}
-		conn.Close()
-		if len(items) != coreRows {
-			b.Fatalf("core: %d rows, want %d", len(items), coreRows)
-		}
-	}
+			defer conn.Close()
+			res, err := conn.Execute(ctx, stmt)
+			if err != nil {
+				return err
+			}
+			items := make([]Item, 0, coreRows)
+			for row := range res.Rows() {
+				var it Item
+				if err := row.Scan(&it.ID, &it.Name, &it.Value); err != nil {
+					return err
+				}
+				items = append(items, it)
+			}
+			return checkRows(len(items), coreRows)
+		}, nil, nil
+	})
 }
 
 func (e *pgEnv) pgxCore(b *testing.B) {
 	ctx := context.Background()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, e.pgCounter, func(i int) error {
 		lo := int64(i % (SeedItems - 100))
 		rows, err := e.pool.Query(ctx, "SELECT id, name, value FROM item WHERE id > $1 AND value < $2 AND name <> $3 LIMIT 10",
 			lo, lo+100, "nobody")
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
+		defer rows.Close()
 		items := make([]Item, 0, coreRows)
 		for rows.Next() {
 			var it Item
 			if err := rows.Scan(&it.ID, &it.Name, &it.Value); err != nil {
-				b.Fatal(err)
+				return err
 			}
 			items = append(items, it)
 		}
-		if err := rows.Err(); err != nil || len(items) != coreRows {
-			b.Fatal(err, len(items))
+		if err := rows.Err(); err != nil {
+			return err
 		}
-	}
+		return checkRows(len(items), coreRows)
+	})
 }

@@ -23,34 +23,35 @@ func checkEager(parents int, children iter.Seq[int]) error {
 	return nil
 }
 
-// countStatements runs op once outside the timer and reports the statements it sent.
-func countStatements(b *testing.B, c *StatementCounter, op func() error) {
-	b.StopTimer()
-	before := c.Count()
-	if err := op(); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(c.Count()-before), "stmts/op")
-}
-
 // The raw pgx cases: what a pgx user writes, autocommit statements on a pgxpool.
 
 func (e *pgEnv) pgxInsert(b *testing.B) {
 	ctx := context.Background()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, e.pgCounter, func(i int) error {
 		it := &Item{Name: "new", Value: int64(i)}
-		if err := e.pool.QueryRow(ctx, "INSERT INTO item (name, value) VALUES ($1, $2) RETURNING id", it.Name, it.Value).Scan(&it.ID); err != nil {
-			b.Fatal(err)
+		return e.pool.QueryRow(ctx, "INSERT INTO item (name, value) VALUES ($1, $2) RETURNING id", it.Name, it.Value).Scan(&it.ID)
+	})
+}
+
+// scanIDs reads the keys RETURNING sends back into items, in order.
+func scanIDs(rows pgx.Rows, items []*Item) error {
+	defer rows.Close()
+	k := 0
+	for ; rows.Next(); k++ {
+		if err := rows.Scan(&items[k].ID); err != nil {
+			return err
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return checkRows(k, len(items))
 }
 
 func (e *pgEnv) pgxInsertMulti(b *testing.B) {
 	ctx := context.Background()
 	q := rawDB{ph: dollar, returning: true}.insertSQL(SliceRows)
-	b.ReportAllocs()
-	for b.Loop() {
+	loop(b, e.pgCounter, func(int) error {
 		items := make([]*Item, SliceRows)
 		args := make([]any, 0, 2*SliceRows)
 		for k := range items {
@@ -59,141 +60,114 @@ func (e *pgEnv) pgxInsertMulti(b *testing.B) {
 		}
 		rows, err := e.pool.Query(ctx, q, args...)
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
-		k := 0
-		for rows.Next() {
-			if err := rows.Scan(&items[k].ID); err != nil {
-				b.Fatal(err)
-			}
-			k++
-		}
-		if err := rows.Err(); err != nil || k != SliceRows {
-			b.Fatal(err, k)
-		}
-	}
+		return scanIDs(rows, items)
+	})
 }
 
 func (e *pgEnv) pgxUpdate(b *testing.B) {
 	ctx := context.Background()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, e.pgCounter, func(i int) error {
 		tag, err := e.pool.Exec(ctx, "UPDATE item SET value = $1 WHERE id = $2", int64(i), int64(4))
-		if err != nil || tag.RowsAffected() != 1 {
-			b.Fatal(err)
+		if err == nil && tag.RowsAffected() != 1 {
+			err = fmt.Errorf("update: %d rows affected", tag.RowsAffected())
 		}
-	}
+		return err
+	})
 }
 
 func (e *pgEnv) pgxRead(b *testing.B) {
 	ctx := context.Background()
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, e.pgCounter, func(i int) error {
 		it := new(Item)
-		if err := e.pool.QueryRow(ctx, "SELECT id, name, value FROM item WHERE id = $1", int64(1+i%SeedItems)).Scan(&it.ID, &it.Name, &it.Value); err != nil {
-			b.Fatal(err)
-		}
-	}
+		return e.pool.QueryRow(ctx, "SELECT id, name, value FROM item WHERE id = $1", int64(1+i%SeedItems)).Scan(&it.ID, &it.Name, &it.Value)
+	})
 }
 
 func (e *pgEnv) pgxReadSlice(b *testing.B) {
 	ctx := context.Background()
 	q := "SELECT id, name, value FROM item WHERE id > $1 LIMIT " + strconv.Itoa(SliceRows)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, e.pgCounter, func(i int) error {
 		rows, err := e.pool.Query(ctx, q, int64(i%(SeedItems-SliceRows)))
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
+		defer rows.Close()
 		items := make([]*Item, 0, SliceRows)
 		for rows.Next() {
 			it := new(Item)
 			if err := rows.Scan(&it.ID, &it.Name, &it.Value); err != nil {
-				b.Fatal(err)
+				return err
 			}
 			items = append(items, it)
 		}
-		if err := rows.Err(); err != nil || len(items) != SliceRows {
-			b.Fatal(err, len(items))
-		}
-	}
-}
-
-// pgxEagerOnce reads the parents, then their children with one = ANY($1) query.
-func (e *pgEnv) pgxEagerOnce(ctx context.Context) error {
-	rows, err := e.pool.Query(ctx, "SELECT id, name FROM parent")
-	if err != nil {
-		return err
-	}
-	parents := make([]*Parent, 0, EagerParents)
-	byID := make(map[int64]*Parent, EagerParents)
-	ids := make([]int64, 0, EagerParents)
-	for rows.Next() {
-		p := new(Parent)
-		if err := rows.Scan(&p.ID, &p.Name); err != nil {
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		parents = append(parents, p)
-		byID[p.ID] = p
-		ids = append(ids, p.ID)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = e.pool.Query(ctx, "SELECT id, parent_id, name FROM child WHERE parent_id = ANY($1)", ids)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		c := new(Child)
-		if err := rows.Scan(&c.ID, &c.ParentID, &c.Name); err != nil {
-			return err
-		}
-		p := byID[c.ParentID]
-		p.Children = append(p.Children, c)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return checkEager(len(parents), childCounts(parents))
+		return checkRows(len(items), SliceRows)
+	})
 }
 
-func childCounts(parents []*Parent) iter.Seq[int] {
-	return func(yield func(int) bool) {
-		for _, p := range parents {
-			if !yield(len(p.Children)) {
-				return
-			}
-		}
-	}
-}
-
+// pgxEager reads the parents, then their children with one = ANY($1) query.
 func (e *pgEnv) pgxEager(b *testing.B) {
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := e.pgxEagerOnce(ctx); err != nil {
-			b.Fatal(err)
+	loop(b, e.pgCounter, func(int) error {
+		rows, err := e.pool.Query(ctx, "SELECT id, name FROM parent")
+		if err != nil {
+			return err
 		}
-	}
-	countStatements(b, e.pgCounter, func() error { return e.pgxEagerOnce(ctx) })
+		parents := make([]*Parent, 0, EagerParents)
+		byID := make(map[int64]*Parent, EagerParents)
+		ids := make([]int64, 0, EagerParents)
+		for rows.Next() {
+			p := new(Parent)
+			if err := rows.Scan(&p.ID, &p.Name); err != nil {
+				rows.Close()
+				return err
+			}
+			parents = append(parents, p)
+			byID[p.ID] = p
+			ids = append(ids, p.ID)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = e.pool.Query(ctx, "SELECT id, parent_id, name FROM child WHERE parent_id = ANY($1)", ids)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c := new(Child)
+			if err := rows.Scan(&c.ID, &c.ParentID, &c.Name); err != nil {
+				return err
+			}
+			p := byID[c.ParentID]
+			p.Children = append(p.Children, c)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return checkEager(len(parents), lens(parents, func(p *Parent) int { return len(p.Children) }))
+	})
 }
 
 // pgxCopy inserts FlushObjects items with COPY (no keys come back).
 func (e *pgEnv) pgxCopy(b *testing.B) {
 	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
+	loop(b, e.pgCounter, func(int) error {
 		items := make([]*Item, FlushObjects)
 		for k := range items {
 			items[k] = &Item{Name: "new", Value: int64(k)}
 		}
 		n, err := e.pool.CopyFrom(ctx, pgx.Identifier{"item"}, []string{"name", "value"},
 			pgx.CopyFromSlice(len(items), func(i int) ([]any, error) { return []any{items[i].Name, items[i].Value}, nil }))
-		if err != nil || n != FlushObjects {
-			b.Fatal(err, n)
+		if err == nil && n != FlushObjects {
+			err = fmt.Errorf("copy: %d rows", n)
 		}
-	}
+		return err
+	})
 }
 
 // pgxBatch inserts FlushObjects items in one transaction as a pgx batch of multi-row
@@ -202,13 +176,12 @@ func (e *pgEnv) pgxBatch(b *testing.B) {
 	ctx := context.Background()
 	const chunk = 1000
 	q := rawDB{ph: dollar, returning: true}.insertSQL(chunk)
-	b.ReportAllocs()
-	for b.Loop() {
+	loop(b, e.pgCounter, func(int) error {
 		items := make([]*Item, FlushObjects)
 		for k := range items {
 			items[k] = &Item{Name: "new", Value: int64(k)}
 		}
-		err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+		return pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
 			batch := &pgx.Batch{}
 			for lo := 0; lo < len(items); lo += chunk {
 				part := items[lo:min(lo+chunk, len(items))]
@@ -216,21 +189,9 @@ func (e *pgEnv) pgxBatch(b *testing.B) {
 				for _, it := range part {
 					args = append(args, it.Name, it.Value)
 				}
-				batch.Queue(q, args...).Query(func(rows pgx.Rows) error {
-					k := 0
-					for rows.Next() {
-						if err := rows.Scan(&part[k].ID); err != nil {
-							return err
-						}
-						k++
-					}
-					return rows.Err()
-				})
+				batch.Queue(q, args...).Query(func(rows pgx.Rows) error { return scanIDs(rows, part) })
 			}
 			return tx.SendBatch(ctx, batch).Close()
 		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	})
 }

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,11 +15,20 @@ type rawDB struct {
 	db        *sql.DB
 	ph        func(i int) string // placeholder of the i-th parameter (from 1)
 	returning bool               // INSERT ... RETURNING id, else LastInsertId
+	counter   *StatementCounter  // counts the pool's statements, or nil
 }
 
 func questionMark(int) string { return "?" }
 
 func dollar(i int) string { return "$" + strconv.Itoa(i) }
+
+// checkRows reports a result of the wrong size.
+func checkRows(got, want int) error {
+	if got != want {
+		return fmt.Errorf("%d rows, want %d", got, want)
+	}
+	return nil
+}
 
 // insertSQL is a multi-row INSERT of n items (name, value), with RETURNING id when the
 // database has it.
@@ -40,30 +50,24 @@ func (r rawDB) insertSQL(n int) string {
 func (r rawDB) insert(b *testing.B) {
 	ctx := context.Background()
 	q := r.insertSQL(1)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, r.counter, func(i int) error {
 		it := &Item{Name: "new", Value: int64(i)}
 		if r.returning {
-			if err := r.db.QueryRowContext(ctx, q, it.Name, it.Value).Scan(&it.ID); err != nil {
-				b.Fatal(err)
-			}
-			continue
+			return r.db.QueryRowContext(ctx, q, it.Name, it.Value).Scan(&it.ID)
 		}
 		res, err := r.db.ExecContext(ctx, q, it.Name, it.Value)
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
-		if it.ID, err = res.LastInsertId(); err != nil {
-			b.Fatal(err)
-		}
-	}
+		it.ID, err = res.LastInsertId()
+		return err
+	})
 }
 
 func (r rawDB) insertMulti(b *testing.B) {
 	ctx := context.Background()
 	q := r.insertSQL(SliceRows)
-	b.ReportAllocs()
-	for b.Loop() {
+	loop(b, r.counter, func(int) error {
 		items := make([]*Item, SliceRows)
 		args := make([]any, 0, 2*SliceRows)
 		for k := range items {
@@ -71,84 +75,125 @@ func (r rawDB) insertMulti(b *testing.B) {
 			args = append(args, items[k].Name, items[k].Value)
 		}
 		if !r.returning {
+			// MariaDB gives a multi-row INSERT consecutive keys from the first one.
 			res, err := r.db.ExecContext(ctx, q, args...)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
 			first, err := res.LastInsertId()
-			if err != nil {
-				b.Fatal(err)
-			}
 			for k, it := range items {
 				it.ID = first + int64(k)
 			}
-			continue
+			return err
 		}
 		rows, err := r.db.QueryContext(ctx, q, args...)
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
+		defer rows.Close()
 		k := 0
-		for rows.Next() {
+		for ; rows.Next(); k++ {
 			if err := rows.Scan(&items[k].ID); err != nil {
-				b.Fatal(err)
+				return err
 			}
-			k++
 		}
-		if err := rows.Err(); err != nil || k != SliceRows {
-			b.Fatal(err, k)
+		if err := rows.Err(); err != nil {
+			return err
 		}
-		rows.Close()
-	}
+		return checkRows(k, SliceRows)
+	})
 }
 
 func (r rawDB) update(b *testing.B) {
 	ctx := context.Background()
 	q := "UPDATE item SET value = " + r.ph(1) + " WHERE id = " + r.ph(2)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, r.counter, func(i int) error {
 		res, err := r.db.ExecContext(ctx, q, int64(i), int64(2))
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			b.Fatal(err, n)
+		n, err := res.RowsAffected()
+		if err == nil && n != 1 {
+			err = fmt.Errorf("update: %d rows affected", n)
 		}
-	}
+		return err
+	})
 }
 
 func (r rawDB) read(b *testing.B) {
 	ctx := context.Background()
 	q := "SELECT id, name, value FROM item WHERE id = " + r.ph(1)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, r.counter, func(i int) error {
 		it := new(Item)
-		if err := r.db.QueryRowContext(ctx, q, int64(1+i%SeedItems)).Scan(&it.ID, &it.Name, &it.Value); err != nil {
-			b.Fatal(err)
-		}
-	}
+		return r.db.QueryRowContext(ctx, q, int64(1+i%SeedItems)).Scan(&it.ID, &it.Name, &it.Value)
+	})
 }
 
 func (r rawDB) readSlice(b *testing.B) {
 	ctx := context.Background()
 	q := "SELECT id, name, value FROM item WHERE id > " + r.ph(1) + " LIMIT " + strconv.Itoa(SliceRows)
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	loop(b, r.counter, func(i int) error {
 		rows, err := r.db.QueryContext(ctx, q, int64(i%(SeedItems-SliceRows)))
 		if err != nil {
-			b.Fatal(err)
+			return err
 		}
+		defer rows.Close()
 		items := make([]*Item, 0, SliceRows)
 		for rows.Next() {
 			it := new(Item)
 			if err := rows.Scan(&it.ID, &it.Name, &it.Value); err != nil {
-				b.Fatal(err)
+				return err
 			}
 			items = append(items, it)
 		}
-		if err := rows.Err(); err != nil || len(items) != SliceRows {
-			b.Fatal(err, len(items))
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return checkRows(len(items), SliceRows)
+	})
+}
+
+// eager reads the parents, then their children with one = ANY($1) query (PostgreSQL).
+func (r rawDB) eager(b *testing.B) {
+	ctx := context.Background()
+	loop(b, r.counter, func(int) error {
+		rows, err := r.db.QueryContext(ctx, "SELECT id, name FROM parent")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		parents := make([]*Parent, 0, EagerParents)
+		byID := make(map[int64]*Parent, EagerParents)
+		ids := make([]int64, 0, EagerParents)
+		for rows.Next() {
+			p := new(Parent)
+			if err := rows.Scan(&p.ID, &p.Name); err != nil {
+				return err
+			}
+			parents = append(parents, p)
+			byID[p.ID] = p
+			ids = append(ids, p.ID)
+		}
+		if err := rows.Err(); err != nil {
+			return err
 		}
 		rows.Close()
-	}
+		crows, err := r.db.QueryContext(ctx, "SELECT id, parent_id, name FROM child WHERE parent_id = ANY($1)", ids)
+		if err != nil {
+			return err
+		}
+		defer crows.Close()
+		for crows.Next() {
+			c := new(Child)
+			if err := crows.Scan(&c.ID, &c.ParentID, &c.Name); err != nil {
+				return err
+			}
+			p := byID[c.ParentID]
+			p.Children = append(p.Children, c)
+		}
+		if err := crows.Err(); err != nil {
+			return err
+		}
+		return checkEager(len(parents), lens(parents, func(p *Parent) int { return len(p.Children) }))
+	})
 }

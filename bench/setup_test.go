@@ -23,17 +23,13 @@ import (
 	"github.com/retortdb/retort/bench/ent"
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
-	"github.com/retortdb/retort/orm"
 )
 
-// retortEnv is retort on one database: a session maker with SQLAlchemy's defaults, one
-// without expire-on-commit (for Update's long-lived session), and, on PostgreSQL, an
-// echoing engine whose log counts statements.
+// retortEnv is retort on one database, and on PostgreSQL a second engine with echo on,
+// whose log counts statements.
 type retortEnv struct {
-	eng     *engine.Engine
-	sm      *orm.SessionMaker
-	smKeep  *orm.SessionMaker
-	counted *orm.SessionMaker
+	main    *sessions
+	counted *sessions
 	counter *StatementCounter
 }
 
@@ -86,7 +82,6 @@ func newRetort(ctx context.Context, url string, counted bool) (retortEnv, error)
 		return r, err
 	}
 	closers = append(closers, func() { eng.Close() })
-	r.eng = eng
 	md := Registry.MetaData()
 	if err := eng.DropAll(ctx, md); err != nil {
 		return r, err
@@ -97,8 +92,7 @@ func newRetort(ctx context.Context, url string, counted bool) (retortEnv, error)
 	if err := seed(ctx, eng); err != nil {
 		return r, err
 	}
-	r.sm = orm.NewSessionMaker(eng, Registry)
-	r.smKeep = orm.NewSessionMaker(eng, Registry, orm.ExpireOnCommit(false))
+	r.main = newSessions(eng)
 	if counted {
 		r.counter = new(StatementCounter)
 		ceng, err := engine.Create(ctx, url, engine.PoolSize(1), engine.Echo(true), engine.WithLogger(slog.New(r.counter)))
@@ -106,7 +100,7 @@ func newRetort(ctx context.Context, url string, counted bool) (retortEnv, error)
 			return r, err
 		}
 		closers = append(closers, func() { ceng.Close() })
-		r.counted = orm.NewSessionMaker(ceng, Registry)
+		r.counted = newSessions(ceng)
 	}
 	return r, nil
 }

@@ -56,7 +56,7 @@ func (e *pgEnv) retortStream(b *testing.B) {
 	want := e.seedStream(b)
 	ctx := context.Background()
 	measureStream(b, want, func() (int, error) {
-		s := e.sm.New()
+		s := e.main.sm.New()
 		defer s.Close()
 		n := 0
 		var sum int64
