@@ -31,9 +31,9 @@ func (e *pgEnv) retortCore(b *testing.B) {
 			if err != nil {
 				return err
 			}
-			items := make([]Item, 0, coreRows)
+			items := make([]*Item, 0, coreRows)
 			for row := range res.Rows() {
-				var it Item
+				it := new(Item)
 				if err := row.Scan(&it.ID, &it.Name, &it.Value); err != nil {
 					return err
 				}
@@ -54,17 +54,6 @@ func (e *pgEnv) pgxCore(b *testing.B) {
 			return err
 		}
 		defer rows.Close()
-		items := make([]Item, 0, coreRows)
-		for rows.Next() {
-			var it Item
-			if err := rows.Scan(&it.ID, &it.Name, &it.Value); err != nil {
-				return err
-			}
-			items = append(items, it)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return checkRows(len(items), coreRows)
+		return scanItems(rows, coreRows)
 	})
 }

@@ -94,18 +94,7 @@ func (e *pgEnv) pgxReadSlice(b *testing.B) {
 			return err
 		}
 		defer rows.Close()
-		items := make([]*Item, 0, SliceRows)
-		for rows.Next() {
-			it := new(Item)
-			if err := rows.Scan(&it.ID, &it.Name, &it.Value); err != nil {
-				return err
-			}
-			items = append(items, it)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return checkRows(len(items), SliceRows)
+		return scanItems(rows, SliceRows)
 	})
 }
 
@@ -117,20 +106,9 @@ func (e *pgEnv) pgxEager(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		parents := make([]*Parent, 0, EagerParents)
-		byID := make(map[int64]*Parent, EagerParents)
-		ids := make([]int64, 0, EagerParents)
-		for rows.Next() {
-			p := new(Parent)
-			if err := rows.Scan(&p.ID, &p.Name); err != nil {
-				rows.Close()
-				return err
-			}
-			parents = append(parents, p)
-			byID[p.ID] = p
-			ids = append(ids, p.ID)
-		}
-		if err := rows.Err(); err != nil {
+		parents, byID, ids, err := scanParents(rows)
+		rows.Close()
+		if err != nil {
 			return err
 		}
 		rows, err = e.pool.Query(ctx, "SELECT id, parent_id, name FROM child WHERE parent_id = ANY($1)", ids)
@@ -138,18 +116,7 @@ func (e *pgEnv) pgxEager(b *testing.B) {
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			c := new(Child)
-			if err := rows.Scan(&c.ID, &c.ParentID, &c.Name); err != nil {
-				return err
-			}
-			p := byID[c.ParentID]
-			p.Children = append(p.Children, c)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return checkEager(len(parents), lens(parents, func(p *Parent) int { return len(p.Children) }))
+		return attachChildren(rows, parents, byID)
 	})
 }
 

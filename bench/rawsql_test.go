@@ -138,18 +138,7 @@ func (r rawDB) readSlice(b *testing.B) {
 			return err
 		}
 		defer rows.Close()
-		items := make([]*Item, 0, SliceRows)
-		for rows.Next() {
-			it := new(Item)
-			if err := rows.Scan(&it.ID, &it.Name, &it.Value); err != nil {
-				return err
-			}
-			items = append(items, it)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return checkRows(len(items), SliceRows)
+		return scanItems(rows, SliceRows)
 	})
 }
 
@@ -161,39 +150,16 @@ func (r rawDB) eager(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		parents := make([]*Parent, 0, EagerParents)
-		byID := make(map[int64]*Parent, EagerParents)
-		ids := make([]int64, 0, EagerParents)
-		for rows.Next() {
-			p := new(Parent)
-			if err := rows.Scan(&p.ID, &p.Name); err != nil {
-				return err
-			}
-			parents = append(parents, p)
-			byID[p.ID] = p
-			ids = append(ids, p.ID)
-		}
-		if err := rows.Err(); err != nil {
+		parents, byID, ids, err := scanParents(rows)
+		rows.Close()
+		if err != nil {
 			return err
 		}
-		rows.Close()
 		crows, err := r.db.QueryContext(ctx, "SELECT id, parent_id, name FROM child WHERE parent_id = ANY($1)", ids)
 		if err != nil {
 			return err
 		}
 		defer crows.Close()
-		for crows.Next() {
-			c := new(Child)
-			if err := crows.Scan(&c.ID, &c.ParentID, &c.Name); err != nil {
-				return err
-			}
-			p := byID[c.ParentID]
-			p.Children = append(p.Children, c)
-		}
-		if err := crows.Err(); err != nil {
-			return err
-		}
-		return checkEager(len(parents), lens(parents, func(p *Parent) int { return len(p.Children) }))
+		return attachChildren(crows, parents, byID)
 	})
 }

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"testing"
 
@@ -80,17 +79,7 @@ func (e *pgEnv) pgxStream(b *testing.B) {
 			return 0, err
 		}
 		defer rows.Close()
-		n := 0
-		var sum int64
-		for rows.Next() {
-			r := new(BigRow)
-			if err := rows.Scan(&r.ID, &r.Name, &r.Value); err != nil {
-				return n, err
-			}
-			sum += r.Value
-			n++
-		}
-		return n, rows.Err()
+		return scanBigRows(rows)
 	})
 }
 
@@ -102,17 +91,7 @@ func (e *pgEnv) stdlibStream(b *testing.B) {
 		if err != nil {
 			return 0, err
 		}
-		defer func(rows *sql.Rows) { rows.Close() }(rows)
-		n := 0
-		var sum int64
-		for rows.Next() {
-			r := new(BigRow)
-			if err := rows.Scan(&r.ID, &r.Name, &r.Value); err != nil {
-				return n, err
-			}
-			sum += r.Value
-			n++
-		}
-		return n, rows.Err()
+		defer rows.Close()
+		return scanBigRows(rows)
 	})
 }
