@@ -21,7 +21,7 @@ var libColor = map[string]string{
 // per library, on a logarithmic axis, each bar starting at 1.0 (above: slower than pgx).
 func writeSVG(w io.Writer, cases map[string]map[string][]sample) {
 	const (
-		barW, gap          = 13.0, 26.0
+		barW, gap          = 18.0, 24.0
 		left, top          = 60.0, 50.0
 		plotH, bottomSpace = 300.0, 70.0
 	)
