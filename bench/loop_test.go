@@ -40,8 +40,9 @@ func newSessions(eng *engine.Engine) *sessions {
 }
 
 // loop times the op that newOp makes for retort's engine, then, where the environment
-// has an echoing engine, runs the op made for it once to count its statements. newOp
-// may return a cleanup function.
+// has an echoing engine behind a round-trip proxy, runs the op made for it twice and
+// reports the statements (stmts/op) and round trips (round-trips/op) of the second run.
+// newOp may return a cleanup function.
 func (r *retortEnv) loop(b *testing.B, newOp func(s *sessions) (op func(i int) error, cleanup func(), err error)) {
 	op, cleanup, err := newOp(r.main)
 	if err != nil {
@@ -61,9 +62,15 @@ func (r *retortEnv) loop(b *testing.B, newOp func(s *sessions) (op func(i int) e
 	if ccleanup != nil {
 		defer ccleanup()
 	}
-	before := r.counter.Count()
+	// The first op on the echoing engine's connection prepares its statements (a round
+	// trip of its own for each new statement); the second shows the steady state.
 	if err := cop(0); err != nil {
 		b.Fatal(err)
 	}
+	before, tripsBefore := r.counter.Count(), r.trips.Count()
+	if err := cop(1); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportMetric(float64(r.counter.Count()-before), "stmts/op")
+	b.ReportMetric(float64(r.trips.Count()-tripsBefore), "round-trips/op")
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -23,14 +25,16 @@ import (
 	"github.com/retortdb/retort/bench/ent"
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/orm"
 )
 
 // retortEnv is retort on one database, and on PostgreSQL a second engine with echo on,
 // whose log counts statements.
 type retortEnv struct {
 	main    *sessions
-	counted *sessions
-	counter *StatementCounter
+	counted *sessions         // through trips, echoing to counter
+	counter *StatementCounter // statements of counted
+	trips   *RoundTripProxy   // round trips of counted
 }
 
 // pgEnv holds every library's connection to the PostgreSQL database.
@@ -94,13 +98,36 @@ func newRetort(ctx context.Context, url string, counted bool) (retortEnv, error)
 	}
 	r.main = newSessions(eng)
 	if counted {
+		u, err := engine.ParseURL(url)
+		if err != nil {
+			return r, err
+		}
+		port := u.Port
+		if port == 0 {
+			port = 5432
+		}
+		if r.trips, err = StartRoundTripProxy(net.JoinHostPort(u.Host, strconv.Itoa(port))); err != nil {
+			return r, err
+		}
+		closers = append(closers, func() { r.trips.Close() })
+		curl, err := r.trips.Through(url)
+		if err != nil {
+			return r, err
+		}
 		r.counter = new(StatementCounter)
-		ceng, err := engine.Create(ctx, url, engine.PoolSize(1), engine.Echo(true), engine.WithLogger(slog.New(r.counter)))
+		ceng, err := engine.Create(ctx, curl, engine.PoolSize(1), engine.Echo(true), engine.WithLogger(slog.New(r.counter)))
 		if err != nil {
 			return r, err
 		}
 		closers = append(closers, func() { ceng.Close() })
+		// Connect now, so that no op counts the connection's start-up.
 		r.counted = newSessions(ceng)
+		s := r.counted.sm.New()
+		_, err = orm.Get[Item](ctx, s, int64(1))
+		s.Close()
+		if err != nil {
+			return r, err
+		}
 	}
 	return r, nil
 }

@@ -182,7 +182,7 @@ func fmtRatio(v float64) string {
 }
 
 // extraUnits are the reported metrics beyond ns/op, B/op and allocs/op, in table order.
-var extraUnits = []string{"stmts/op", "peak-heap-MB", "peak-RSS-MB"}
+var extraUnits = []string{"stmts/op", "round-trips/op", "peak-heap-MB", "peak-RSS-MB"}
 
 func writeMarkdown(w io.Writer, res results, machine, note string, runs int) {
 	fmt.Fprintln(w, "# Benchmark results")
@@ -190,6 +190,11 @@ func writeMarkdown(w io.Writer, res results, machine, note string, runs int) {
 	fmt.Fprintln(w, "Written by `scripts/bench` (the benchmark module `bench/`, report by `bench/cmd/benchreport`).")
 	fmt.Fprintf(w, "Every figure is the median of %d runs; a ratio is a library's median ns/op divided by the\n", runs)
 	fmt.Fprintln(w, "baseline's median measured in the same run (below 1.00 is faster than the baseline).")
+	fmt.Fprintln(w, "stmts/op: the statements of one op (BEGIN and COMMIT included), counted outside the timed loop by")
+	fmt.Fprintln(w, "a pgx tracer for the libraries on pgx and by retort's echo log for retort. round-trips/op (retort")
+	fmt.Fprintln(w, "only): the times one op's client sent again after the server had answered, counted by a TCP proxy")
+	fmt.Fprintln(w, "in front of the server on a second op over a warm connection; the peers' autocommit statements are")
+	fmt.Fprintln(w, "one round trip each. Stream's peak heap and RSS are the whole benchmark process's.")
 	if note != "" {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, note)
