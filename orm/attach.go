@@ -48,6 +48,10 @@ type block struct {
 	sts []*state  // one slot per object (nil: not tracked)
 	one [1]*state // sts's array for a block of one object
 
+	// published: the block is in the registry (insertBlock). Until then only the session
+	// filling it sees it, and fills its slots without the lock.
+	published bool
+
 	once   sync.Once
 	p      unsafe.Pointer // the allocation, until weaken
 	wp     weak.Pointer[byte]
@@ -110,6 +114,7 @@ func armSweeper() {
 // insertBlock makes b findable by the addresses it covers.
 func insertBlock(b *block) {
 	sweeperOnce.Do(armSweeper)
+	b.published = true
 	for page := b.start >> pageShift; page <= (b.end()-1)>>pageShift; page++ {
 		sh := shardOfPage(page)
 		sh.mu.Lock()
@@ -172,15 +177,15 @@ func (sh *regShard) sweep() {
 	sh.limit = max(4096, 2*n)
 }
 
-// newBlock returns a registered block for n objects of the given size at start, holding
-// the allocation until weakened.
+// newBlock returns a block for n objects of the given size at start, holding the
+// allocation until weakened, not yet in the registry (insertBlock publishes it).
 func newBlock(start unsafe.Pointer, size uintptr, n int) *block {
 	b := &block{}
 	b.init(start, size, n)
 	return b
 }
 
-// init sets up and registers b, a zero block.
+// init sets up b, a zero block.
 func (b *block) init(start unsafe.Pointer, size uintptr, n int) {
 	b.start, b.size, b.p = uintptr(start), max(size, 1), start
 	if n == 1 {
@@ -188,21 +193,28 @@ func (b *block) init(start unsafe.Pointer, size uintptr, n int) {
 	} else {
 		b.sts = make([]*state, n)
 	}
-	insertBlock(b)
 }
 
 // register records that the session of ref tracks st, an object allocated by the
 // application, in b, a zero block of its own.
 func register(ref *sessionRef, st *state, b *block) {
 	b.init(st.base, st.m.typ.Size(), 1)
+	insertBlock(b)
 	b.mu.Lock()
 	st.blk, st.idx, st.owner = b, 0, ref
 	b.sts[0] = st
 	b.mu.Unlock()
 }
 
-// registerAt records that the session of ref tracks st, object idx of block b.
+// registerAt records that the session of ref tracks st, object idx of block b: under the
+// block's lock once it is published, directly while only the session sees it (the rows of
+// a result, published together at the end).
 func registerAt(ref *sessionRef, st *state, b *block, idx int) {
+	if !b.published {
+		st.blk, st.idx, st.owner = b, int32(idx), ref
+		b.sts[idx] = st
+		return
+	}
 	b.mu.Lock()
 	st.blk, st.idx, st.owner = b, int32(idx), ref
 	b.sts[idx] = st

@@ -3,10 +3,12 @@ package orm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
 )
 
@@ -17,9 +19,10 @@ func TestAddAttachedElsewhere(t *testing.T) {
 	eachDB(t, registerAcct, func(e *env) {
 		t := e.t
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAccts(t, e, sm, "a", "b", "c")
+		seeded := seedAccts(t, e, sm, "a", "b", "c")
+		idA, idB, idC := seeded[0].ID, seeded[1].ID, seeded[2].ID
 		s1 := sm.New()
-		a, err := GetOne[Acct](e.ctx, s1, int64(1))
+		a, err := GetOne[Acct](e.ctx, s1, idA)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,16 +54,17 @@ func TestAddAttachedElsewhere(t *testing.T) {
 		if s2.Status(a) != Persistent || !inIdentity(s2, a) {
 			t.Fatalf("re-attached: %v", s2.Status(a))
 		}
-		if got, err := Get[Acct](e.ctx, s2, int64(1)); err != nil || got != a {
+		if got, err := Get[Acct](e.ctx, s2, idA); err != nil || got != a {
 			t.Errorf("Get after re-attach: %p %v, want %p", got, err, a)
 		}
 		e.cap.take(true)
 		if err := s2.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(e.sql("UPDATE acct SET balance = ? WHERE acct.id = ? | [42 1]", "UPDATE acct SET balance = $1 WHERE acct.id = $2 | [42 1]", "UPDATE acct SET balance = ? WHERE acct.id = ? | [42 1]"))
+		args := fmt.Sprintf(" | [42 %d]", idA)
+		e.expect(e.sql("UPDATE acct SET balance = ? WHERE acct.id = ?", "UPDATE acct SET balance = $1 WHERE acct.id = $2", "UPDATE acct SET balance = ? WHERE acct.id = ?") + args)
 		// Expunged: detached too.
-		b, err := GetOne[Acct](e.ctx, s2, int64(2))
+		b, err := GetOne[Acct](e.ctx, s2, idB)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,10 +73,6 @@ func TestAddAttachedElsewhere(t *testing.T) {
 		}
 		if s2.Status(b) != Detached {
 			t.Errorf("expunged: %v", s2.Status(b))
-		}
-		// End the read transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
-		if err := s2.Commit(e.ctx); err != nil {
-			t.Fatal(err)
 		}
 		b.Name = "b2"
 		s3 := sm.New()
@@ -84,23 +84,16 @@ func TestAddAttachedElsewhere(t *testing.T) {
 		if err := s3.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(e.sql("UPDATE acct SET name = ? WHERE acct.id = ? | [\"b2\" 2]", "UPDATE acct SET name = $1 WHERE acct.id = $2 | [\"b2\" 2]", "UPDATE acct SET name = ? WHERE acct.id = ? | [\"b2\" 2]"))
+		args = fmt.Sprintf(" | [\"b2\" %d]", idB)
+		e.expect(e.sql("UPDATE acct SET name = ? WHERE acct.id = ?", "UPDATE acct SET name = $1 WHERE acct.id = $2", "UPDATE acct SET name = ? WHERE acct.id = ?") + args)
 		// The session already holding another object with that key refuses a detached one.
-		c3, err := GetOne[Acct](e.ctx, s3, int64(3))
+		c3, err := GetOne[Acct](e.ctx, s3, idC)
 		if err != nil {
-			t.Fatal(err)
-		}
-		// End the read transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
-		if err := s3.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
 		s4 := sm.New()
 		defer s4.Close()
-		if _, err := GetOne[Acct](e.ctx, s4, int64(3)); err != nil {
-			t.Fatal(err)
-		}
-		// End the read transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
-		if err := s4.Commit(e.ctx); err != nil {
+		if _, err := GetOne[Acct](e.ctx, s4, idC); err != nil {
 			t.Fatal(err)
 		}
 		if err := s3.Expunge(c3); err != nil {
@@ -249,10 +242,10 @@ func TestRefreshAndDeletedRows(t *testing.T) {
 	eachDB(t, registerAcct, func(e *env) {
 		t := e.t
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAccts(t, e, sm, "a", "b", "c")
+		seeded := seedAccts(t, e, sm, "a", "b", "c")
 		s := sm.New()
 		defer s.Close()
-		a, err := GetOne[Acct](e.ctx, s, int64(1))
+		a, err := GetOne[Acct](e.ctx, s, seeded[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,17 +254,17 @@ func TestRefreshAndDeletedRows(t *testing.T) {
 		if err := s.Refresh(e.ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(e.sql("SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ? | [1]",
-			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = $1 | [1]",
-			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ? | [1]"))
+		e.expect(e.sql("SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ?",
+			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = $1",
+			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ?") + fmt.Sprintf(" | [%d]", seeded[0].ID))
 		if a.Name != "a" {
 			t.Errorf("after Refresh: %q", a.Name)
 		}
-		b, err := GetOne[Acct](e.ctx, s, int64(2))
+		b, err := GetOne[Acct](e.ctx, s, seeded[1].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := GetOne[Acct](e.ctx, s, int64(3))
+		c, err := GetOne[Acct](e.ctx, s, seeded[2].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +275,7 @@ func TestRefreshAndDeletedRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := other.Execute(e.ctx, expr.Text("DELETE FROM acct WHERE id IN (2, 3)")); err != nil {
+		if _, err := other.Execute(e.ctx, expr.Text("DELETE FROM acct WHERE id IN (:b, :c)", expr.Param("b", b.ID), expr.Param("c", c.ID))); err != nil {
 			t.Fatal(err)
 		}
 		other.Close()
@@ -294,13 +287,13 @@ func TestRefreshAndDeletedRows(t *testing.T) {
 		if s.Status(b) != Detached || inIdentity(s, b) {
 			t.Errorf("after Refresh: %v", s.Status(b))
 		}
-		if got, err := Get[Acct](e.ctx, s, int64(3)); !errors.Is(err, ErrObjectDeleted) || got != nil {
+		if got, err := Get[Acct](e.ctx, s, seeded[2].ID); !errors.Is(err, ErrObjectDeleted) || got != nil {
 			t.Errorf("Get of an expired object whose row is gone: %v %v", got, err)
 		}
 		if s.Status(c) != Detached || inIdentity(s, c) {
 			t.Errorf("after Get: %v", s.Status(c))
 		}
-		if got, err := Get[Acct](e.ctx, s, int64(3)); err != nil || got != nil {
+		if got, err := Get[Acct](e.ctx, s, seeded[2].ID); err != nil || got != nil {
 			t.Errorf("second Get: %v %v, want nil, nil", got, err)
 		}
 		if err := s.Add(c); !errors.Is(err, ErrDeletedObject) {
@@ -356,7 +349,7 @@ func TestModifiedCollections(t *testing.T) {
 		if err := s.Flush(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(e.sql("UPDATE note SET acct_id = ? WHERE note.id = ? | [2 1]", "UPDATE note SET acct_id = $1 WHERE note.id = $2 | [2 1]", "UPDATE note SET acct_id = ? WHERE note.id = ? | [2 1]"))
+		e.expect(e.sql("UPDATE note SET acct_id = ? WHERE note.id = ?", "UPDATE note SET acct_id = $1 WHERE note.id = $2", "UPDATE note SET acct_id = ? WHERE note.id = ?") + fmt.Sprintf(" | [%d %d]", b.ID, n.ID))
 		if m, _ := s.IsModified(a); m || len(s.Dirty()) != 0 {
 			t.Errorf("after flush: modified %v, dirty %d", m, len(s.Dirty()))
 		}
@@ -378,7 +371,7 @@ func TestAutoflushErrors(t *testing.T) {
 	eachDB(t, registerAcct, func(e *env) {
 		t := e.t
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAccts(t, e, sm, "a")
+		seeded := seedAccts(t, e, sm, "a")
 		s := sm.New()
 		defer s.Close()
 		if err := s.Add(&Acct{Name: "b"}); err != nil {
@@ -405,20 +398,20 @@ func TestAutoflushErrors(t *testing.T) {
 		}
 		_, err = Scalars(e.ctx, s, SelectOf[Acct](e.reg))
 		var ae *AutoflushError
-		var ie interface{ Unwrap() error }
+		var ie *engine.IntegrityError
 		if !errors.As(err, &ae) || ae.Op != "query" || !strings.Contains(err.Error(), "autoflush before query") {
 			t.Fatalf("query after a bad Add: %v", err)
 		}
-		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "unique") {
-			t.Errorf("the autoflush error does not carry the integrity error: %v", err)
+		if !errors.As(err, &ie) || ie.Kind != engine.UniqueViolation {
+			t.Errorf("the autoflush error does not carry the unique violation: %v", err)
 		}
-		if _, err := Get[Acct](e.ctx, s, int64(1)); !errors.Is(err, ErrPendingRollback) {
+		if _, err := Get[Acct](e.ctx, s, seeded[0].ID); !errors.Is(err, ErrPendingRollback) {
 			t.Errorf("Get after the failed autoflush: %v", err)
 		}
 		if err := s.Rollback(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Get[Acct](e.ctx, s, int64(1)); err != nil {
+		if _, err := Get[Acct](e.ctx, s, seeded[0].ID); err != nil {
 			t.Errorf("Get after Rollback: %v", err)
 		}
 	})

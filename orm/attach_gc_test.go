@@ -38,12 +38,12 @@ func TestSessionDroppedWithoutClose(t *testing.T) {
 	eachDB(t, registerAcct, func(e *env) {
 		t := e.t
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAccts(t, e, sm, "a", "b")
+		seeded := seedAccts(t, e, sm, "a", "b")
 		var a *Acct
 		func() {
 			s1 := sm.New()
 			var err error
-			if a, err = GetOne[Acct](e.ctx, s1, int64(1)); err != nil {
+			if a, err = GetOne[Acct](e.ctx, s1, seeded[0].ID); err != nil {
 				t.Fatal(err)
 			}
 			if err := s1.Commit(e.ctx); err != nil { // releases the connection; s1 is not closed

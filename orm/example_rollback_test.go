@@ -73,10 +73,10 @@ func ExampleSession_Rollback() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("committed:", s.Status(u), "id", u.ID, u.Email)
+	fmt.Println("committed:", s.Status(u), "with a key:", u.ID != 0, u.Email)
 	// Output:
 	// after Rollback: transient id 0
-	// committed: persistent id 2 ann+2@example.com
+	// committed: persistent with a key: true ann+2@example.com
 }
 
 // A test that rolls back everything the code under test committed: the session joins the

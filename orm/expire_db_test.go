@@ -46,10 +46,6 @@ func TestExpireOnCommit(t *testing.T) {
 			t.Errorf("query after commit: %p %v data %q; want %p with the new data", got, err, *a1.Data, a1)
 		}
 
-		// End s's read transaction: on SQLite it holds the write lock (BEGIN IMMEDIATE).
-		if err := s.Commit(e.ctx); err != nil {
-			t.Fatal(err)
-		}
 		// ExpireOnCommit(false): the object keeps its values through later queries...
 		s2 := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false)).New()
 		defer s2.Close()

@@ -109,12 +109,14 @@ func TestDeleteOfMissingRowsWarns(t *testing.T) {
 		}
 		defer eng.Close()
 		sm := NewSessionMaker(eng, e.reg)
-		seedAccts(t, e, sm, "a", "b", "c", "d")
+		seeded := seedAccts(t, e, sm, "a", "b", "c", "d")
 		s := sm.New()
 		defer s.Close()
-		all, err := Scalars(e.ctx, s, SelectOf[Acct](e.reg))
-		if err != nil {
-			t.Fatal(err)
+		all := make([]*Acct, 3)
+		for i := range all {
+			if all[i], err = GetOne[Acct](e.ctx, s, seeded[i].ID); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := s.Commit(e.ctx); err != nil {
 			t.Fatal(err)
@@ -123,11 +125,12 @@ func TestDeleteOfMissingRowsWarns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Execute(e.ctx, expr.Text("DELETE FROM acct WHERE id IN (1, 2, 3)")); err != nil {
+		if _, err := c.Execute(e.ctx, expr.Text("DELETE FROM acct WHERE id IN (:a, :b, :c)",
+			expr.Param("a", all[0].ID), expr.Param("b", all[1].ID), expr.Param("c", all[2].ID))); err != nil {
 			t.Fatal(err)
 		}
 		c.Close()
-		for _, a := range all.All()[:2] {
+		for _, a := range all[:2] {
 			if err := s.Delete(a); err != nil {
 				t.Fatal(err)
 			}
@@ -142,11 +145,11 @@ func TestDeleteOfMissingRowsWarns(t *testing.T) {
 		if len(w.msgs) != 1 || !strings.Contains(w.msgs[0], "DELETE matched fewer rows") || !strings.Contains(w.msgs[0], "table=acct expected=2 matched=0") {
 			t.Errorf("warnings %q", w.msgs)
 		}
-		if s.Status(all.All()[0]) != Detached || kept.ID == 0 {
-			t.Errorf("after Commit: %v, kept id %d", s.Status(all.All()[0]), kept.ID)
+		if s.Status(all[0]) != Detached || kept.ID == 0 {
+			t.Errorf("after Commit: %v, kept id %d", s.Status(all[0]), kept.ID)
 		}
 		// An UPDATE of a row deleted by someone else fails.
-		third := all.All()[2]
+		third := all[2]
 		third.Balance = 1
 		err = s.Commit(e.ctx)
 		var se *StaleDataError

@@ -322,11 +322,12 @@ func newSlab(m *mapper, n int) *slab {
 	}
 }
 
-// done releases the registry block of a slab none of whose objects was used (every row
-// was already in the identity map).
+// done publishes the registry block of the slab's objects, once the result is hydrated
+// (one registry insertion per result, no lock per row); a slab none of whose objects was
+// used (every row already in the identity map) is not published.
 func (sl *slab) done() {
-	if sl != nil && sl.used == 0 {
-		removeBlock(sl.blk)
+	if sl != nil && sl.used > 0 && !sl.blk.published {
+		insertBlock(sl.blk)
 	}
 }
 
@@ -394,7 +395,11 @@ func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[
 				return
 			}
 			if sl == nil || sl.used == len(sl.states) {
+				// A stream yields each object at once: its slab is published first.
 				sl = newSlab(q.m, streamSlab)
+				if sl != nil {
+					insertBlock(sl.blk)
+				}
 			}
 			st, err := s.hydrate(q.m, row.Values(), 0, false, sl)
 			if err != nil {

@@ -332,10 +332,10 @@ func TestRollbackAfterLostConnection(t *testing.T) {
 			t.Skip("an embedded database has no connection to kill")
 		}
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAccts(t, e, sm, "a")
+		seeded := seedAccts(t, e, sm, "a")
 		s := sm.New()
 		defer s.Close()
-		a, err := GetOne[Acct](e.ctx, s, int64(1))
+		a, err := GetOne[Acct](e.ctx, s, seeded[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -19,44 +20,31 @@ import (
 // the application sees is the same.
 func TestReadsWithoutTransaction(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		ctx := context.Background()
-		ptg, rt := testdb.Proxy(t, tg)
-		c := &capture{}
-		eng, err := engine.Create(ctx, ptg.URL, engine.Echo(true), engine.WithLogger(slog.New(c)), engine.PoolSize(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer eng.Close()
-		reg := NewRegistry()
-		if err := registerAcct(reg); err != nil {
-			t.Fatal(err)
-		}
-		if err := eng.CreateAll(ctx, reg.MetaData()); err != nil {
-			t.Fatal(err)
-		}
-		e := &env{t: t, target: tg, eng: eng, reg: reg, cap: c, ctx: ctx}
+		e, rt := proxiedEnv(t, tg)
+		ctx, c, eng, reg := e.ctx, e.cap, e.eng, e.reg
 		sm := NewSessionMaker(eng, reg)
-		seedAccts(t, e, sm, "a", "b")
+		seeded := seedAccts(t, e, sm, "a", "b")
+		idA, idB := seeded[0].ID, seeded[1].ID
 		autocommit := tg.Name != testdb.NameMariaDB
 		if eng.AutocommitReads() != autocommit {
 			t.Fatalf("AutocommitReads = %v on %s", eng.AutocommitReads(), tg.Name)
 		}
-		sel := e.sql("SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ? | [1]",
-			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = $1 | [1]",
-			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ? | [1]")
-		upd := e.sql("UPDATE acct SET balance = ? WHERE acct.id = ? | [7 1]", "UPDATE acct SET balance = $1 WHERE acct.id = $2 | [7 1]", "UPDATE acct SET balance = ? WHERE acct.id = ? | [7 1]")
+		sel := e.sql("SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ?",
+			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = $1",
+			"SELECT acct.id, acct.name, acct.balance, acct.created FROM acct WHERE acct.id = ?") + fmt.Sprintf(" | [%d]", idA)
+		upd := e.sql("UPDATE acct SET balance = ? WHERE acct.id = ?", "UPDATE acct SET balance = $1 WHERE acct.id = $2", "UPDATE acct SET balance = ? WHERE acct.id = ?") + fmt.Sprintf(" | [7 %d]", idA)
 
 		// A read-only session: one statement, one round trip on PostgreSQL (once the
 		// statement is prepared on the connection: the warm-up's).
 		s := sm.New()
-		if _, err := GetOne[Acct](ctx, s, int64(1)); err != nil {
+		if _, err := GetOne[Acct](ctx, s, idA); err != nil {
 			t.Fatal(err)
 		}
 		s.Close()
 		s = sm.New()
 		c.take(true)
 		rt.Take()
-		if _, err := GetOne[Acct](ctx, s, int64(1)); err != nil {
+		if _, err := GetOne[Acct](ctx, s, idA); err != nil {
 			t.Fatal(err)
 		}
 		if !s.InTransaction() {
@@ -79,7 +67,7 @@ func TestReadsWithoutTransaction(t *testing.T) {
 
 		// Read, then write: the transaction begins with the first write.
 		s = sm.New()
-		a, err := GetOne[Acct](ctx, s, int64(1))
+		a, err := GetOne[Acct](ctx, s, idA)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +94,7 @@ func TestReadsWithoutTransaction(t *testing.T) {
 		if err := RegisterHandle(reg, &h); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Scalars(ctx, s, Select(h).Where(h.ID.Eq(2)).ForUpdate()); err != nil {
+		if _, err := Scalars(ctx, s, Select(h).Where(h.ID.Eq(idB)).ForUpdate()); err != nil {
 			t.Fatal(err)
 		}
 		got = c.take(true)
@@ -141,7 +129,7 @@ func TestReadsWithoutTransaction(t *testing.T) {
 		// The rollback rules hold for a session that has only read: its objects expire.
 		s = sm.New()
 		defer s.Close()
-		b, err := GetOne[Acct](ctx, s, int64(2))
+		b, err := GetOne[Acct](ctx, s, idB)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,6 +141,29 @@ func TestReadsWithoutTransaction(t *testing.T) {
 			t.Errorf("after Rollback of a read-only session: %q expired %v", b.Name, s.states[ptrOf(b)].expired)
 		}
 	})
+}
+
+// proxiedEnv returns a test environment for tg whose engine (one pooled connection,
+// echo captured) reaches the server through testdb.Proxy, with the acct and note tables,
+// and the proxy's round-trip counter (nil for SQLite).
+func proxiedEnv(t *testing.T, tg testdb.Target) (*env, *testdb.RoundTrips) {
+	t.Helper()
+	ctx := context.Background()
+	ptg, rt := testdb.Proxy(t, tg)
+	c := &capture{}
+	eng, err := engine.Create(ctx, ptg.URL, engine.Echo(true), engine.WithLogger(slog.New(c)), engine.PoolSize(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	reg := NewRegistry()
+	if err := registerAcct(reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.CreateAll(ctx, reg.MetaData()); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, target: tg, eng: eng, reg: reg, cap: c, ctx: ctx}, rt
 }
 
 // TestAutocommitReadsIsolation: the engine reads outside a transaction only where every
@@ -189,21 +200,8 @@ func TestAutocommitReadsIsolation(t *testing.T) {
 // carries COMMIT only when it is the transaction's one write.
 func TestCommitRoundTrips(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
-		ctx := context.Background()
-		ptg, rt := testdb.Proxy(t, tg)
-		c := &capture{}
-		eng, err := engine.Create(ctx, ptg.URL, engine.Echo(true), engine.WithLogger(slog.New(c)), engine.PoolSize(1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer eng.Close()
-		reg := NewRegistry()
-		if err := registerAcct(reg); err != nil {
-			t.Fatal(err)
-		}
-		if err := eng.CreateAll(ctx, reg.MetaData()); err != nil {
-			t.Fatal(err)
-		}
+		pe, rt := proxiedEnv(t, tg)
+		ctx, eng, reg := pe.ctx, pe.eng, pe.reg
 		// Other clients (and the checks of the rows) use an engine of their own: the
 		// session's pool has one connection.
 		side, err := engine.Create(ctx, tg.URL)
@@ -211,7 +209,7 @@ func TestCommitRoundTrips(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer side.Close()
-		e := &env{t: t, target: tg, eng: side, reg: reg, cap: c, ctx: ctx}
+		e := &env{t: t, target: tg, eng: side, reg: reg, cap: pe.cap, ctx: ctx}
 		sm := NewSessionMaker(eng, reg, ExpireOnCommit(false))
 		pg := tg.Name == testdb.NamePostgres
 		trips := func(what string, want int64, fn func(s *Session) error) {
@@ -231,29 +229,29 @@ func TestCommitRoundTrips(t *testing.T) {
 				}
 			}
 		}
-		var names []string
-		next := func() string {
-			names = append(names, "n"+strconv.Itoa(len(names)))
-			return names[len(names)-1]
+		// made holds the accounts added, with the keys the database gave them.
+		var made []*Acct
+		next := func() *Acct {
+			made = append(made, &Acct{Name: "n" + strconv.Itoa(len(made))})
+			return made[len(made)-1]
 		}
 		trips("insert one", 1, func(s *Session) error {
-			if err := s.Add(&Acct{Name: next()}); err != nil {
+			if err := s.Add(next()); err != nil {
 				return err
 			}
 			return s.Commit(ctx)
 		})
 		trips("insert 100", 1, func(s *Session) error {
 			for range 100 {
-				if err := s.Add(&Acct{Name: next()}); err != nil {
+				if err := s.Add(next()); err != nil {
 					return err
 				}
 			}
 			return s.Commit(ctx)
 		})
-		var a *Acct
 		trips("update one (object loaded)", 1, func(s *Session) error {
-			var err error
-			if a, err = GetOne[Acct](ctx, s, int64(1)); err != nil {
+			a, err := GetOne[Acct](ctx, s, made[0].ID)
+			if err != nil {
 				return err
 			}
 			rt.Take() // the read: one round trip of its own
@@ -263,11 +261,11 @@ func TestCommitRoundTrips(t *testing.T) {
 		// Deleting an Acct loads its notes first (to set their acct_id to NULL, as
 		// SQLAlchemy does without a delete cascade): that SELECT, then DELETE with COMMIT.
 		trips("delete one", 2, func(s *Session) error {
-			a, err := GetOne[Acct](ctx, s, int64(len(names)))
+			a, err := GetOne[Acct](ctx, s, made[len(made)-1].ID)
 			if err != nil {
 				return err
 			}
-			names = names[:len(names)-1]
+			made = made[:len(made)-1]
 			rt.Take()
 			if err := s.Delete(a); err != nil {
 				return err
@@ -277,7 +275,9 @@ func TestCommitRoundTrips(t *testing.T) {
 		// Two statements that depend on each other: the parent's INSERT, then the child's
 		// with COMMIT.
 		trips("parent and child", 2, func(s *Session) error {
-			if err := s.Add(&Acct{Name: next(), Notes: []*Note{{Body: "x"}}}); err != nil {
+			parent := next()
+			parent.Notes = []*Note{{Body: "x"}}
+			if err := s.Add(parent); err != nil {
 				return err
 			}
 			return s.Commit(ctx)
@@ -286,7 +286,7 @@ func TestCommitRoundTrips(t *testing.T) {
 
 		// A failing INSERT with COMMIT: nothing committed, the rollback rules as ever.
 		s := sm.New()
-		dup := &Acct{Name: names[0]}
+		dup := &Acct{Name: made[0].Name}
 		if err := s.Add(dup); err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +303,7 @@ func TestCommitRoundTrips(t *testing.T) {
 		// transaction's one write, so it goes without COMMIT, and the INSERT is rolled back
 		// with it.
 		s = sm.New()
-		victim, err := GetOne[Acct](ctx, s, int64(2))
+		victim, err := GetOne[Acct](ctx, s, made[1].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,11 +311,11 @@ func TestCommitRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := other.Execute(ctx, expr.Text("DELETE FROM acct WHERE id = 2")); err != nil {
+		if _, err := other.Execute(ctx, expr.Text("DELETE FROM acct WHERE id = :id", expr.Param("id", victim.ID))); err != nil {
 			t.Fatal(err)
 		}
 		other.Close()
-		before = slices.DeleteFunc(before, func(r string) bool { return r == names[1]+":100" })
+		before = slices.DeleteFunc(before, func(r string) bool { return r == victim.Name+":100" })
 		victim.Balance = 5
 		if err := s.Add(&Acct{Name: "lost"}); err != nil {
 			t.Fatal(err)
@@ -329,7 +329,7 @@ func TestCommitRoundTrips(t *testing.T) {
 		// The same UPDATE alone carries COMMIT, and commits nothing either.
 		s = sm.New()
 		defer s.Close()
-		third, err := GetOne[Acct](ctx, s, int64(3))
+		third, err := GetOne[Acct](ctx, s, made[2].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,11 +337,11 @@ func TestCommitRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := other.Execute(ctx, expr.Text("DELETE FROM acct WHERE id = 3")); err != nil {
+		if _, err := other.Execute(ctx, expr.Text("DELETE FROM acct WHERE id = :id", expr.Param("id", third.ID))); err != nil {
 			t.Fatal(err)
 		}
 		other.Close()
-		before = slices.DeleteFunc(before, func(r string) bool { return r == names[2]+":100" })
+		before = slices.DeleteFunc(before, func(r string) bool { return r == third.Name+":100" })
 		third.Balance = 6
 		if err := s.Commit(ctx); !errors.As(err, &se) {
 			t.Fatalf("Commit of a lone stale UPDATE: %v", err)

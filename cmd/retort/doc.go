@@ -1,4 +1,4 @@
-// Command retort is retort's command line. Its one command today is migrate, the
+// Command retort is retort's command line. Its one command is migrate, the
 // migration tool (Alembic for retort):
 //
 //	go run ./cmd/retort migrate [-dir DIR] [-models PKG] [-url URL] VERB [ARGS]

@@ -72,17 +72,31 @@ func (c *conn) execPrepared(ctx context.Context, sql string, args []any) (dialec
 		return dialect.ExecResult{}, err
 	}
 	var tag pgconn.CommandTag
-	if mrr.NextResult() {
-		tag, err = mrr.ResultReader().Close()
+	if err := c.batchTags(ctx, mrr, sql, &tag); err != nil {
+		return dialect.ExecResult{}, err
+	}
+	return dialect.ExecResult{RowsAffected: tag.RowsAffected()}, nil
+}
+
+// batchTags reads the command tags of the next results of the pgconn batch mrr (sent for
+// the statement sql) into tags, stopping at the first error, and ends the batch. On an
+// error sql is prepared again next time, and the error is the connection's (fail).
+func (c *conn) batchTags(ctx context.Context, mrr *pgconn.MultiResultReader, sql string, tags ...*pgconn.CommandTag) error {
+	var err error
+	for _, tag := range tags {
+		if err != nil || !mrr.NextResult() {
+			break
+		}
+		*tag, err = mrr.ResultReader().Close()
 	}
 	if cerr := mrr.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		c.s.invalidate(sql)
-		return dialect.ExecResult{}, c.fail(ctx, err)
+		return c.fail(ctx, err)
 	}
-	return dialect.ExecResult{RowsAffected: tag.RowsAffected()}, nil
+	return nil
 }
 
 // queryBegin runs the pending BEGIN and then the query sql in one round trip (see

@@ -72,18 +72,8 @@ func (c *conn) ExecCommit(ctx context.Context, sql string, args []any) (dialect.
 		return dialect.ExecResult{}, err
 	}
 	var tag, ctag pgconn.CommandTag
-	if mrr.NextResult() {
-		tag, err = mrr.ResultReader().Close()
-	}
-	if err == nil && mrr.NextResult() {
-		ctag, err = mrr.ResultReader().Close()
-	}
-	if cerr := mrr.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		c.s.invalidate(sql)
-		return dialect.ExecResult{}, c.fail(ctx, err)
+	if err := c.batchTags(ctx, mrr, sql, &tag, &ctag); err != nil {
+		return dialect.ExecResult{}, err
 	}
 	if ctag.String() != "COMMIT" {
 		return dialect.ExecResult{}, ErrRolledBack
