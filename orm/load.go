@@ -190,8 +190,11 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 	if err := s.noteLoad(r, len(sts)); err != nil {
 		return err
 	}
-	_, err := s.selectIn(ctx, r, sts, selectInChunk)
-	return err
+	related, err := s.selectIn(ctx, r, sts, selectInChunk)
+	if err != nil {
+		return err
+	}
+	return s.runLoads(ctx, planBelow(r), related)
 }
 
 // IsLoaded reports whether relationship rel of obj was loaded (by a loader strategy or
