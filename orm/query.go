@@ -66,6 +66,20 @@ func (q *SelectStmt[A]) OrderBy(items ...expr.Expr) *SelectStmt[A] {
 	return q.with(q.core.OrderBy(items...))
 }
 
+// GroupBy adds GROUP BY items. Grouping by the primary key lets the query select every
+// column of the model on the three dialects (the other columns depend on it), with
+// aggregates of joined tables in Having:
+//
+//	orm.Select(UserT).Join(PostT.Core()).GroupBy(UserT.ID).Having(expr.CountStar().Gt(1))
+func (q *SelectStmt[A]) GroupBy(items ...expr.Expr) *SelectStmt[A] {
+	return q.with(q.core.GroupBy(items...))
+}
+
+// Having adds HAVING conditions (ANDed).
+func (q *SelectStmt[A]) Having(conds ...expr.Expr) *SelectStmt[A] {
+	return q.with(q.core.Having(conds...))
+}
+
 // Limit sets LIMIT n.
 func (q *SelectStmt[A]) Limit(n int) *SelectStmt[A] { return q.with(q.core.Limit(n)) }
 
