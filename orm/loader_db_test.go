@@ -42,7 +42,7 @@ func (ldC) TableName() string { return "ld_c" }
 
 // ldD has a default strategy of selectin for its ldEs.
 type ldD struct {
-	ID int64 `retort:"pk"`
+	ID int64  `retort:"pk"`
 	Es []*ldE `retort:"lazy=selectin"`
 }
 
@@ -65,7 +65,7 @@ type ldP struct {
 func (ldP) TableName() string { return "ld_p" }
 
 type ldQ struct {
-	ID     int64 `retort:"pk"`
+	ID     int64  `retort:"pk"`
 	Region string `retort:"size=10"`
 	PNum   int64
 	P      *ldP `retort:"back_populates=Qs"`
@@ -84,7 +84,7 @@ type ldHandles struct {
 		ID  Column[int64]
 		AID Column[int64]
 		A   Relation[ldB, ldA]
-		Cs Relation[ldB, ldC]
+		Cs  Relation[ldB, ldC]
 	}
 	D struct {
 		Table[ldD]
