@@ -247,6 +247,7 @@ type Session struct {
 	txWrote     bool        // a flush has written in the transaction
 
 	n1     *detector // the N+1 detector's counts (detector.go)
+	fresh  *[]*state // while a stream hydrates a batch: the objects new to the session
 	failed error     // the flush error that requires Rollback
 	closed bool
 }
