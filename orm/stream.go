@@ -181,7 +181,10 @@ func (s *Session) streamBatches(ctx context.Context, q ormQuery, n int, yield fu
 			return
 		}
 		prev = fresh
-		if !yield(sts, nil) {
+		s.yielding = true
+		more := yield(sts, nil)
+		s.yielding = false
+		if !more {
 			return
 		}
 	}
