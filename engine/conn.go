@@ -272,7 +272,19 @@ func (c *Conn) runCommit(ctx context.Context, comp *compile.Compiled, commit boo
 	if commit {
 		cp = dc.(dialect.CommitPipeliner)
 	}
-	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	start := c.eng.statementStart()
+	res, err := c.send(ctx, dc, cp, comp, args)
+	rows := int64(-1)
+	if res != nil {
+		rows = res.rowsAffected
+	}
+	c.eng.logStatement(ctx, comp.SQL, comp.Args, start, rows, err)
+	return res, err
+}
+
+// send runs comp on dc (through cp when it commits too) and reads its result.
+func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipeliner, comp *compile.Compiled, args []any) (*Result, error) {
+	var err error
 	if !comp.Returns {
 		var er dialect.ExecResult
 		if cp != nil {
@@ -486,9 +498,10 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 		yield(Row{}, err)
 		return
 	}
-	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	start := c.eng.statementStart()
 	rows, err := dc.Query(ctx, comp.SQL, args)
 	clear(args)
+	c.eng.logStatement(ctx, comp.SQL, comp.Args, start, -1, err)
 	if err != nil {
 		yield(Row{}, c.compiledError(ctx, comp, err))
 		return
