@@ -247,6 +247,9 @@ type Session struct {
 
 	failed error // the flush error that requires Rollback
 	closed bool
+
+	hookDepth int      // model hooks running (see hooks.go)
+	loadedNow []*state // objects filled by the current query whose model has AfterLoad
 }
 
 // enter marks the session busy for one operation.
