@@ -163,3 +163,15 @@ type CommitPipeliner interface {
 	// Close's error (nil: committed).
 	QueryCommit(ctx context.Context, sql string, args []any) (Rows, error)
 }
+
+// Batcher is implemented by connections that can send several statements that return no
+// rows in one round trip (PostgreSQL's pipeline: SQLAlchemy's executemany). Implementations
+// belong to their Conn: one goroutine at a time, until Release.
+type Batcher interface {
+	// ExecBatch runs sqls[i] with args[i], in order, with the transaction's deferred
+	// BEGIN in front when it has not been sent, and returns the result of each statement
+	// that ran. At the first failure it stops, returning the results of the statements
+	// before the failed one and the error; the transaction is then left for the caller
+	// to roll back.
+	ExecBatch(ctx context.Context, sqls []string, args [][]any) ([]ExecResult, error)
+}

@@ -6,31 +6,66 @@ import (
 	"github.com/retortdb/retort/expr"
 )
 
-// update writes changed columns, one UPDATE per row (same statement shape for the batch),
-// checking that each matches its row.
+// update writes changed columns: one UPDATE per row (the batch's rows share the
+// statement's shape), checking that each matches its row. A batch of several rows goes
+// through execBatch: one round trip on PostgreSQL (SQLAlchemy's executemany).
 func (e *emitter) update(ctx context.Context, b planBatch) error {
 	m := b.m
-	for n, i := range b.items {
-		st := e.items[i].st
-		stmt := expr.Update(m.table)
-		for _, f := range e.work[i].fields {
-			v, err := f.get(st.base)
-			if err != nil {
-				return err
-			}
-			stmt = stmt.Set(f.col.ColumnClause, v)
+	if len(b.items) == 1 {
+		stmt, err := e.updateStatement(b.items[0])
+		if err != nil {
+			return err
 		}
-		stmt = stmt.Where(st.keyCondition())
 		// An UPDATE carries COMMIT only as the transaction's one write: when it matches
 		// no row (a StaleDataError), nothing at all has been committed.
-		last := n == len(b.items)-1 && !e.s.txWrote && e.stmts == 0
+		last := !e.s.txWrote && e.stmts == 0
 		res, err := e.exec(ctx, stmt, last)
 		if err != nil {
 			return err
 		}
-		if n := res.RowsAffected(); n != 1 {
-			return &StaleDataError{Op: "UPDATE", Table: m.table.Name, Expected: 1, Matched: n}
+		return checkUpdated(m, res.RowsAffected())
+	}
+	for start := 0; start < len(b.items); start += maxBatchRows {
+		chunk := b.items[start:min(start+maxBatchRows, len(b.items))]
+		stmts := make([]expr.Statement, len(chunk))
+		for k, i := range chunk {
+			stmt, err := e.updateStatement(i)
+			if err != nil {
+				return err
+			}
+			stmts[k] = stmt
 		}
+		res, err := e.execBatch(ctx, stmts)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			if err := checkUpdated(m, r.RowsAffected()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// updateStatement returns the UPDATE of item i's changed columns.
+func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
+	st := e.items[i].st
+	stmt := expr.Update(st.m.table)
+	for _, f := range e.work[i].fields {
+		v, err := f.get(st.base)
+		if err != nil {
+			return nil, err
+		}
+		stmt = stmt.Set(f.col.ColumnClause, v)
+	}
+	return stmt.Where(st.keyCondition()), nil
+}
+
+// checkUpdated reports an UPDATE that did not match exactly its row.
+func checkUpdated(m *mapper, n int64) error {
+	if n != 1 {
+		return &StaleDataError{Op: "UPDATE", Table: m.table.Name, Expected: 1, Matched: n}
 	}
 	return nil
 }
@@ -72,12 +107,27 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 		}
 		return nil
 	}
-	for n, i := range b.items {
-		res, err := e.exec(ctx, expr.Delete(m.table).Where(e.items[i].st.keyCondition()), n == len(b.items)-1)
+	if len(b.items) == 1 {
+		res, err := e.exec(ctx, expr.Delete(m.table).Where(e.items[b.items[0]].st.keyCondition()), true)
 		if err != nil {
 			return err
 		}
 		e.checkDeleted(ctx, m, 1, res.RowsAffected())
+		return nil
+	}
+	for start := 0; start < len(b.items); start += maxBatchRows {
+		chunk := b.items[start:min(start+maxBatchRows, len(b.items))]
+		stmts := make([]expr.Statement, len(chunk))
+		for k, i := range chunk {
+			stmts[k] = expr.Delete(m.table).Where(e.items[i].st.keyCondition())
+		}
+		res, err := e.execBatch(ctx, stmts)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			e.checkDeleted(ctx, m, 1, r.RowsAffected())
+		}
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ type mapper struct {
 	// fetchOnInsert lists the fields whose value the database may generate on INSERT
 	// (autoincrement key, server default): read back after the INSERT.
 	fetchOnInsert []*field
+	// updDefaults lists the fields with an update_default=, set by every UPDATE.
+	updDefaults []*field
+	hooks       hookSet // the hook interfaces the model implements
 
 	selfOnce sync.Once
 	self     [][]*field // see selfRefs
@@ -84,6 +87,9 @@ type field struct {
 	// hasDefault/defVal: client-side default, used on INSERT when the field is zero.
 	hasDefault bool
 	defVal     any
+	// updDefault, when set, gives the canonical value the column takes in every UPDATE
+	// of its row that does not set it (update_default=).
+	updDefault func() any
 }
 
 // relKind is the direction of a relationship.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
@@ -27,7 +28,8 @@ type Registry struct {
 	mu      sync.RWMutex
 	md      *schema.MetaData
 	mappers map[reflect.Type]*mapper
-	order   []*mapper // in registration order
+	order   []*mapper     // in registration order
+	hooks   atomic.Uint32 // the union of the models' hookSets
 }
 
 // NewRegistry returns an empty registry with a new MetaData.
@@ -121,6 +123,9 @@ func (r *Registry) register(t reflect.Type, opts []Option) (*mapper, error) {
 	b.link()
 	if len(b.errs) == 0 {
 		b.commit()
+		for _, p := range b.pending {
+			r.hooks.Or(uint32(p.m.hooks))
+		}
 	}
 	if len(b.errs) > 0 {
 		return nil, errors.Join(b.errs...)
@@ -349,6 +354,14 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 		}
 		f.hasDefault, f.defVal = true, v
 	}
+	if tag.updDef != "" {
+		fn, err := parseUpdateDefault(tag.updDef, ct, ft, c)
+		if err != nil {
+			b.fail(m, goName, raw, "%v", err)
+			return
+		}
+		f.updDefault = fn
+	}
 	if tag.nullable && !nullable {
 		b.fail(m, goName, raw, "nullable needs a pointer or types.Null field; %s cannot hold NULL", ft)
 		return
@@ -535,7 +548,8 @@ func (b *batch) failed() map[*mapper]bool {
 func (b *batch) adopt(p *pendingModel, t *schema.Table) {
 	m := p.m
 	m.table = t
-	m.pk, m.fetchOnInsert, m.autoinc = nil, nil, nil
+	m.pk, m.fetchOnInsert, m.autoinc, m.updDefaults = nil, nil, nil, nil
+	m.hooks = hooksOf(m.typ)
 	for i, f := range m.fields {
 		f.col = t.Cols[i]
 		f.genOnInsert = f.col.Autoincrement || f.col.ServerDefault != nil
@@ -544,6 +558,9 @@ func (b *batch) adopt(p *pendingModel, t *schema.Table) {
 		}
 		if f.genOnInsert {
 			m.fetchOnInsert = append(m.fetchOnInsert, f)
+		}
+		if f.updDefault != nil {
+			m.updDefaults = append(m.updDefaults, f)
 		}
 	}
 	for _, c := range t.PrimaryKey {

@@ -252,6 +252,9 @@ type Session struct {
 	yielding bool
 	failed   error // the flush error that requires Rollback
 	closed   bool
+
+	hookDepth int      // model hooks running (see hooks.go)
+	loadedNow []*state // objects filled by the current query whose model has AfterLoad
 }
 
 // enter marks the session busy for one operation.

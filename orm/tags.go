@@ -16,9 +16,9 @@ const tagKey = "retort"
 // Grammar: comma-separated items; commas inside parentheses or single quotes do not
 // split. The first item is the column name unless it is an option (a flag word or
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
-// json, rel. Key=value options: name, size, type, default, server_default, fk, ondelete,
-// onupdate, autoincrement (true/false), back_populates, lazy (select, selectin, joined,
-// raise, noload). "-" alone skips the field.
+// json, rel. Key=value options: name, size, type, default, server_default, update_default,
+// fk, ondelete, onupdate, autoincrement (true/false), back_populates, lazy (select,
+// selectin, joined, raise, noload). "-" alone skips the field.
 type fieldTag struct {
 	raw      string
 	present  bool
@@ -36,6 +36,7 @@ type fieldTag struct {
 	hasDef   bool
 	def      string
 	srvDef   string
+	updDef   string
 	fk       string
 	onDelete string
 	onUpdate string
@@ -228,6 +229,13 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 			return err
 		}
 		t.srvDef = val
+		return nil
+	case "update_default":
+		col()
+		if err := need(); err != nil {
+			return err
+		}
+		t.updDef = val
 		return nil
 	case "fk":
 		// Valid on columns (fk=table.column) and on relationships (fk=child_column).
