@@ -133,6 +133,7 @@ type sessionOptions struct {
 	expireOnCommit bool
 	autoflush      bool
 	beginOnRead    tristate
+	nPlusOne       *NPlusOne // the N+1 detector's settings, nil when off
 }
 
 // tristate is an option that is on, off, or left to a default.
@@ -245,7 +246,8 @@ type Session struct {
 	readsBegun  bool        // the session has read without a database transaction
 	txWrote     bool        // a flush has written in the transaction
 
-	failed error // the flush error that requires Rollback
+	n1     *detector // the N+1 detector's counts (detector.go)
+	failed error     // the flush error that requires Rollback
 	closed bool
 }
 
