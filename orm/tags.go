@@ -16,7 +16,7 @@ const tagKey = "retort"
 // Grammar: comma-separated items; commas inside parentheses or single quotes do not
 // split. The first item is the column name unless it is an option (a flag word or
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
-// json, rel. Key=value options: name, size, type, default, server_default, fk, ondelete,
+// json, rel, version. Key=value options: name, size, type, default, server_default, fk, ondelete,
 // onupdate, autoincrement (true/false), back_populates, lazy (select, selectin, joined,
 // raise, noload). "-" alone skips the field.
 type fieldTag struct {
@@ -25,6 +25,7 @@ type fieldTag struct {
 	skip     bool
 	name     string
 	pk       bool
+	version  bool // the optimistic version counter (SQLAlchemy's version_id_col)
 	autoinc  *bool
 	notNull  bool
 	nullable bool
@@ -49,7 +50,7 @@ type fieldTag struct {
 
 var tagFlags = map[string]bool{
 	"pk": true, "primary_key": true, "autoincrement": true, "notnull": true, "nullable": true,
-	"unique": true, "index": true, "json": true, "rel": true,
+	"unique": true, "index": true, "json": true, "rel": true, "version": true,
 }
 
 // splitTag splits s at commas outside parentheses and single quotes.
@@ -150,6 +151,10 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 	case "notnull":
 		col()
 		t.notNull = true
+		return flag()
+	case "version":
+		col()
+		t.version = true
 		return flag()
 	case "nullable":
 		col()
