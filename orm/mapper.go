@@ -20,6 +20,7 @@ type mapper struct {
 	fields  []*field    // one per column, in table column order: fields[i].col == table.Cols[i]
 	pk      []*field    // primary key fields, in key order
 	autoinc *field      // the autoincrement key field, or nil
+	version *field      // the version counter field (tag version), or nil
 	rels    []*relation // relationships, in struct order
 	// fetchOnInsert lists the fields whose value the database may generate on INSERT
 	// (autoincrement key, server default): read back after the INSERT.

@@ -374,6 +374,30 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 		b.fail(m, goName, raw, "a primary key field cannot be a pointer or types.Null")
 		return
 	}
+	if tag.version {
+		switch {
+		case (ct.Kind != types.KindInteger && ct.Kind != types.KindBigInt && ct.Kind != types.KindSmallInt) || nullable:
+			b.fail(m, goName, raw, "version needs an integer field (int, int32, int64), not %s", ft)
+			return
+		case tag.pk:
+			b.fail(m, goName, raw, "a primary key field cannot be the version counter")
+			return
+		case m.version != nil:
+			b.fail(m, goName, raw, "a second version counter (the first is %s)", m.version.goName)
+			return
+		case tag.hasDef:
+			b.fail(m, goName, raw, "version starts at 1 by itself: default= does not apply")
+			return
+		}
+		// A new row's version is 1; each UPDATE adds one (see the package doc).
+		v, err := parseDefault("1", ct)
+		if err != nil {
+			b.fail(m, goName, raw, "%v", err)
+			return
+		}
+		f.hasDefault, f.defVal = true, v
+		m.version = f
+	}
 	if (tag.onDelete != "" || tag.onUpdate != "") && tag.fk == "" {
 		b.fail(m, goName, raw, "ondelete/onupdate need fk=table.column")
 		return
