@@ -50,8 +50,8 @@ func (c *Conn) ExecuteAll(ctx context.Context, stmts []expr.Statement) ([]*Resul
 				}
 				sqls[i], args[i] = comp.SQL, slices.Clone(a)
 				clear(a)
-				c.eng.logStatement(ctx, comp.SQL, comp.Args)
 			}
+			start := c.eng.statementStart()
 			failed, rowErr := -1, false
 			var readErr error
 			err := qp.QueryPipeline(ctx, sqls, args, func(i int, rows dialect.Rows) error {
@@ -63,6 +63,19 @@ func (c *Conn) ExecuteAll(ctx context.Context, stmts []expr.Statement) ([]*Resul
 				out[i] = res
 				return nil
 			})
+			// The statements are logged after the pipeline ran, each with its rows; the
+			// duration is the pipeline's.
+			for i, comp := range comps {
+				switch {
+				case out[i] != nil:
+					c.eng.logStatement(ctx, comp.SQL, comp.Args, start, out[i].rowsAffected, nil)
+				case err != nil:
+					c.eng.logStatement(ctx, comp.SQL, comp.Args, start, -1, err)
+				}
+				if out[i] == nil {
+					break
+				}
+			}
 			if err != nil {
 				if failed >= 0 && rowErr {
 					return nil, c.rowError(ctx, comps[failed], readErr)
