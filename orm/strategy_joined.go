@@ -182,10 +182,24 @@ func (j *joinedRows) row(s *Session, top *state, vals []any) error {
 	return nil
 }
 
-// finish assigns the relationships of the owners seen, deepest steps first.
+// finish assigns the relationships of the owners seen; the related objects of each step
+// form a group for batched loads (see Load).
 func (j *joinedRows) finish(s *Session) {
 	for i, st := range j.steps {
 		r := st.node.r
+		var group []*state
+		seen := map[unsafe.Pointer]bool{}
+		for _, owner := range j.owners[i] {
+			for _, p := range j.held[i][owner] {
+				if !seen[p] {
+					seen[p] = true
+					if rst := s.states[p]; rst != nil {
+						group = append(group, rst)
+					}
+				}
+			}
+		}
+		newGroup(group)
 		for _, owner := range j.owners[i] {
 			related := j.held[i][owner]
 			p := unsafe.Add(owner.base, r.offset)
