@@ -139,6 +139,9 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 	if len(sts) == 0 {
 		return nil
 	}
+	if r.secondary != nil || r.writeOnly {
+		return s.loadOther(ctx, r, sts)
+	}
 	// The values each object matches on: its key columns for one-to-many (the children's
 	// foreign key references them), its foreign key for many-to-one.
 	own := r.parentCols
@@ -175,11 +178,7 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 	for start := 0; start < len(keys); start += selectInChunk {
 		chunk := keys[start:min(start+selectInChunk, len(keys))]
 		q := expr.Select(target.table).Where(inCondition(other, chunk))
-		orderBy := make([]expr.Expr, len(target.pk))
-		for i, f := range target.pk {
-			orderBy[i] = f.col.ColumnClause
-		}
-		res, err := s.conn.Execute(ctx, q.OrderBy(orderBy...))
+		res, err := s.conn.Execute(ctx, q.OrderBy(r.orderExprs()...))
 		if err != nil {
 			return err
 		}

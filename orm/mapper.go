@@ -21,6 +21,7 @@ type mapper struct {
 	pk      []*field    // primary key fields, in key order
 	autoinc *field      // the autoincrement key field, or nil
 	rels    []*relation // relationships, in struct order
+	wo      []*relation // the write-only relationships among rels
 	// fetchOnInsert lists the fields whose value the database may generate on INSERT
 	// (autoincrement key, server default): read back after the INSERT.
 	fetchOnInsert []*field
@@ -90,13 +91,20 @@ type field struct {
 type relKind uint8
 
 const (
-	oneToMany relKind = iota + 1 // []*Child on the parent: the foreign key is on the child's table
-	manyToOne                    // *Parent on the child: the foreign key is on the owner's table
+	oneToMany  relKind = iota + 1 // []*Child on the parent: the foreign key is on the child's table
+	manyToOne                     // *Parent on the child: the foreign key is on the owner's table
+	oneToOne                      // *Child on the parent: the foreign key is on the child's table (uselist=false)
+	manyToMany                    // []*T through a secondary table
 )
 
 func (k relKind) String() string {
-	if k == oneToMany {
+	switch k {
+	case oneToMany:
 		return "one-to-many"
+	case oneToOne:
+		return "one-to-one"
+	case manyToMany:
+		return "many-to-many"
 	}
 	return "many-to-one"
 }
@@ -108,9 +116,11 @@ type relation struct {
 	goName   string
 	index    []int
 	offset   uintptr
-	typ      reflect.Type // []*T or *T
+	typ      reflect.Type // []*T, *T or WriteOnly[T]
 	tag      string
 	kind     relKind
+	// writeOnly: the field is a WriteOnly[T] (a one-to-many collection never loaded).
+	writeOnly bool
 	target   *mapper
 	backName string    // back_populates
 	back     *relation // the relationship on target that mirrors this one, or nil
@@ -121,18 +131,27 @@ type relation struct {
 	// onDelete is the foreign key's ON DELETE action ("CASCADE", "SET NULL", ...): when
 	// the database takes care of the children, deleting a parent leaves them alone.
 	onDelete string
+	// secondary is the join of a many-to-many relationship (childCols and parentCols are
+	// nil then).
+	secondary *secondaryJoin
+	// orderBy orders the collection when it is loaded (order_by=).
+	orderBy []orderItem
+	// cascade, passiveDeletes, postUpdate: see relationship.go and cascade.go.
+	cascade        cascadeSet
+	passiveDeletes bool
+	postUpdate     bool
 }
 
 // child and parent return the mappers on each side of the foreign key.
 func (r *relation) child() *mapper {
-	if r.kind == oneToMany {
+	if r.fkOnTarget() {
 		return r.target
 	}
 	return r.m
 }
 
 func (r *relation) parent() *mapper {
-	if r.kind == oneToMany {
+	if r.fkOnTarget() {
 		return r.m
 	}
 	return r.target

@@ -17,7 +17,9 @@ const tagKey = "retort"
 // split. The first item is the column name unless it is an option (a flag word or
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
 // json, rel. Key=value options: name, size, type, default, server_default, fk, ondelete,
-// onupdate, autoincrement (true/false), back_populates. "-" alone skips the field.
+// onupdate, autoincrement (true/false). Relationship options (relationship.go): rel,
+// back_populates, uselist=false, secondary, order_by, cascade, passive_deletes,
+// post_update, remote_side. "-" alone skips the field.
 type fieldTag struct {
 	raw      string
 	present  bool
@@ -40,6 +42,7 @@ type fieldTag struct {
 	onUpdate string
 	rel      bool
 	backPop  string
+	relOpt   relTagOptions // the other relationship options (relationship.go)
 	// colOpts records the column-only options given, to reject them on relationships.
 	colOpts []string
 	relOpts []string
@@ -252,6 +255,10 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		}
 		t.backPop = val
 		return nil
+	}
+	if handled, err := t.relOpt.option(key, val, hasVal); handled {
+		t.relOpts = append(t.relOpts, key)
+		return err
 	}
 	return fmt.Errorf("unknown tag option %q", key)
 }

@@ -34,6 +34,11 @@ const (
 	opInsert opKind = iota + 1
 	opUpdate
 	opDelete
+	// Writes outside the plan, placed between its phases (flushExtra.insertBatches).
+	opPostUpdate
+	opAssocDelete
+	opAssocInsert
+	opNullBeforeDelete
 )
 
 func (k opKind) String() string {
