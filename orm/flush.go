@@ -157,7 +157,7 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 		return false, err
 	}
 	f := &emitter{s: s, conn: conn, undo: &undo, items: items, work: work, feat: s.sm.eng.Dialect().Features(),
-		commit: commit && len(s.frames) == 0 && s.ownsTx() && s.tx != nil && !s.tx.IsNested(),
+		commit:     commit && len(s.frames) == 0 && s.ownsTx() && s.tx != nil && !s.tx.IsNested(),
 		flushExtra: extra}
 	for n, b := range batches {
 		f.lastBatch = n == len(batches)-1

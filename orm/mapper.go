@@ -111,19 +111,19 @@ func (k relKind) String() string {
 
 // relation is a relationship field of a model.
 type relation struct {
-	m        *mapper // the owner
-	pos      int     // index in m.rels (and in state.loaded)
-	goName   string
-	index    []int
-	offset   uintptr
-	typ      reflect.Type // []*T, *T or WriteOnly[T]
-	tag      string
-	kind     relKind
+	m      *mapper // the owner
+	pos    int     // index in m.rels (and in state.loaded)
+	goName string
+	index  []int
+	offset uintptr
+	typ    reflect.Type // []*T, *T or WriteOnly[T]
+	tag    string
+	kind   relKind
 	// writeOnly: the field is a WriteOnly[T] (a one-to-many collection never loaded).
 	writeOnly bool
-	target   *mapper
-	backName string    // back_populates
-	back     *relation // the relationship on target that mirrors this one, or nil
+	target    *mapper
+	backName  string    // back_populates
+	back      *relation // the relationship on target that mirrors this one, or nil
 	// The foreign key, as fields: childCols on the child side (the target for
 	// one-to-many, the owner for many-to-one) reference parentCols of the parent side.
 	childCols  []*field
