@@ -15,7 +15,8 @@ import (
 //     collection of its previous parent; a child that left a collection and still
 //     points to its owner gets its many-to-one set to nil; a many-to-one set to another
 //     object appends the child to that object's collection, when that collection holds
-//     a slice (loaded or assigned; a nil slice is a collection not loaded, left alone),
+//     a slice (loaded or assigned) or belongs to a new object (a nil slice on a persistent
+//     object is a collection not loaded, left alone),
 //     and removes it from the collection of the previous parent. Collections are
 //     reconciled before many-to-ones, so when both sides were changed and disagree the
 //     collection wins. Many-to-many sides append or remove the owner in the same way.
@@ -105,6 +106,18 @@ func removeFrom(r *relation, owner, c unsafe.Pointer) bool {
 	return true
 }
 
+// collectionOpen reports whether the collection b of the object at base may be appended
+// to without loading it: it holds a slice, or the object is new (transient or pending,
+// so its collection is whatever the application put there). A nil slice on a persistent
+// object is a collection not loaded, left alone.
+func collectionOpen(b *relation, base unsafe.Pointer) bool {
+	if *(*[]unsafe.Pointer)(unsafe.Add(base, b.offset)) != nil {
+		return true
+	}
+	st, _ := lookupAttachment(base)
+	return st == nil || st.status == Pending || st.status == Transient
+}
+
 // rewrites records the writes of a reconciliation for undo (nil: not recorded).
 type rewrites struct{ undo *undoLog }
 
@@ -137,7 +150,7 @@ func linkBackSide(r *relation, owner, other unsafe.Pointer, undo *undoLog) {
 	switch {
 	case b.list(): // r is many-to-one (or many-to-many): add owner to other's collection
 		p := (*[]unsafe.Pointer)(unsafe.Add(other, b.offset))
-		if *p != nil && !slices.Contains(*p, owner) {
+		if collectionOpen(b, other) && !slices.Contains(*p, owner) {
 			w.slice(b, other)
 			appendTo(b, other, owner)
 		}
