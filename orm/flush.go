@@ -107,6 +107,9 @@ func (s *Session) flush(ctx context.Context) error {
 // carry the transaction's COMMIT (engine.Tx.CommitWith: one round trip on PostgreSQL),
 // and committed reports that it did.
 func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool, err error) {
+	if s.hookDepth > 0 {
+		return false, ErrInHook
+	}
 	var undo undoLog
 	// Cascades and relationship rules, before the rows are listed: objects reachable
 	// through save-update join the session; back_populates sides are reconciled;
@@ -128,6 +131,9 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 		return false, err
 	}
 	work, items, extra, err := s.prepareFlush(&undo)
+	if err == nil && s.sm.reg.hooked(hooksBefore) {
+		work, items, extra, err = s.beforeHooks(ctx, &undo, work, items, extra)
+	}
 	if err != nil {
 		undo.run()
 		return false, err
@@ -168,6 +174,9 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 	s.txWrote = s.txWrote || f.stmts > 0
 	if err == nil {
 		err = f.finish()
+	}
+	if err == nil && s.sm.reg.hooked(hooksAfter) {
+		err = s.afterHooks(ctx, f)
 	}
 	if err != nil {
 		// The database is unchanged once the transaction (or, inside BeginNested, the
@@ -398,6 +407,9 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 			if len(changed) == 0 {
 				continue
 			}
+			if changed, err = applyUpdateDefaults(st, changed, undo); err != nil {
+				return nil, nil, nil, err
+			}
 			kind = opUpdate
 			slices.SortFunc(changed, func(a, b *field) int { return a.pos - b.pos })
 			w.fields = changed
@@ -540,6 +552,15 @@ func (s *Session) related(r *relation, base unsafe.Pointer) []unsafe.Pointer {
 		out = slices.DeleteFunc(slices.Clone(out), func(p unsafe.Pointer) bool { return p == nil })
 	}
 	return out
+}
+
+// prepareAgain lists the rows again after model hooks changed objects: the objects they
+// reached join the session first (the save-update cascade).
+func (s *Session) prepareAgain(undo *undoLog) ([]flushWork, []planItem, *flushExtra, error) {
+	if err := s.saveUpdateCascade(undo); err != nil {
+		return nil, nil, nil, err
+	}
+	return s.prepareFlush(undo)
 }
 
 // postKey identifies the post-update of one foreign key of one row.

@@ -20,11 +20,15 @@ type mapper struct {
 	fields  []*field    // one per column, in table column order: fields[i].col == table.Cols[i]
 	pk      []*field    // primary key fields, in key order
 	autoinc *field      // the autoincrement key field, or nil
+	version *field      // the version counter field (tag version), or nil
 	rels    []*relation // relationships, in struct order
 	wo      []*relation // the write-only relationships among rels
 	// fetchOnInsert lists the fields whose value the database may generate on INSERT
 	// (autoincrement key, server default): read back after the INSERT.
 	fetchOnInsert []*field
+	// updDefaults lists the fields with an update_default=, set by every UPDATE.
+	updDefaults []*field
+	hooks       hookSet // the hook interfaces the model implements
 
 	selfOnce sync.Once
 	self     [][]*field // see selfRefs
@@ -85,6 +89,9 @@ type field struct {
 	// hasDefault/defVal: client-side default, used on INSERT when the field is zero.
 	hasDefault bool
 	defVal     any
+	// updDefault, when set, gives the canonical value the column takes in every UPDATE
+	// of its row that does not set it (update_default=).
+	updDefault func() any
 }
 
 // relKind is the direction of a relationship.
@@ -124,6 +131,7 @@ type relation struct {
 	target    *mapper
 	backName  string    // back_populates
 	back      *relation // the relationship on target that mirrors this one, or nil
+	lazy      strategy  // the default loader strategy (tag lazy=...)
 	// The foreign key, as fields: childCols on the child side (the target for
 	// one-to-many, the owner for many-to-one) reference parentCols of the parent side.
 	childCols  []*field

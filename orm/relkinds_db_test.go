@@ -279,7 +279,7 @@ func TestOneToOne(t *testing.T) {
 // selectInByName returns SelectIn for relationship name of A, for tests without handles.
 func selectInByName[A any](reg *Registry, name string) LoadOption {
 	m, _ := reg.mapperOf(typeOf[A]())
-	return selectInLoad{r: m.relByGoName(name)}
+	return newLoader(m.relByGoName(name), lazySelectIn)
 }
 
 // assertRows compares the rows of a query, each rendered as its values joined by spaces.

@@ -27,7 +27,7 @@ import (
 // side. A pair changed on both sides of a back_populates pair is written once.
 
 // loadSecondary fills many-to-many relationship r of the objects sts.
-func (s *Session) loadSecondary(ctx context.Context, r *relation, sts []*state) error {
+func (s *Session) loadSecondary(ctx context.Context, r *relation, sts []*state, chunk int) ([]*state, error) {
 	j := r.secondary
 	objKeys := make([]any, len(sts))
 	var keys [][]any
@@ -37,7 +37,7 @@ func (s *Session) loadSecondary(ctx context.Context, r *relation, sts []*state) 
 		for k, f := range j.ownFields {
 			v, err := f.get(st.base)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			vals[k] = v
 		}
@@ -62,19 +62,28 @@ func (s *Session) loadSecondary(ctx context.Context, r *relation, sts []*state) 
 	}
 	groups := map[any][]unsafe.Pointer{}
 	n := len(target.fields)
-	for start := 0; start < len(keys); start += selectInChunk {
-		chunk := keys[start:min(start+selectInChunk, len(keys))]
+	var loaded []*state
+	seenT := map[*state]bool{}
+	for start := 0; start < len(keys); start += chunk {
+		part := keys[start:min(start+chunk, len(keys))]
 		q := expr.Select(target.table).AddColumns(extra...).Join(j.table, expr.And(on...)).
-			Where(inColumns(j.ownCols, chunk)).OrderBy(r.orderExprs()...)
+			Where(inColumns(j.ownCols, part)).OrderBy(r.orderExprs()...)
+		if err := s.noteStatement(q, r); err != nil {
+			return nil, err
+		}
 		res, err := s.conn.Execute(ctx, q)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, row := range res.All() {
 			vals := row.Values()
 			st, err := s.hydrate(target, vals, 0, false, nil)
 			if err != nil {
-				return err
+				return nil, err
+			}
+			if !seenT[st] {
+				seenT[st] = true
+				loaded = append(loaded, st)
 			}
 			k, ok := groupKey(j.ownFields, vals[n:n+len(j.ownCols)])
 			if ok {
@@ -91,7 +100,8 @@ func (s *Session) loadSecondary(ctx context.Context, r *relation, sts []*state) 
 		st.loaded[r.pos] = true
 		snapRelations(st)
 	}
-	return nil
+	newGroup(loaded)
+	return loaded, nil
 }
 
 // inColumns is inCondition for Core columns: cols IN (keys), or an OR of ANDs.
@@ -353,9 +363,9 @@ func j0rel(ps []assocPair) *relation { return ps[0].r }
 
 // loadOther loads the relationships loadRelation does not: many-to-many ones (through
 // their secondary table); a write-only collection cannot be loaded.
-func (s *Session) loadOther(ctx context.Context, r *relation, sts []*state) error {
+func (s *Session) loadOther(ctx context.Context, r *relation, sts []*state, chunk int) ([]*state, error) {
 	if r.writeOnly {
-		return fmt.Errorf("%w: %s.%s cannot be loaded; read it with %s.%s.Select()", ErrWriteOnly, r.m.name, r.goName, r.m.typ.Name(), r.goName)
+		return nil, fmt.Errorf("%w: %s.%s cannot be loaded; read it with %s.%s.Select()", ErrWriteOnly, r.m.name, r.goName, r.m.typ.Name(), r.goName)
 	}
-	return s.loadSecondary(ctx, r, sts)
+	return s.loadSecondary(ctx, r, sts, chunk)
 }

@@ -16,9 +16,10 @@ const tagKey = "retort"
 // Grammar: comma-separated items; commas inside parentheses or single quotes do not
 // split. The first item is the column name unless it is an option (a flag word or
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
-// json, rel. Key=value options: name, size, type, default, server_default, fk, ondelete,
-// onupdate, autoincrement (true/false). Relationship options (relationship.go): rel,
-// back_populates, uselist=false, secondary, order_by, cascade, passive_deletes,
+// json, rel, version. Key=value options: name, size, type, default, server_default,
+// update_default, fk, ondelete, onupdate, autoincrement (true/false), back_populates, lazy
+// (select, selectin, joined, raise, noload). Other relationship options
+// (relationship.go): uselist=false, secondary, order_by, cascade, passive_deletes,
 // post_update, remote_side. "-" alone skips the field.
 type fieldTag struct {
 	raw      string
@@ -26,6 +27,7 @@ type fieldTag struct {
 	skip     bool
 	name     string
 	pk       bool
+	version  bool // the optimistic version counter (SQLAlchemy's version_id_col)
 	autoinc  *bool
 	notNull  bool
 	nullable bool
@@ -37,11 +39,13 @@ type fieldTag struct {
 	hasDef   bool
 	def      string
 	srvDef   string
+	updDef   string
 	fk       string
 	onDelete string
 	onUpdate string
 	rel      bool
 	backPop  string
+	lazy     strategy
 	relOpt   relTagOptions // the other relationship options (relationship.go)
 	// colOpts records the column-only options given, to reject them on relationships.
 	colOpts []string
@@ -50,7 +54,7 @@ type fieldTag struct {
 
 var tagFlags = map[string]bool{
 	"pk": true, "primary_key": true, "autoincrement": true, "notnull": true, "nullable": true,
-	"unique": true, "index": true, "json": true, "rel": true,
+	"unique": true, "index": true, "json": true, "rel": true, "version": true,
 }
 
 // splitTag splits s at commas outside parentheses and single quotes.
@@ -152,6 +156,10 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		col()
 		t.notNull = true
 		return flag()
+	case "version":
+		col()
+		t.version = true
+		return flag()
 	case "nullable":
 		col()
 		t.nullable = true
@@ -230,6 +238,13 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		}
 		t.srvDef = val
 		return nil
+	case "update_default":
+		col()
+		if err := need(); err != nil {
+			return err
+		}
+		t.updDef = val
+		return nil
 	case "fk":
 		// Valid on columns (fk=table.column) and on relationships (fk=child_column).
 		if err := need(); err != nil {
@@ -247,6 +262,17 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		} else {
 			t.onUpdate = val
 		}
+		return nil
+	case "lazy":
+		t.relOpts = append(t.relOpts, key)
+		if err := need(); err != nil {
+			return err
+		}
+		k, err := parseLazy(val)
+		if err != nil {
+			return err
+		}
+		t.lazy = k
 		return nil
 	case "back_populates":
 		t.relOpts = append(t.relOpts, key)

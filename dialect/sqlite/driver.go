@@ -23,9 +23,13 @@ import (
 // Every connection has foreign keys enforced and a busy timeout (5 s unless the URL's
 // ?timeout= option gives seconds). File databases use WAL journaling (?journal_mode=
 // overrides it). An in-memory database (Database "" or ":memory:") lives in the driver's
-// memdb VFS under a name private to the pool; the pool holds one connection (never
-// recycled) and keeps a second one open only so that the database outlives a discarded
-// connection; it vanishes when the pool is closed.
+// memdb VFS under a name private to the pool, shared by all the pool's connections (five
+// unless PoolSize says otherwise), so that a connection held by one part of a program does
+// not stop another from running statements. memdb has no WAL: a write waits (up to the
+// busy timeout, then fails with "database is locked") while another connection is reading
+// through an open cursor or holds a transaction that wrote. The pool keeps one more
+// connection open only so that the database outlives discarded connections; the database
+// vanishes when the pool is closed.
 //
 // Transactions that may write start with BEGIN IMMEDIATE, which takes the database's
 // write lock at once, waiting for it up to the busy timeout. A deferred BEGIN would take
@@ -117,12 +121,26 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: open %q: %w", cfg.Database, err)
 	}
+	if len(cfg.ConnectSQL) > 0 {
+		// Every connection runs the set-up statements after opening.
+		drv := db.Driver()
+		db.Close()
+		db = sql.OpenDB(&setupConnector{drv: drv, dsn: dsn, setup: cfg.ConnectSQL})
+	}
 	p.db = db
+	size := cfg.PoolSize
+	if size <= 0 {
+		size = 5
+	}
+	db.SetMaxIdleConns(size)
+	switch {
+	case cfg.MaxOverflow < 0:
+		db.SetMaxOpenConns(0) // no limit
+	case cfg.PoolSize > 0:
+		db.SetMaxOpenConns(cfg.PoolSize + cfg.MaxOverflow)
+	}
+	db.SetConnMaxLifetime(cfg.PoolRecycle)
 	if memory {
-		db.SetMaxOpenConns(1)
-		db.SetMaxIdleConns(1)
-		db.SetConnMaxLifetime(0)
-		db.SetConnMaxIdleTime(0)
 		keepDB, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			db.Close()
@@ -135,19 +153,6 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 			return nil, nil, conv.DriverErr(ctx, "sqlite", fmt.Errorf("sqlite: open in-memory database: %w", err))
 		}
 		p.keepDB, p.keep = keepDB, keep
-	} else {
-		size := cfg.PoolSize
-		if size <= 0 {
-			size = 5
-		}
-		db.SetMaxIdleConns(size)
-		switch {
-		case cfg.MaxOverflow < 0:
-			db.SetMaxOpenConns(0) // no limit
-		case cfg.PoolSize > 0:
-			db.SetMaxOpenConns(cfg.PoolSize + cfg.MaxOverflow)
-		}
-		db.SetConnMaxLifetime(cfg.PoolRecycle)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		p.Close()
@@ -414,3 +419,32 @@ func (r *rows) Next() bool             { return r.r.Next() }
 func (r *rows) Scan(dest ...any) error { return conv.DriverErr(r.ctx, "sqlite", r.r.Scan(dest...)) }
 func (r *rows) Err() error             { return conv.DriverErr(r.ctx, "sqlite", r.r.Err()) }
 func (r *rows) Close() error           { return conv.DriverErr(r.ctx, "sqlite", r.r.Close()) }
+
+// setupConnector opens connections through the driver and runs Config.ConnectSQL on each
+// before its first use.
+type setupConnector struct {
+	drv   driver.Driver
+	dsn   string
+	setup []string
+}
+
+func (c *setupConnector) Driver() driver.Driver { return c.drv }
+
+func (c *setupConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := dc.(driver.ExecerContext)
+	if !ok {
+		dc.Close()
+		return nil, errors.New("sqlite: the driver's connection cannot execute statements")
+	}
+	for _, stmt := range c.setup {
+		if _, err := ec.ExecContext(ctx, stmt, nil); err != nil {
+			dc.Close()
+			return nil, fmt.Errorf("sqlite: connection set-up statement %q: %w", stmt, err)
+		}
+	}
+	return dc, nil
+}
