@@ -36,8 +36,11 @@ type Conn struct {
 
 	txs    []*Tx // active transaction (txs[0]) and savepoints, innermost last
 	txLost bool  // the connection was discarded during a transaction
-	spSeq  int   // savepoint name counter
-	curSeq int   // cursor name counter
+	// sessionSet: a statement changed the connection's session (SET, USE); the
+	// connection is closed instead of going back to the pool.
+	sessionSet bool
+	spSeq      int // savepoint name counter
+	curSeq     int // cursor name counter
 
 	// Buffers reused from statement to statement (the Conn is single-goroutine).
 	args     []any
@@ -100,19 +103,22 @@ func (c *Conn) invalidate() {
 	}
 	c.dc.Release(true)
 	c.dc = nil
+	c.sessionSet = false
 	c.eng.inUse.Add(-1)
 	if len(c.txs) > 0 {
 		c.txLost = true
 	}
 }
 
-// release returns the underlying connection to the pool.
+// release returns the underlying connection to the pool, or closes it when a statement
+// changed its session (see OnConnect).
 func (c *Conn) release() {
 	if c.dc == nil {
 		return
 	}
-	c.dc.Release(false)
+	c.dc.Release(c.sessionSet)
 	c.dc = nil
+	c.sessionSet = false
 	c.eng.inUse.Add(-1)
 }
 
@@ -262,6 +268,9 @@ func (c *Conn) runCommit(ctx context.Context, comp *compile.Compiled, commit boo
 	dc, err := c.conn(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if changesSession(comp.SQL) {
+		c.sessionSet = true
 	}
 	args, err := c.convertArgs(comp)
 	if err != nil {
@@ -546,131 +555,20 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 	}
 }
 
-// streamCursor reads a query through a server-side cursor, cursorFetchRows rows at a time.
-// Rows of one batch are read completely before any is yielded, so no result set is open
-// while the caller's loop body runs.
+// streamCursor reads a query through a server-side cursor, cursorFetchRows rows at a time
+// (see cursorBatches), yielding its rows one by one; the Conn stays busy throughout.
 func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield func(Row, error) bool) {
-	dc, err := c.conn(ctx)
-	if err != nil {
-		yield(Row{}, err)
-		return
-	}
-	args, err := c.convertArgs(comp)
-	if err != nil {
-		yield(Row{}, err)
-		return
-	}
-	ownTx := len(c.txs) == 0
-	if ownTx {
-		c.eng.logTx(ctx, "BEGIN (stream)")
-		if err := dc.Begin(ctx, dialect.TxOptions{}); err != nil {
-			clear(args)
-			yield(Row{}, c.statementError(ctx, "BEGIN", err))
-			return
-		}
-	}
-	c.curSeq++
-	name := "retort_cursor_" + strconv.Itoa(c.curSeq)
-	declare := "DECLARE " + name + " NO SCROLL CURSOR FOR " + comp.SQL
-	fetch := "FETCH FORWARD " + strconv.Itoa(cursorFetchRows) + " FROM " + name
-
-	declared, failed := false, false
-	defer func() {
-		// Close the cursor and end the stream's own transaction, whether the loop ran to
-		// the end, was broken out of, failed or panicked.
-		if c.dc == nil {
-			return // discarded after a cancellation: the server ended everything
-		}
-		if ctx.Err() != nil {
-			c.invalidate()
-			return
-		}
-		if ownTx {
-			if failed {
-				c.eng.logTx(ctx, "ROLLBACK (stream)")
-				if err := c.dc.Rollback(ctx); err != nil {
-					c.invalidate()
-				}
-				return
-			}
-			// Committing ends the cursor too.
-			c.eng.logTx(ctx, "COMMIT (stream)")
-			if err := c.dc.Commit(ctx); err != nil {
-				c.invalidate()
-			}
-			return
-		}
-		if declared && !failed {
-			closeSQL := "CLOSE " + name
-			start := c.eng.statementStart()
-			_, err := c.dc.Exec(ctx, closeSQL, nil)
-			c.eng.logStatement(ctx, closeSQL, nil, start, -1, err)
-			if err != nil {
-				c.invalidate()
-			}
-		}
-	}()
-
-	start := c.eng.statementStart()
-	_, err = dc.Exec(ctx, declare, args)
-	clear(args)
-	c.eng.logStatement(ctx, declare, comp.Args, start, -1, err)
-	if err != nil {
-		failed = true
-		yield(Row{}, c.compiledError(ctx, comp, err))
-		return
-	}
-	declared = true
-	var meta *resultMeta
-	for {
-		start := c.eng.statementStart()
-		rows, err := dc.Query(ctx, fetch, nil)
-		c.eng.logStatement(ctx, fetch, nil, start, -1, err)
+	c.cursorBatches(ctx, comp, cursorFetchRows, false, func(rows []Row, err error) bool {
 		if err != nil {
-			failed = true
-			yield(Row{}, c.compiledError(ctx, comp, err))
-			return
+			return yield(Row{}, err)
 		}
-		if meta == nil {
-			meta = c.metaFor(comp, rows)
-		}
-		ncol := len(meta.cols)
-		flat := make([]any, 0, max(ncol, 1)*cursorFetchRows)
-		n := 0
-		for rows.Next() {
-			if flat, err = c.readRow(rows, meta, flat); err != nil {
-				rows.Close()
-				failed = true
-				yield(Row{}, c.rowError(ctx, comp, err))
-				return
-			}
-			n++
-		}
-		err = rows.Err()
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			failed = true
-			yield(Row{}, c.compiledError(ctx, comp, err))
-			return
-		}
-		for i := 0; i < n; i++ {
-			row := Row{vals: flat[i*ncol : (i+1)*ncol : (i+1)*ncol], meta: meta}
+		for _, row := range rows {
 			if !yield(row, nil) {
-				return
+				return false
 			}
 		}
-		if n < cursorFetchRows {
-			// The rows are all read; but if ctx ended while the loop ran, the deferred
-			// cleanup cannot close the cursor and the connection is discarded (with the
-			// caller's transaction): report that rather than end quietly.
-			if err := ctx.Err(); err != nil {
-				yield(Row{}, c.compiledError(ctx, comp, err))
-			}
-			return
-		}
-	}
+		return true
+	})
 }
 
 // isQuery reports whether sql is a query that may be declared as a cursor (SELECT, VALUES,

@@ -241,6 +241,22 @@
 // goes on, as SQLAlchemy warns; an UPDATE that matches no row is a *StaleDataError, since
 // the change would be lost.
 //
+// # Optimistic concurrency: the version counter
+//
+// An integer field tagged `retort:"version"` is the row's version counter, SQLAlchemy's
+// version_id_col: a new row gets version 1; every UPDATE of the object carries
+// WHERE version = (the version loaded) and sets the next version (sent as a parameter,
+// loaded+1, as SQLAlchemy's default generator does); a DELETE carries the same check,
+// one statement per row. A row that another transaction changed or deleted since it was
+// loaded matches nothing, and the flush fails with a *StaleDataError whose Version is set;
+// the object's version is restored. That error is retryable (errors.Is(err,
+// engine.ErrRetryable)): SessionMaker.Retry runs the whole transaction again on fresh
+// rows, so two writers that read without a lock (no FOR UPDATE) and write back absolute
+// values lose no update. Merge of an object whose non-zero version differs from the
+// session's object fails the same way (Op "MERGE"). On a Galera cluster two nodes'
+// conflicting commits fail at COMMIT with a certification failure instead, which is
+// retryable too.
+//
 // JoinTransaction binds a session to an engine.Conn and the transaction its owner began
 // (SQLAlchemy's join_transaction_mode): in CreateSavepoint mode every Commit of the
 // session releases a savepoint and every Rollback rolls back to one, so a test can run

@@ -190,8 +190,11 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 	if err := s.noteLoad(r, len(sts)); err != nil {
 		return err
 	}
-	_, err := s.selectIn(ctx, r, sts, selectInChunk)
-	return err
+	related, err := s.selectIn(ctx, r, sts, selectInChunk)
+	if err != nil {
+		return err
+	}
+	return s.runLoads(ctx, planBelow(r), related)
 }
 
 // IsLoaded reports whether relationship rel of obj was loaded (by a loader strategy or
@@ -233,8 +236,9 @@ func (e *NotLoadedError) Unwrap() error { return ErrNotLoaded }
 // Related returns the collection of one-to-many relationship rel of obj, which the session
 // tracks, when it is loaded, and otherwise an error wrapping ErrNotLoaded (a
 // *NotLoadedError): the strict way to read a relationship, which never mistakes a
-// collection that was not loaded for an empty one. It does no I/O. A pending object's
-// collection is what the application assigned.
+// collection that was not loaded for an empty one. It does no I/O, and may be called
+// inside the loop of a Stream of the same session. A pending object's collection is what
+// the application assigned.
 //
 //	bs, err := orm.Related(s, a, AT.Bs) // instead of a.Bs
 func Related[A, B any](s *Session, obj *A, rel Relation[A, B]) ([]*B, error) {
@@ -276,10 +280,14 @@ func related(s *Session, base unsafe.Pointer, r *relation, kind relKind) (unsafe
 		}
 		return nil, fmt.Errorf("%w: %s.%s is %s; use %s", errRelationKind, r.m.name, r.goName, r.kind, fn)
 	}
-	if err := s.enter(); err != nil {
-		return nil, err
+	// Inside a Stream loop the session is busy, but its goroutine may read what the
+	// stream loaded.
+	if !s.yielding {
+		if err := s.enter(); err != nil {
+			return nil, err
+		}
+		defer s.leave()
 	}
-	defer s.leave()
 	st, ok := s.states[base]
 	if !ok {
 		return nil, fmt.Errorf("%w: Related of %s.%s", ErrNotInSession, r.m.name, r.goName)

@@ -218,12 +218,7 @@ func (n *loadNode) chunkSize() int {
 // back_populates side is filled by the load itself) nor twice on one path (a
 // self-referential default stops after one level; an explicit option path may go deeper).
 func loadPlan(m *mapper, opts []LoadOption) ([]*loadNode, error) {
-	type explicit struct {
-		strat strategy
-		chunk int
-		inner bool
-	}
-	paths := map[string]explicit{}
+	paths := map[string]explicitStep{}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -244,12 +239,29 @@ func loadPlan(m *mapper, opts []LoadOption) ([]*loadNode, error) {
 			if _, ok := paths[key]; ok && i < len(l.steps)-1 && st.strat == lazyDefault {
 				continue // DefaultLoad(A.Bs).X(...) leaves another option's A.Bs as it is
 			}
-			paths[key] = explicit{strat: st.strat, chunk: st.chunk, inner: st.inner}
+			paths[key] = explicitStep{strat: st.strat, chunk: st.chunk, inner: st.inner}
 		}
 	}
 	if len(paths) == 0 && !m.eagerDefaults() {
 		return nil, nil
 	}
+	return planBuild(m, paths, "", nil, nil), nil
+}
+
+// planBelow returns the default loads of the objects that relationship r loads (for
+// Load, which applies the target's own defaults as a query of it would).
+func planBelow(r *relation) []*loadNode {
+	return planBuild(r.target, nil, "", r, []*relation{r})
+}
+
+type explicitStep struct {
+	strat strategy
+	chunk int
+	inner bool
+}
+
+// planBuild returns the nodes for mapper m reached by path key (through came).
+func planBuild(m *mapper, paths map[string]explicitStep, key string, came *relation, onPath []*relation) []*loadNode {
 	var build func(m *mapper, key string, came *relation, onPath []*relation) []*loadNode
 	build = func(m *mapper, key string, came *relation, onPath []*relation) []*loadNode {
 		var out []*loadNode
@@ -278,7 +290,7 @@ func loadPlan(m *mapper, opts []LoadOption) ([]*loadNode, error) {
 		}
 		return out
 	}
-	return build(m, "", nil, nil), nil
+	return build(m, key, came, onPath)
 }
 
 func slicesContains(rs []*relation, r *relation) bool {

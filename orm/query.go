@@ -330,6 +330,11 @@ func (s *Session) runQuery(ctx context.Context, op string, q ormQuery) ([]*state
 	if err := s.runLoads(ctx, plan, sts); err != nil {
 		return nil, err
 	}
+	if len(s.loadedNow) > 0 {
+		if err := s.afterLoad(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return sts, nil
 }
 
@@ -350,6 +355,9 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 			if err := s.populate(st, vals[off:off+n]); err != nil {
 				return nil, err
 			}
+			if m.hooks&hookAfterLoad != 0 {
+				s.loadedNow = append(s.loadedNow, st)
+			}
 		}
 		return st, nil
 	}
@@ -365,12 +373,18 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		st.loaded = make([]bool, len(m.rels))
 	}
 	copy(snap, vals[off:off+n])
+	if s.fresh != nil {
+		*s.fresh = append(*s.fresh, st)
+	}
 	s.states[base] = st
 	s.identity[key] = st
 	if idx < 0 {
 		register(s.ref(), st, blk)
 	} else {
 		registerAt(s.ref(), st, blk, idx)
+	}
+	if m.hooks&hookAfterLoad != 0 {
+		s.loadedNow = append(s.loadedNow, st)
 	}
 	return st, nil
 }
@@ -447,97 +461,6 @@ func (s *Session) populate(st *state, vals []any) error {
 	copy(snap, vals)
 	st.snap, st.expired = snap, false
 	return nil
-}
-
-// Stream runs q and yields its objects one at a time, reading rows through the engine's
-// stream (a server-side cursor on PostgreSQL), so memory stays bounded however many rows
-// the query returns: SQLAlchemy's session.stream(...).scalars(). The session cannot be
-// used by the loop body while the stream is open (ErrConcurrentUse).
-//
-// Loader options need queries of their own, which the engine cannot interleave with an
-// open stream: with options, the primary rows are read first (buffered), then objects
-// are yielded in chunks of 100, each chunk's relationships loaded before it is yielded.
-func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[*A, error] {
-	return func(yield func(*A, error) bool) {
-		if q.err != nil {
-			yield(nil, q.err)
-			return
-		}
-		if len(q.loads) > 0 {
-			streamBuffered(ctx, s, q, yield)
-			return
-		}
-		if err := s.enter(); err != nil {
-			yield(nil, err)
-			return
-		}
-		defer s.leave()
-		if err := s.beforeQuery(ctx, "query", q.core); err != nil {
-			yield(nil, err)
-			return
-		}
-		// Objects come in slabs of streamSlab, so that detaching them at Close costs one
-		// weak pointer per slab, not one per object.
-		var sl *slab
-		defer func() { sl.done() }()
-		for row, err := range s.conn.Stream(ctx, q.core) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if sl == nil || sl.used == len(sl.states) {
-				// A stream yields each object at once: its slab is published first.
-				sl = newSlab(q.m, streamSlab)
-				if sl != nil {
-					insertBlock(sl.blk)
-				}
-			}
-			st, err := s.hydrate(q.m, row.Values(), 0, false, sl)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield((*A)(st.base), nil) {
-				return
-			}
-		}
-	}
-}
-
-const (
-	streamLoadChunk = 100
-	streamSlab      = 256 // objects per slab of a stream
-)
-
-func streamBuffered[A any](ctx context.Context, s *Session, q *SelectStmt[A], yield func(*A, error) bool) {
-	plan, err := loadPlan(q.m, q.loads)
-	if err != nil {
-		yield(nil, err)
-		return
-	}
-	sts, err := s.runQuery(ctx, "query", ormQuery{m: q.m, core: q.core, err: q.err})
-	if err != nil {
-		yield(nil, err)
-		return
-	}
-	for start := 0; start < len(sts); start += streamLoadChunk {
-		chunk := sts[start:min(start+streamLoadChunk, len(sts))]
-		if err := s.enter(); err != nil {
-			yield(nil, err)
-			return
-		}
-		err := s.runLoads(ctx, plan, chunk)
-		s.leave()
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		for _, st := range chunk {
-			if !yield((*A)(st.base), nil) {
-				return
-			}
-		}
-	}
 }
 
 // Get returns the object of model A with the given primary key (one value per key

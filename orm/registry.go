@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
@@ -27,7 +28,8 @@ type Registry struct {
 	mu      sync.RWMutex
 	md      *schema.MetaData
 	mappers map[reflect.Type]*mapper
-	order   []*mapper // in registration order
+	order   []*mapper     // in registration order
+	hooks   atomic.Uint32 // the union of the models' hookSets
 }
 
 // NewRegistry returns an empty registry with a new MetaData.
@@ -121,6 +123,9 @@ func (r *Registry) register(t reflect.Type, opts []Option) (*mapper, error) {
 	b.link()
 	if len(b.errs) == 0 {
 		b.commit()
+		for _, p := range b.pending {
+			r.hooks.Or(uint32(p.m.hooks))
+		}
 	}
 	if len(b.errs) > 0 {
 		return nil, errors.Join(b.errs...)
@@ -349,6 +354,14 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 		}
 		f.hasDefault, f.defVal = true, v
 	}
+	if tag.updDef != "" {
+		fn, err := parseUpdateDefault(tag.updDef, ct, ft, c)
+		if err != nil {
+			b.fail(m, goName, raw, "%v", err)
+			return
+		}
+		f.updDefault = fn
+	}
 	if tag.nullable && !nullable {
 		b.fail(m, goName, raw, "nullable needs a pointer or types.Null field; %s cannot hold NULL", ft)
 		return
@@ -360,6 +373,30 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 	if tag.pk && nullable {
 		b.fail(m, goName, raw, "a primary key field cannot be a pointer or types.Null")
 		return
+	}
+	if tag.version {
+		switch {
+		case (ct.Kind != types.KindInteger && ct.Kind != types.KindBigInt && ct.Kind != types.KindSmallInt) || nullable:
+			b.fail(m, goName, raw, "version needs an integer field (int, int32, int64), not %s", ft)
+			return
+		case tag.pk:
+			b.fail(m, goName, raw, "a primary key field cannot be the version counter")
+			return
+		case m.version != nil:
+			b.fail(m, goName, raw, "a second version counter (the first is %s)", m.version.goName)
+			return
+		case tag.hasDef:
+			b.fail(m, goName, raw, "version starts at 1 by itself: default= does not apply")
+			return
+		}
+		// A new row's version is 1; each UPDATE adds one (see the package doc).
+		v, err := parseDefault("1", ct)
+		if err != nil {
+			b.fail(m, goName, raw, "%v", err)
+			return
+		}
+		f.hasDefault, f.defVal = true, v
+		m.version = f
 	}
 	if (tag.onDelete != "" || tag.onUpdate != "") && tag.fk == "" {
 		b.fail(m, goName, raw, "ondelete/onupdate need fk=table.column")
@@ -535,7 +572,8 @@ func (b *batch) failed() map[*mapper]bool {
 func (b *batch) adopt(p *pendingModel, t *schema.Table) {
 	m := p.m
 	m.table = t
-	m.pk, m.fetchOnInsert, m.autoinc = nil, nil, nil
+	m.pk, m.fetchOnInsert, m.autoinc, m.updDefaults = nil, nil, nil, nil
+	m.hooks = hooksOf(m.typ)
 	for i, f := range m.fields {
 		f.col = t.Cols[i]
 		f.genOnInsert = f.col.Autoincrement || f.col.ServerDefault != nil
@@ -544,6 +582,9 @@ func (b *batch) adopt(p *pendingModel, t *schema.Table) {
 		}
 		if f.genOnInsert {
 			m.fetchOnInsert = append(m.fetchOnInsert, f)
+		}
+		if f.updDefault != nil {
+			m.updDefaults = append(m.updDefaults, f)
 		}
 	}
 	for _, c := range t.PrimaryKey {

@@ -243,6 +243,11 @@ func (s *Session) Rows(ctx context.Context, q *RowsStmt) (*RowsResult, error) {
 		}
 		out[n] = Row{vals: items}
 	}
+	if len(s.loadedNow) > 0 {
+		if err := s.afterLoad(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return &RowsResult{rows: out, names: names}, nil
 }
 
