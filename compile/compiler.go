@@ -875,6 +875,9 @@ func (c *compiler) funcCall(f *expr.FuncCall) {
 		return
 	}
 	name, bare := c.d.FuncName(f.Name)
+	if bare && len(f.Args) > 0 {
+		name = f.Name // a bare spelling stands for the call without arguments only
+	}
 	c.put(name)
 	if bare && len(f.Args) == 0 {
 		return

@@ -165,3 +165,39 @@ func TestTypedAssignment(t *testing.T) {
 		}
 	})
 }
+
+// TestMemorySQLiteHeldConnection: on an in-memory SQLite engine, a connection held by
+// the caller does not stop a session from querying and flushing in the same goroutine.
+func TestMemorySQLiteHeldConnection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	eng, err := engine.Create(ctx, "sqlite://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	reg := NewRegistry()
+	if err := Register[ksPost](reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.CreateAll(ctx, reg.MetaData()); err != nil {
+		t.Fatal(err)
+	}
+	held, err := eng.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	s := NewSessionMaker(eng, reg).New()
+	defer s.Close()
+	if err := s.Add(&ksPost{Title: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx); err != nil {
+		t.Fatalf("commit while a connection is held: %v", err)
+	}
+	n, err := held.Scalar(ctx, expr.Select(expr.CountStar()).From(reg.MetaData().Tables[0]))
+	if err != nil || n != int64(1) {
+		t.Fatalf("rows seen by the held connection: %v, %v", n, err)
+	}
+}
