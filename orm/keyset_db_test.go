@@ -2,6 +2,7 @@ package orm
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -200,4 +201,32 @@ func TestMemorySQLiteHeldConnection(t *testing.T) {
 	if err != nil || n != int64(1) {
 		t.Fatalf("rows seen by the held connection: %v, %v", n, err)
 	}
+}
+
+// ieUser has an unnamed unique email, for TestFlushIntegrityError.
+type ieUser struct {
+	ID    int64  `retort:"pk"`
+	Email string `retort:"size=100,unique"`
+}
+
+// TestFlushIntegrityError: a flush that breaks a unique constraint fails with an
+// IntegrityError naming the constraint (as the database names the unnamed one) and its
+// column on every dialect; SQLite names no constraint.
+func TestFlushIntegrityError(t *testing.T) {
+	eachDB(t, func(reg *Registry) error { return Register[ieUser](reg) }, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg)
+		if err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error { return s.Add(&ieUser{Email: "a@x"}) }); err != nil {
+			t.Fatal(err)
+		}
+		err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error { return s.Add(&ieUser{Email: "a@x"}) })
+		var ie *engine.IntegrityError
+		if !errors.As(err, &ie) {
+			t.Fatalf("duplicate email: %v", err)
+		}
+		want := map[string]string{"postgresql": "ie_user_email_key", "mariadb": "email", "mysql-features": "email"}[e.target.Name]
+		if ie.Kind != engine.UniqueViolation || ie.Constraint != want || ie.Column != "email" || ie.Table != "ie_user" {
+			t.Errorf("IntegrityError %+v, want constraint %q column email table ie_user", ie, want)
+		}
+	})
 }
