@@ -127,9 +127,10 @@
 // the field is converted (AT.Data.Eq(nil) is "data IS NULL"). Go has no operator
 // overloading, so SQLAlchemy's A.data == "x" is spelt AT.Data.Eq(ptr("x")), and a
 // column-to-column comparison expr.Eq(AT.ID, BT.AID). The generator cmd/retort-gen
-// writes the handle structs (and a RegisterHandles function) from the models
-// (//go:generate go run github.com/retortdb/retort/cmd/retort-gen -type A,B); generated
-// or hand-written, they are ordinary Go checked the same way at registration.
+// writes the handle structs (and a RegisterHandles function) of the models it finds in
+// a package (//go:generate go run github.com/retortdb/retort/cmd/retort-gen), named
+// after their models with a T (User gives UserT); generated or hand-written, they are
+// ordinary Go checked the same way at registration.
 //
 // # Sessions
 //
