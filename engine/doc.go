@@ -19,6 +19,12 @@
 // has several connections to one database like any other engine, so holding a Conn while
 // a session runs queries in the same goroutine works.
 //
+// Session settings that every connection must have (wsrep_sync_wait on a Galera cluster,
+// search_path, a time zone) belong in OnConnect or the URL option init_command: each new
+// pooled connection runs them before its first use. A SET, USE or assigning PRAGMA run
+// through a Conn changes that connection alone, and the engine closes it rather than
+// returning it to the pool, so no setting leaks to the connection's next user.
+//
 // A Conn is one pooled connection, used by one goroutine:
 //
 //	conn, err := eng.Connect(ctx)
