@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ type Engine struct {
 	logger  *slog.Logger // WithLogger's, or nil for slog.Default()
 	// autocommitReads: see AutocommitReads.
 	autocommitReads bool
+	replicas        *ReplicaSet // Replicas' set, or nil
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -42,6 +44,8 @@ type options struct {
 	poolRecycle time.Duration
 	prePing     bool
 	isolation   string
+	replicaURLs []string
+	replicaOpts []ReplicaOption
 }
 
 // Echo makes the engine log every statement it runs (SQL text and bound parameters) and
@@ -81,13 +85,26 @@ func IsolationLevel(level string) Option {
 // and returns the engine. ctx bounds the initial connection (drivers connect once to check
 // the server and detect its version). Errors never contain the password.
 func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
-	u, err := ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	e, err := create(ctx, url, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.openReplicas(ctx, o); err != nil {
+		_ = e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// create opens the engine of url with the options o (its replicas left aside).
+func create(ctx context.Context, url string, o options) (*Engine, error) {
+	u, err := ParseURL(url)
+	if err != nil {
+		return nil, err
 	}
 	drv, ok := lookupDriver(u.Dialect)
 	if !ok {
@@ -186,7 +203,7 @@ func (e *Engine) Stats() Stats {
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
-		e.closeErr = e.pool.Close()
+		e.closeErr = errors.Join(e.pool.Close(), e.closeReplicas())
 	})
 	return e.closeErr
 }
