@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,6 +44,7 @@ type options struct {
 	poolSize    int
 	maxOverflow int
 	poolTimeout time.Duration
+	timeoutSet  bool // PoolTimeout was given
 	poolRecycle time.Duration
 	prePing     bool
 	isolation   string
@@ -63,9 +67,19 @@ func PoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
 // MaxOverflow sets how many connections the pool may open beyond PoolSize under load.
 func MaxOverflow(n int) Option { return func(o *options) { o.maxOverflow = n } }
 
-// PoolTimeout sets how long Connect waits for a free connection before failing (default:
-// until its context ends).
-func PoolTimeout(d time.Duration) Option { return func(o *options) { o.poolTimeout = d } }
+// DefaultPoolTimeout is how long Connect waits for a free connection when neither the
+// PoolTimeout option nor the URL's pool_timeout option says otherwise (SQLAlchemy's
+// pool_timeout default).
+const DefaultPoolTimeout = 30 * time.Second
+
+// PoolTimeout sets how long Connect (and every session or transaction that needs a
+// connection) waits for a free connection before failing with an error matching
+// ErrPoolTimeout. The default is DefaultPoolTimeout; the URL option pool_timeout (seconds,
+// e.g. ?pool_timeout=2.5) sets it too, and this option wins over it. A zero or negative d
+// waits until the caller's context ends.
+func PoolTimeout(d time.Duration) Option {
+	return func(o *options) { o.poolTimeout, o.timeoutSet = d, true }
+}
 
 // PoolRecycle closes and replaces connections older than d (default: never).
 func PoolRecycle(d time.Duration) Option { return func(o *options) { o.poolRecycle = d } }
@@ -106,6 +120,10 @@ func create(ctx context.Context, url string, o options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	query, timeout, err := poolTimeoutOption(u, o)
+	if err != nil {
+		return nil, err
+	}
 	drv, ok := lookupDriver(u.Dialect)
 	if !ok {
 		return nil, &URLError{URL: u.String(), Part: "dialect", Reason: "no driver is registered for " + u.Dialect, Err: ErrUnknownDialect}
@@ -118,10 +136,10 @@ func create(ctx context.Context, url string, o options) (*Engine, error) {
 		Host:           u.Host,
 		Port:           u.Port,
 		Database:       u.Database,
-		Query:          u.Query,
+		Query:          query,
 		PoolSize:       o.poolSize,
 		MaxOverflow:    o.maxOverflow,
-		PoolTimeout:    o.poolTimeout,
+		PoolTimeout:    timeout,
 		PoolRecycle:    o.poolRecycle,
 		PoolPrePing:    o.prePing,
 		IsolationLevel: o.isolation,
@@ -143,6 +161,37 @@ func create(ctx context.Context, url string, o options) (*Engine, error) {
 			slog.String("url", u.String()), slog.String("dialect", d.Name()))
 	}
 	return e, nil
+}
+
+// poolTimeoutOption returns the URL's query without the engine's own pool_timeout option,
+// and the pool timeout to use (0: wait until the caller's context ends).
+func poolTimeoutOption(u *URL, o options) (url.Values, time.Duration, error) {
+	timeout := DefaultPoolTimeout
+	query := u.Query
+	if vs, ok := u.Query["pool_timeout"]; ok {
+		v := ""
+		if len(vs) > 0 {
+			v = vs[len(vs)-1]
+		}
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil || secs < 0 || math.IsInf(secs, 0) || math.IsNaN(secs) || secs > 1e9 {
+			return nil, 0, &URLError{URL: u.String(), Part: "query", Reason: "pool_timeout=" + strconv.Quote(v) + " is not a number of seconds"}
+		}
+		timeout = time.Duration(secs * float64(time.Second))
+		query = make(url.Values, len(u.Query))
+		for k, v := range u.Query {
+			if k != "pool_timeout" {
+				query[k] = v
+			}
+		}
+	}
+	if o.timeoutSet {
+		timeout = o.poolTimeout
+	}
+	if timeout < 0 {
+		timeout = 0
+	}
+	return query, timeout, nil
 }
 
 // Dialect returns the engine's dialect (for MySQL-family URLs, the server detected).

@@ -276,7 +276,7 @@ func (b *batch) walk(p *pendingModel, t reflect.Type, index []int, offset uintpt
 				b.fail(m, goName, rawTag, "option %s applies to columns, not to relationship fields", tag.colOpts[0])
 				continue
 			}
-			m.rels = append(m.rels, &relation{m: m, pos: len(m.rels), goName: goName, index: idx, offset: off, typ: ft, tag: rawTag, kind: kind, backName: tag.backPop})
+			m.rels = append(m.rels, &relation{m: m, pos: len(m.rels), goName: goName, index: idx, offset: off, typ: ft, tag: rawTag, kind: kind, backName: tag.backPop, lazy: tag.lazy})
 			p.relTags = append(p.relTags, tag)
 			continue
 		}

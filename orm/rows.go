@@ -70,6 +70,12 @@ func (q *RowsStmt) OrderBy(items ...expr.Expr) *RowsStmt { return q.with(q.core.
 // GroupBy adds GROUP BY items.
 func (q *RowsStmt) GroupBy(items ...expr.Expr) *RowsStmt { return q.with(q.core.GroupBy(items...)) }
 
+// Having adds HAVING conditions (ANDed).
+func (q *RowsStmt) Having(conds ...expr.Expr) *RowsStmt { return q.with(q.core.Having(conds...)) }
+
+// Distinct makes the query SELECT DISTINCT.
+func (q *RowsStmt) Distinct() *RowsStmt { return q.with(q.core.Distinct()) }
+
 // Limit sets LIMIT n.
 func (q *RowsStmt) Limit(n int) *RowsStmt { return q.with(q.core.Limit(n)) }
 
