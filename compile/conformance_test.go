@@ -184,6 +184,9 @@ func conformSelect(t *testing.T, r *runner) {
 	r.expect(t, expr.Select(id).Where(id.In()), "[]")
 	r.expect(t, expr.Select(id).Where(id.NotIn()).OrderBy(id), "[[1] [2] [3] [4]]")
 	r.expect(t, expr.Select(id).Where(age.Between(25, 30)).OrderBy(id), "[[1] [2]]")
+	r.expect(t, expr.Select(id).Where(expr.Tuple(age, id).Lt(30, 2)).OrderBy(id), "[[1] [2]]")
+	r.expect(t, expr.Select(id).Where(expr.Tuple(age, id).Ge(30, 1)).OrderBy(age, id), "[[1] [4]]")
+	r.expect(t, expr.Select(id).Where(expr.Tuple(name, age).Eq(expr.Tuple("wendy", 25))), "[[2]]")
 	r.expect(t, expr.Select(id).Where(age.NotBetween(25, 30)).OrderBy(id), "[[4]]")
 	r.expect(t, expr.Select(id).Where(name.Like("%n%")).OrderBy(id), "[[2] [3]]")
 	r.expect(t, expr.Select(id).Where(name.NotLike("%n%")).OrderBy(id), "[[1] [4]]")
@@ -507,5 +510,5 @@ func conformUpdateDelete(t *testing.T, r *runner) {
 	if res.RowsAffected() != 1 {
 		t.Errorf("delete affected %d rows", res.RowsAffected())
 	}
-	r.expect(t, expr.Select(expr.CountStar()).From(users).Where(id.Ge(30)), "[[0]]")
+	r.expect(t, expr.Select(expr.CountStar()).From(users).Where(id.In(30, 31)), "[[0]]")
 }

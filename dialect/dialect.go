@@ -56,6 +56,11 @@ type Config struct {
 	PoolRecycle    time.Duration // connections older than this are closed and replaced (0: never)
 	PoolPrePing    bool          // test a connection with a ping before handing it out
 	IsolationLevel string        // default isolation level, e.g. "SERIALIZABLE"; "" leaves the server's
+	// ConnectSQL holds statements every new connection runs, in order, after the
+	// driver's own session set-up and before its first use (session variables such as
+	// wsrep_sync_wait, search_path or a time zone). A failing statement fails the
+	// connection attempt.
+	ConnectSQL []string
 }
 
 // Pool is a connection pool. Safe for concurrent use; lives until Close.
@@ -162,4 +167,16 @@ type CommitPipeliner interface {
 	// QueryCommit runs sql, which returns rows, and commits; the outcome of COMMIT is
 	// Close's error (nil: committed).
 	QueryCommit(ctx context.Context, sql string, args []any) (Rows, error)
+}
+
+// Batcher is implemented by connections that can send several statements that return no
+// rows in one round trip (PostgreSQL's pipeline: SQLAlchemy's executemany). Implementations
+// belong to their Conn: one goroutine at a time, until Release.
+type Batcher interface {
+	// ExecBatch runs sqls[i] with args[i], in order, with the transaction's deferred
+	// BEGIN in front when it has not been sent, and returns the result of each statement
+	// that ran. At the first failure it stops, returning the results of the statements
+	// before the failed one and the error; the transaction is then left for the caller
+	// to roll back.
+	ExecBatch(ctx context.Context, sqls []string, args [][]any) ([]ExecResult, error)
 }

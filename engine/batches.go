@@ -169,16 +169,19 @@ func (c *Conn) cursorBatches(ctx context.Context, comp *compile.Compiled, n int,
 		}
 		if declared && !failed {
 			closeSQL := "CLOSE " + name
-			c.eng.logStatement(ctx, closeSQL, nil)
-			if _, err := c.dc.Exec(ctx, closeSQL, nil); err != nil {
+			start := c.eng.statementStart()
+			_, err := c.dc.Exec(ctx, closeSQL, nil)
+			c.eng.logStatement(ctx, closeSQL, nil, start, -1, err)
+			if err != nil {
 				c.invalidate()
 			}
 		}
 	}()
 
-	c.eng.logStatement(ctx, declare, comp.Args)
+	start := c.eng.statementStart()
 	_, err = dc.Exec(ctx, declare, args)
 	clear(args)
+	c.eng.logStatement(ctx, declare, comp.Args, start, -1, err)
 	if err != nil {
 		failed = true
 		yield(nil, c.compiledError(ctx, comp, err))
@@ -192,8 +195,9 @@ func (c *Conn) cursorBatches(ctx context.Context, comp *compile.Compiled, n int,
 			yield(nil, &StatementError{SQL: fetch, Err: ErrConnectionLost})
 			return
 		}
-		c.eng.logStatement(ctx, fetch, nil)
+		start := c.eng.statementStart()
 		rows, err := dc.Query(ctx, fetch, nil)
+		c.eng.logStatement(ctx, fetch, nil, start, -1, err)
 		if err != nil {
 			failed = true
 			yield(nil, c.compiledError(ctx, comp, err))

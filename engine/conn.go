@@ -37,8 +37,11 @@ type Conn struct {
 	reads  *ReplicaSet // set for a replica connection from ConnectRead (see failover)
 	txs    []*Tx       // active transaction (txs[0]) and savepoints, innermost last
 	txLost bool        // the connection was discarded during a transaction
-	spSeq  int         // savepoint name counter
-	curSeq int         // cursor name counter
+	// sessionSet: a statement changed the connection's session (SET, USE); the
+	// connection is closed instead of going back to the pool.
+	sessionSet bool
+	spSeq      int // savepoint name counter
+	curSeq     int // cursor name counter
 
 	// Buffers reused from statement to statement (the Conn is single-goroutine).
 	args     []any
@@ -101,19 +104,22 @@ func (c *Conn) invalidate() {
 	}
 	c.dc.Release(true)
 	c.dc = nil
+	c.sessionSet = false
 	c.eng.inUse.Add(-1)
 	if len(c.txs) > 0 {
 		c.txLost = true
 	}
 }
 
-// release returns the underlying connection to the pool.
+// release returns the underlying connection to the pool, or closes it when a statement
+// changed its session (see OnConnect).
 func (c *Conn) release() {
 	if c.dc == nil {
 		return
 	}
-	c.dc.Release(false)
+	c.dc.Release(c.sessionSet)
 	c.dc = nil
+	c.sessionSet = false
 	c.eng.inUse.Add(-1)
 }
 
@@ -271,6 +277,9 @@ func (c *Conn) runCommit(ctx context.Context, comp *compile.Compiled, commit boo
 	if err != nil {
 		return nil, err
 	}
+	if changesSession(comp.SQL) {
+		c.sessionSet = true
+	}
 	args, err := c.convertArgs(comp)
 	if err != nil {
 		return nil, err
@@ -280,7 +289,19 @@ func (c *Conn) runCommit(ctx context.Context, comp *compile.Compiled, commit boo
 	if commit {
 		cp = dc.(dialect.CommitPipeliner)
 	}
-	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	start := c.eng.statementStart()
+	res, err := c.send(ctx, dc, cp, comp, args)
+	rows := int64(-1)
+	if res != nil {
+		rows = res.rowsAffected
+	}
+	c.eng.logStatement(ctx, comp.SQL, comp.Args, start, rows, err)
+	return res, err
+}
+
+// send runs comp on dc (through cp when it commits too) and reads its result.
+func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipeliner, comp *compile.Compiled, args []any) (*Result, error) {
+	var err error
 	if !comp.Returns {
 		var er dialect.ExecResult
 		if cp != nil {
@@ -515,9 +536,10 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 		yield(Row{}, err)
 		return
 	}
-	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	start := c.eng.statementStart()
 	rows, err := dc.Query(ctx, comp.SQL, args)
 	clear(args)
+	c.eng.logStatement(ctx, comp.SQL, comp.Args, start, -1, err)
 	if err != nil {
 		yield(Row{}, c.compiledError(ctx, comp, err))
 		return

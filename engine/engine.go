@@ -22,8 +22,9 @@ type Engine struct {
 	url     URL
 	dialect dialect.Dialect
 	pool    dialect.Pool
-	echo    *slog.Logger // nil unless Echo(true)
-	logger  *slog.Logger // WithLogger's, or nil for slog.Default()
+	echo    *slog.Logger  // nil unless Echo(true)
+	logger  *slog.Logger  // WithLogger's, or nil for slog.Default()
+	slow    time.Duration // SlowStatements' threshold, or 0
 	// autocommitReads: see AutocommitReads.
 	autocommitReads bool
 	replicas        *ReplicaSet // Replicas' set, or nil
@@ -40,6 +41,7 @@ type Option func(*options)
 
 type options struct {
 	echo        bool
+	slow        time.Duration
 	logger      *slog.Logger
 	poolSize    int
 	maxOverflow int
@@ -48,15 +50,26 @@ type options struct {
 	poolRecycle time.Duration
 	prePing     bool
 	isolation   string
+	connectSQL  []string
 	replicaURLs []string
 	replicaOpts []ReplicaOption
 }
 
-// Echo makes the engine log every statement it runs (SQL text and bound parameters) and
-// every BEGIN / COMMIT / ROLLBACK / SAVEPOINT, through log/slog at level Info, as
-// SQLAlchemy's echo=True does. The logger is slog.Default() unless WithLogger is given.
-// The URL's password is never logged.
+// Echo makes the engine log every statement it runs and every BEGIN / COMMIT / ROLLBACK
+// / SAVEPOINT, through log/slog at level Info, as SQLAlchemy's echo=True does. The logger
+// is slog.Default() unless WithLogger is given. A statement is logged once it has run:
+// the message is its SQL with whitespace normalised (see NormalizeSQL), and the
+// attributes are "args" (the bound parameters, long values shortened, times in RFC 3339
+// without Go's monotonic clock reading), "duration", "rows" (rows affected, or rows
+// returned by a query; absent for streams) and "error" when it failed. The URL's
+// password is never logged.
 func Echo(on bool) Option { return func(o *options) { o.echo = on } }
+
+// SlowStatements logs every statement that takes d or longer at level Warn, with the
+// attributes Echo gives, whether Echo is on or not (through WithLogger's logger or
+// slog.Default()). With Echo on, such a statement is logged once, at Warn instead of
+// Info. Zero (the default) turns it off.
+func SlowStatements(d time.Duration) Option { return func(o *options) { o.slow = d } }
 
 // WithLogger sets the logger that Echo writes to.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
@@ -95,6 +108,21 @@ func IsolationLevel(level string) Option {
 	return func(o *options) { o.isolation = strings.ToUpper(strings.TrimSpace(level)) }
 }
 
+// OnConnect adds statements that every new pooled connection runs, in order, before its
+// first use: the place for session settings that must hold on every connection, such as
+// "SET SESSION wsrep_sync_wait = 1" (read-your-writes on a Galera cluster),
+// "SET search_path TO app, public" or "SET TIME ZONE 'UTC'". The URL option init_command
+// (repeatable, one statement each) adds statements the same way; the URL's run first. A
+// statement that fails makes the connection attempt fail (Create reports it).
+//
+// A SET (other than PostgreSQL's transaction-scoped SET LOCAL), a USE or an assigning
+// SQLite PRAGMA run through a Conn changes only that connection: the engine closes such a connection when the Conn lets
+// it go instead of returning it to the pool, so that the next user gets a connection set
+// up by OnConnect alone.
+func OnConnect(stmts ...string) Option {
+	return func(o *options) { o.connectSQL = append(o.connectSQL, stmts...) }
+}
+
 // Create parses url (see URL for the accepted forms), opens the dialect's connection pool
 // and returns the engine. ctx bounds the initial connection (drivers connect once to check
 // the server and detect its version). Errors never contain the password.
@@ -128,6 +156,8 @@ func create(ctx context.Context, url string, o options) (*Engine, error) {
 	if !ok {
 		return nil, &URLError{URL: u.String(), Part: "dialect", Reason: "no driver is registered for " + u.Dialect, Err: ErrUnknownDialect}
 	}
+	query, connectSQL := splitInitCommands(query)
+	connectSQL = append(connectSQL, o.connectSQL...)
 	cfg := dialect.Config{
 		Scheme:         u.Dialect,
 		Driver:         u.Driver,
@@ -137,6 +167,7 @@ func create(ctx context.Context, url string, o options) (*Engine, error) {
 		Port:           u.Port,
 		Database:       u.Database,
 		Query:          query,
+		ConnectSQL:     connectSQL,
 		PoolSize:       o.poolSize,
 		MaxOverflow:    o.maxOverflow,
 		PoolTimeout:    timeout,
@@ -148,7 +179,7 @@ func create(ctx context.Context, url string, o options) (*Engine, error) {
 	if err != nil {
 		return nil, &connectError{url: u.String(), err: scrub(err, u.Password)}
 	}
-	e := &Engine{url: *u, dialect: d, pool: pool, logger: o.logger}
+	e := &Engine{url: *u, dialect: d, pool: pool, logger: o.logger, slow: o.slow}
 	if ss, ok := d.(dialect.StatementSnapshots); ok {
 		e.autocommitReads = ss.StatementSnapshots(o.isolation)
 	}

@@ -36,8 +36,12 @@
 //     canonical values; a uint beyond the int64 range is an error when written); int32
 //     and uint16 INTEGER; int16, int8 and uint8 SMALLINT; bool BOOLEAN; float64 DOUBLE;
 //     float32 FLOAT; string VARCHAR (size=N gives VARCHAR(N)); []byte BYTES;
-//     json.RawMessage JSON; time.Time TIMESTAMP (without time zone); time.Duration
-//     INTERVAL; types.UUID (or any [16]byte) UUID. Named types use their underlying
+//     json.RawMessage JSON; time.Time an instant, TIMESTAMP WITH TIME ZONE (on
+//     PostgreSQL timestamptz; MySQL, MariaDB and SQLite store no zone, so retort writes
+//     every instant in UTC, DATETIME(6) and text, and reads it back in UTC, whatever the
+//     zone of the time.Time written); type=timestamp maps a naive date and time
+//     (TIMESTAMP WITHOUT TIME ZONE on PostgreSQL, where a value's zone is dropped after
+//     conversion to UTC); time.Duration INTERVAL; types.UUID (or any [16]byte) UUID. Named types use their underlying
 //     kind. type=... overrides: integer, bigint, smallint, boolean, float, double,
 //     numeric(p,s) (string or float64 fields), string(n)/varchar(n), text, bytes, date,
 //     time (a time.Duration since midnight), timestamp, timestamptz, interval, json,
@@ -236,6 +240,22 @@
 // is logged as a warning through the engine's logger (engine.WithLogger) and the flush
 // goes on, as SQLAlchemy warns; an UPDATE that matches no row is a *StaleDataError, since
 // the change would be lost.
+//
+// # Optimistic concurrency: the version counter
+//
+// An integer field tagged `retort:"version"` is the row's version counter, SQLAlchemy's
+// version_id_col: a new row gets version 1; every UPDATE of the object carries
+// WHERE version = (the version loaded) and sets the next version (sent as a parameter,
+// loaded+1, as SQLAlchemy's default generator does); a DELETE carries the same check,
+// one statement per row. A row that another transaction changed or deleted since it was
+// loaded matches nothing, and the flush fails with a *StaleDataError whose Version is set;
+// the object's version is restored. That error is retryable (errors.Is(err,
+// engine.ErrRetryable)): SessionMaker.Retry runs the whole transaction again on fresh
+// rows, so two writers that read without a lock (no FOR UPDATE) and write back absolute
+// values lose no update. Merge of an object whose non-zero version differs from the
+// session's object fails the same way (Op "MERGE"). On a Galera cluster two nodes'
+// conflicting commits fail at COMMIT with a certification failure instead, which is
+// retryable too.
 //
 // JoinTransaction binds a session to an engine.Conn and the transaction its owner began
 // (SQLAlchemy's join_transaction_mode): in CreateSavepoint mode every Commit of the

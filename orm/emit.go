@@ -81,6 +81,14 @@ func (e *emitter) exec(ctx context.Context, stmt expr.Statement, last bool) (*en
 	return e.conn.Execute(ctx, stmt)
 }
 
+// execBatch runs statements of the flush that return no rows, in one round trip where the
+// driver can (engine.Conn.ExecBatch); it never carries the transaction's COMMIT, since
+// the caller checks each statement's rows affected first.
+func (e *emitter) execBatch(ctx context.Context, stmts []expr.Statement) ([]*engine.Result, error) {
+	e.stmts += len(stmts)
+	return e.conn.ExecBatch(ctx, stmts...)
+}
+
 // checkDeleted warns, through the engine's logger, when a DELETE matched fewer rows than
 // it was sent for: the rows were deleted by someone else already, which leaves the
 // database as the flush wants it, so the flush goes on (SQLAlchemy warns the same way; an

@@ -107,12 +107,18 @@ func (s *Session) flush(ctx context.Context) error {
 // carry the transaction's COMMIT (engine.Tx.CommitWith: one round trip on PostgreSQL),
 // and committed reports that it did.
 func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool, err error) {
+	if s.hookDepth > 0 {
+		return false, ErrInHook
+	}
 	var undo undoLog
 	if err := s.releaseChildren(ctx, &undo); err != nil {
 		undo.run()
 		return false, err
 	}
 	work, items, err := s.prepareFlush(&undo)
+	if err == nil && s.sm.reg.hooked(hooksBefore) {
+		work, items, err = s.beforeHooks(ctx, &undo, work, items)
+	}
 	if err != nil {
 		undo.run()
 		return false, err
@@ -150,6 +156,9 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 	s.txWrote = s.txWrote || f.stmts > 0
 	if err == nil {
 		err = f.finish()
+	}
+	if err == nil && s.sm.reg.hooked(hooksAfter) {
+		err = s.afterHooks(ctx, f)
 	}
 	if err != nil {
 		// The database is unchanged once the transaction (or, inside BeginNested, the
@@ -346,6 +355,9 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 			}
 			if len(changed) == 0 {
 				continue
+			}
+			if changed, err = applyUpdateDefaults(st, changed, undo); err != nil {
+				return nil, nil, err
 			}
 			kind = opUpdate
 			slices.SortFunc(changed, func(a, b *field) int { return a.pos - b.pos })

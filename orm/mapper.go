@@ -20,10 +20,14 @@ type mapper struct {
 	fields  []*field    // one per column, in table column order: fields[i].col == table.Cols[i]
 	pk      []*field    // primary key fields, in key order
 	autoinc *field      // the autoincrement key field, or nil
+	version *field      // the version counter field (tag version), or nil
 	rels    []*relation // relationships, in struct order
 	// fetchOnInsert lists the fields whose value the database may generate on INSERT
 	// (autoincrement key, server default): read back after the INSERT.
 	fetchOnInsert []*field
+	// updDefaults lists the fields with an update_default=, set by every UPDATE.
+	updDefaults []*field
+	hooks       hookSet // the hook interfaces the model implements
 
 	selfOnce sync.Once
 	self     [][]*field // see selfRefs
@@ -84,6 +88,9 @@ type field struct {
 	// hasDefault/defVal: client-side default, used on INSERT when the field is zero.
 	hasDefault bool
 	defVal     any
+	// updDefault, when set, gives the canonical value the column takes in every UPDATE
+	// of its row that does not set it (update_default=).
+	updDefault func() any
 }
 
 // relKind is the direction of a relationship.

@@ -330,6 +330,11 @@ func (s *Session) runQuery(ctx context.Context, op string, q ormQuery) ([]*state
 	if err := s.runLoads(ctx, plan, sts); err != nil {
 		return nil, err
 	}
+	if len(s.loadedNow) > 0 {
+		if err := s.afterLoad(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return sts, nil
 }
 
@@ -349,6 +354,9 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		if st.expired || force {
 			if err := s.populate(st, vals[off:off+n]); err != nil {
 				return nil, err
+			}
+			if m.hooks&hookAfterLoad != 0 {
+				s.loadedNow = append(s.loadedNow, st)
 			}
 		}
 		return st, nil
@@ -374,6 +382,9 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		register(s.ref(), st, blk)
 	} else {
 		registerAt(s.ref(), st, blk, idx)
+	}
+	if m.hooks&hookAfterLoad != 0 {
+		s.loadedNow = append(s.loadedNow, st)
 	}
 	return st, nil
 }

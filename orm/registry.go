@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
@@ -27,7 +28,8 @@ type Registry struct {
 	mu      sync.RWMutex
 	md      *schema.MetaData
 	mappers map[reflect.Type]*mapper
-	order   []*mapper // in registration order
+	order   []*mapper     // in registration order
+	hooks   atomic.Uint32 // the union of the models' hookSets
 }
 
 // NewRegistry returns an empty registry with a new MetaData.
@@ -114,15 +116,16 @@ func (r *Registry) register(t reflect.Type, opts []Option) (*mapper, error) {
 		return m, nil
 	}
 	b := &batch{reg: r, pending: map[reflect.Type]*pendingModel{}}
+	// Every phase runs even after an earlier one found mistakes, skipping only what those
+	// mistakes make unknowable, so that one call reports every mistake it can.
 	root := b.analyze(t, o)
-	if len(b.errs) == 0 {
-		b.build()
-	}
-	if len(b.errs) == 0 {
-		b.link()
-	}
+	b.build()
+	b.link()
 	if len(b.errs) == 0 {
 		b.commit()
+		for _, p := range b.pending {
+			r.hooks.Or(uint32(p.m.hooks))
+		}
 	}
 	if len(b.errs) > 0 {
 		return nil, errors.Join(b.errs...)
@@ -351,6 +354,14 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 		}
 		f.hasDefault, f.defVal = true, v
 	}
+	if tag.updDef != "" {
+		fn, err := parseUpdateDefault(tag.updDef, ct, ft, c)
+		if err != nil {
+			b.fail(m, goName, raw, "%v", err)
+			return
+		}
+		f.updDefault = fn
+	}
 	if tag.nullable && !nullable {
 		b.fail(m, goName, raw, "nullable needs a pointer or types.Null field; %s cannot hold NULL", ft)
 		return
@@ -362,6 +373,30 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 	if tag.pk && nullable {
 		b.fail(m, goName, raw, "a primary key field cannot be a pointer or types.Null")
 		return
+	}
+	if tag.version {
+		switch {
+		case (ct.Kind != types.KindInteger && ct.Kind != types.KindBigInt && ct.Kind != types.KindSmallInt) || nullable:
+			b.fail(m, goName, raw, "version needs an integer field (int, int32, int64), not %s", ft)
+			return
+		case tag.pk:
+			b.fail(m, goName, raw, "a primary key field cannot be the version counter")
+			return
+		case m.version != nil:
+			b.fail(m, goName, raw, "a second version counter (the first is %s)", m.version.goName)
+			return
+		case tag.hasDef:
+			b.fail(m, goName, raw, "version starts at 1 by itself: default= does not apply")
+			return
+		}
+		// A new row's version is 1; each UPDATE adds one (see the package doc).
+		v, err := parseDefault("1", ct)
+		if err != nil {
+			b.fail(m, goName, raw, "%v", err)
+			return
+		}
+		f.hasDefault, f.defVal = true, v
+		m.version = f
 	}
 	if (tag.onDelete != "" || tag.onUpdate != "") && tag.fk == "" {
 		b.fail(m, goName, raw, "ondelete/onupdate need fk=table.column")
@@ -474,8 +509,12 @@ func parseServerDefault(s string, ct types.Type) (expr.Expr, error) {
 // build defines each pending model's table in a scratch MetaData of its own, which
 // checks the definition without touching the registry's MetaData.
 func (b *batch) build() {
+	tainted := b.failed()
 	for _, p := range b.list {
 		m := p.m
+		if len(m.fields) == 0 {
+			continue // reported by analyze
+		}
 		hasPK := false
 		for _, tag := range p.colTags {
 			hasPK = hasPK || tag.pk
@@ -497,7 +536,13 @@ func (b *batch) build() {
 			continue
 		}
 		if len(t.PrimaryKey) == 0 {
-			b.fail(m, "", "", "no primary key: tag a field with pk (or name it ID)")
+			if tainted[m] {
+				// The key may be a field whose mistake was reported: the table is still
+				// good enough to check its foreign keys.
+				p.scratch = t
+			} else {
+				b.fail(m, "", "", "no primary key: tag a field with pk (or name it ID)")
+			}
 			continue
 		}
 		p.scratch = t
@@ -505,12 +550,30 @@ func (b *batch) build() {
 	}
 }
 
+// failed returns the models that have a mistake reported so far.
+func (b *batch) failed() map[*mapper]bool {
+	out := map[*mapper]bool{}
+	for _, err := range b.errs {
+		var me *MappingError
+		if !errors.As(err, &me) {
+			continue
+		}
+		for _, p := range b.list {
+			if p.m.name == me.Struct {
+				out[p.m] = true
+			}
+		}
+	}
+	return out
+}
+
 // adopt points m's fields at the columns of table t (defined from m's fields, in order)
 // and derives the per-table facts.
 func (b *batch) adopt(p *pendingModel, t *schema.Table) {
 	m := p.m
 	m.table = t
-	m.pk, m.fetchOnInsert, m.autoinc = nil, nil, nil
+	m.pk, m.fetchOnInsert, m.autoinc, m.updDefaults = nil, nil, nil, nil
+	m.hooks = hooksOf(m.typ)
 	for i, f := range m.fields {
 		f.col = t.Cols[i]
 		f.genOnInsert = f.col.Autoincrement || f.col.ServerDefault != nil
@@ -519,6 +582,9 @@ func (b *batch) adopt(p *pendingModel, t *schema.Table) {
 		}
 		if f.genOnInsert {
 			m.fetchOnInsert = append(m.fetchOnInsert, f)
+		}
+		if f.updDefault != nil {
+			m.updDefaults = append(m.updDefaults, f)
 		}
 	}
 	for _, c := range t.PrimaryKey {
@@ -615,11 +681,14 @@ func (b *batch) indexOwner(name string, p *pendingModel) string {
 func (b *batch) link() {
 	for _, p := range b.list {
 		m := p.m
+		if p.scratch == nil {
+			continue // its table could not be defined: reported by build
+		}
 		if t, ok := b.reg.md.TableByName(p.scratch.Key()); ok && t != nil {
 			b.fail(m, "", "", "table %s is already defined in the registry's MetaData", p.scratch.Key())
 		}
 		for _, q := range b.list {
-			if q != p && q.scratch.Key() == p.scratch.Key() && q.m.name < p.m.name {
+			if q != p && q.scratch != nil && q.scratch.Key() == p.scratch.Key() && q.m.name < p.m.name {
 				b.fail(m, "", "", "table %s is also the table of %s", p.scratch.Key(), q.m.name)
 			}
 		}

@@ -104,19 +104,31 @@ func (e *AutoflushError) Unwrap() error { return e.Err }
 // afterwards, so it may be read from any goroutine (concurrent reads are safe); it holds
 // no resource and lives as long as the caller keeps the error.
 type StaleDataError struct {
-	Op       string // "UPDATE"
+	Op       string // "UPDATE", "DELETE", or "MERGE"
 	Table    string
 	Expected int64
 	Matched  int64
+	// Version is set when the statement checked the row's version counter (a field
+	// tagged version): another transaction changed or deleted the row since it was
+	// loaded. Such an error is retryable (errors.Is(err, engine.ErrRetryable)), so
+	// SessionMaker.Retry runs the transaction again on fresh data.
+	Version bool
 }
 
 // Error returns "orm: stale data: UPDATE of table a expected to match 1 row, matched 0".
 func (e *StaleDataError) Error() string {
-	return fmt.Sprintf("orm: stale data: %s of table %s expected to match %d row(s), matched %d", e.Op, e.Table, e.Expected, e.Matched)
+	what := ""
+	if e.Version {
+		what = " (version counter)"
+	}
+	return fmt.Sprintf("orm: stale data: %s of table %s expected to match %d row(s), matched %d%s", e.Op, e.Table, e.Expected, e.Matched, what)
 }
 
 // Unwrap returns ErrStaleData.
 func (e *StaleDataError) Unwrap() error { return ErrStaleData }
+
+// Is reports a version counter mismatch as engine.ErrRetryable.
+func (e *StaleDataError) Is(target error) bool { return e.Version && target == engine.ErrRetryable }
 
 // SessionMaker makes sessions bound to one engine and registry, with shared options; it
 // is SQLAlchemy's sessionmaker / async_sessionmaker. It is immutable and safe for
@@ -283,6 +295,9 @@ type Session struct {
 	yielding bool
 	failed   error // the flush error that requires Rollback
 	closed   bool
+
+	hookDepth int      // model hooks running (see hooks.go)
+	loadedNow []*state // objects filled by the current query whose model has AfterLoad
 }
 
 // enter marks the session busy for one operation.

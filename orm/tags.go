@@ -16,15 +16,16 @@ const tagKey = "retort"
 // Grammar: comma-separated items; commas inside parentheses or single quotes do not
 // split. The first item is the column name unless it is an option (a flag word or
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
-// json, rel. Key=value options: name, size, type, default, server_default, fk, ondelete,
-// onupdate, autoincrement (true/false), back_populates, lazy (select, selectin, joined,
-// raise, noload). "-" alone skips the field.
+// json, rel, version. Key=value options: name, size, type, default, server_default,
+// update_default, fk, ondelete, onupdate, autoincrement (true/false), back_populates, lazy
+// (select, selectin, joined, raise, noload). "-" alone skips the field.
 type fieldTag struct {
 	raw      string
 	present  bool
 	skip     bool
 	name     string
 	pk       bool
+	version  bool // the optimistic version counter (SQLAlchemy's version_id_col)
 	autoinc  *bool
 	notNull  bool
 	nullable bool
@@ -36,6 +37,7 @@ type fieldTag struct {
 	hasDef   bool
 	def      string
 	srvDef   string
+	updDef   string
 	fk       string
 	onDelete string
 	onUpdate string
@@ -49,7 +51,7 @@ type fieldTag struct {
 
 var tagFlags = map[string]bool{
 	"pk": true, "primary_key": true, "autoincrement": true, "notnull": true, "nullable": true,
-	"unique": true, "index": true, "json": true, "rel": true,
+	"unique": true, "index": true, "json": true, "rel": true, "version": true,
 }
 
 // splitTag splits s at commas outside parentheses and single quotes.
@@ -151,6 +153,10 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		col()
 		t.notNull = true
 		return flag()
+	case "version":
+		col()
+		t.version = true
+		return flag()
 	case "nullable":
 		col()
 		t.nullable = true
@@ -228,6 +234,13 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 			return err
 		}
 		t.srvDef = val
+		return nil
+	case "update_default":
+		col()
+		if err := need(); err != nil {
+			return err
+		}
+		t.updDef = val
 		return nil
 	case "fk":
 		// Valid on columns (fk=table.column) and on relationships (fk=child_column).

@@ -241,6 +241,9 @@ func (s *Session) Rollback(ctx context.Context) error {
 }
 
 func (s *Session) rollback(ctx context.Context) error {
+	if s.hookDepth > 0 {
+		return ErrInHook
+	}
 	var err error
 	if s.tx != nil && s.tx.IsActive() {
 		err = s.tx.Rollback(ctx)
@@ -324,6 +327,10 @@ func (s *Session) Close() error {
 			return nil
 		}
 		return err
+	}
+	if s.hookDepth > 0 {
+		s.leave()
+		return ErrInHook
 	}
 	defer s.leave()
 	var err error
