@@ -63,4 +63,12 @@
 // *IntegrityError (unique, foreign key, not null, check), classified the same way on
 // every dialect, naming the constraint and its columns as far as the database or the
 // statement's table definition tell them.
+//
+// Read replicas: Create's Replicas option (or NewReplicaSet over engines made by hand)
+// gives the engine a ReplicaSet; ConnectRead returns a connection for reads on a replica
+// chosen by a ReplicaPolicy (RoundRobin by default), or on the primary when the context
+// comes from UsePrimary or no replica answers within FallbackWait (a warning is logged
+// through Logger and the replica is left out for ReplicaCooldown). A plain SELECT whose
+// replica connection breaks runs again on the primary. A write that reaches a replica
+// fails with ErrReadOnly. See replica.go.
 package engine

@@ -533,6 +533,48 @@
 // open, so there a stream with selectin loads reads its primary rows first. See
 // stream.go.
 //
+// # Read replicas
+//
+// A session reads from a read replica while it has not written, in the spirit of
+// SQLAlchemy's get_bind and GORM's dbresolver. The replicas are configured on the engine
+// (engine.Create(ctx, primaryURL, engine.Replicas(replicaURLs))) or on the session maker
+// (ReadReplicas(set), with a set from engine.NewReplicaSet; ReadReplicas(nil) turns them
+// off). The rules:
+//
+//   - outside a transaction that has written, plain reads (queries, Get, loads, Refresh,
+//     Execute of a SELECT without a locking clause) run without a transaction on a
+//     connection from engine.ReplicaSet.ConnectRead: a replica chosen by the set's policy
+//     (round-robin, or an engine.ReplicaPolicy hook), or the primary when the replicas
+//     are down (after engine.FallbackWait, with a warning through the engine's logger;
+//     a plain read whose replica connection breaks runs again on the primary);
+//   - the first write (a flush with changes, Execute of anything else, a locking read,
+//     Begin, BeginNested) begins the transaction on the primary, and everything until
+//     Commit or Rollback runs there, reads included, so they see the transaction's own
+//     writes; after Commit the session reads from a replica again;
+//   - UsePrimary(ctx) sends the reads given that context to the primary: a replica lags,
+//     and a read right after a commit may not see it there (read your writes on the
+//     primary, or commit with synchronous replication such as PostgreSQL's
+//     synchronous_commit = remote_apply).
+//
+// A write that reaches a replica anyway (a session maker built on a replica's engine)
+// fails with the server's read-only error, engine.ErrReadOnly (*engine.ReadOnlyError),
+// and leaves the session wanting Rollback like any failed flush.
+//
+// # Sharding
+//
+// A ShardedSession (from NewShardedSessionMaker) spreads the same models over several
+// databases, possibly of different dialects, in the spirit of SQLAlchemy's
+// horizontal_shard: ShardConfig's ShardChooser places new objects (their related objects
+// go with them), IdentityChooser names the shards ShardGet asks (in order, until one has
+// the row), QueryChooser names the shards ShardScalars runs a query on (ShardKeys reads a
+// column's values from the query's WHERE clause); the results are merged in the query's
+// ORDER BY (columns of the model; NULLs as PostgreSQL sorts them; strings by their bytes)
+// or shard after shard, then cut to its OFFSET and LIMIT. The sharded session keeps one
+// Session, and so one identity map, per shard: an object's identity is its shard and its
+// key, and the same key on two shards is two objects (ShardOf says which shard holds an
+// object; Shard(id) gives the shard's Session for work on one shard). Commit flushes
+// every shard, then commits them one by one; commits across shards are not atomic.
+//
 // # Concurrency
 //
 // A Session is for one goroutine at a time; every method marks it busy for its duration
