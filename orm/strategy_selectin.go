@@ -93,10 +93,20 @@ type selectInJob struct {
 func (s *Session) selectInAll(ctx context.Context, jobs []selectInJob) ([]selectInJob, error) {
 	var stmts []expr.Statement
 	for i := range jobs {
-		if err := s.selectInStatements(&jobs[i]); err != nil {
+		j := &jobs[i]
+		if r := j.r; r.secondary != nil || r.writeOnly {
+			// Through a secondary table: loaded on its own (secondary.go).
+			loaded, err := s.loadOther(ctx, r, j.sts, j.chunk)
+			if err != nil {
+				return nil, err
+			}
+			j.loaded, j.sts = loaded, nil
+			continue
+		}
+		if err := s.selectInStatements(j); err != nil {
 			return nil, err
 		}
-		stmts = append(stmts, jobs[i].stmts...)
+		stmts = append(stmts, j.stmts...)
 	}
 	var results []*engine.Result
 	switch len(stmts) {
@@ -162,13 +172,9 @@ func (s *Session) selectInStatements(j *selectInJob) error {
 		}
 	}
 	target := r.target
-	orderBy := make([]expr.Expr, len(target.pk))
-	for i, f := range target.pk {
-		orderBy[i] = f.col.ColumnClause
-	}
 	for start := 0; start < len(keys); start += j.chunk {
 		part := keys[start:min(start+j.chunk, len(keys))]
-		q := expr.Select(target.table).Where(inCondition(other, part)).OrderBy(orderBy...)
+		q := expr.Select(target.table).Where(inCondition(other, part)).OrderBy(r.orderExprs()...)
 		if err := s.noteStatement(q, r); err != nil {
 			return err
 		}
