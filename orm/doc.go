@@ -383,7 +383,8 @@
 // C's (three statements); DefaultLoad(AT.Bs).Joined(BT.Cs) keeps A.Bs's own strategy.
 // Default strategies apply at every level a load reaches, never back the way it came
 // (the back_populates side is filled anyway) nor twice along one path. Collections of
-// selectin and joined loads are in the order of the related model's primary key.
+// selectin and joined loads follow the relationship's order_by, else the related model's
+// primary key.
 //
 // Statement counts are part of the contract and tested: N objects (N <= 500) with one
 // selectin collection are 2 statements, three levels of selectin 3, a joined load 1,

@@ -74,12 +74,15 @@ func (s *Session) runLoads(ctx context.Context, nodes []*loadNode, sts []*state)
 				}
 			}
 		case lazyNoLoad:
+			if n.r.writeOnly {
+				continue // never loaded: nothing to empty
+			}
 			for _, st := range sts {
 				if st.loaded[n.r.pos] {
 					continue
 				}
 				p := unsafe.Add(st.base, n.r.offset)
-				if n.r.kind == oneToMany {
+				if n.r.list() {
 					*(*[]unsafe.Pointer)(p) = []unsafe.Pointer{}
 				} else {
 					*(*unsafe.Pointer)(p) = nil
@@ -108,7 +111,7 @@ func joinedTargets(s *Session, r *relation, sts []*state) []*state {
 	}
 	for _, st := range sts {
 		p := unsafe.Add(st.base, r.offset)
-		if r.kind == oneToMany {
+		if r.list() {
 			for _, c := range *(*[]unsafe.Pointer)(p) {
 				add(c)
 			}
