@@ -366,8 +366,9 @@
 //     related model per relationship and per 500 keys (ChunkSize), WHERE fk IN (...), or
 //     (a = ? AND b = ?) OR ... for a composite key. The collections are assigned
 //     (empty, non-nil slices for objects without related rows) and the back_populates
-//     side is filled. On PostgreSQL the loads of sibling relationships and the chunks of
-//     one go in one round trip (engine.Conn.ExecuteAll).
+//     side is filled. Loads run level by level, and on PostgreSQL all the loads of a
+//     level (sibling relationships, the chunks of each, the loads under joined ones) go
+//     in one round trip (engine.Conn.ExecuteAll).
 //   - joined: Joined(AT.Bs), lazy=joined. A LEFT OUTER JOIN (InnerJoin: JOIN) of the
 //     related table under an alias (b_1) in the query itself. A query that joins a
 //     collection repeats each object once per related row; as in SQLAlchemy 2.0, which
