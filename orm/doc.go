@@ -406,7 +406,8 @@
 // never mistake an unloaded collection for an empty one; reading the field directly stays
 // possible (and is what IsLoaded guards).
 //
-// The N+1 detector (DetectNPlusOne, per SessionMaker or Session.DetectNPlusOne) reports
+// The N+1 detector (DetectNPlusOne per SessionMaker, DetectNPlusOneOn per engine for a
+// test suite, Session.DetectNPlusOne per session) reports
 // when one relationship is loaded one object at a time, or one statement shape runs again
 // and again in a session, naming the relationship and the loader option that would fix
 // it: a slog warning through the engine's logger, or in strict mode (for test suites) an
