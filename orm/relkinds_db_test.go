@@ -546,3 +546,17 @@ func TestCompositeForeignKey(t *testing.T) {
 		}
 	})
 }
+
+func TestRelationshipLazyErrors(t *testing.T) {
+	type WO struct {
+		ID   int64
+		Kids WriteOnly[Node] `retort:"lazy=selectin"`
+	}
+	reg := NewRegistry()
+	if err := Register[Node](reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register[WO](reg); err == nil || !strings.Contains(err.Error(), "write-only collection is never loaded") {
+		t.Errorf("lazy=selectin on WriteOnly: %v", err)
+	}
+}
