@@ -407,7 +407,12 @@
 // removes it from the previous parent's. A collection is appended to only when it holds a
 // slice or belongs to a new object: a nil slice on a persistent object is a collection
 // not loaded, left alone (and a loaded collection set to nil is let go, not emptied; set
-// it to an empty slice to remove every member). When both sides were changed and
+// it to an empty slice to remove every member). A collection of a persistent object that
+// was not loaded and that the application fills is taken as additions: its members are
+// added (foreign keys set, association rows inserted) and nothing is removed, as with
+// SQLAlchemy's append to an unloaded collection; load it first to replace its content
+// (a many-to-many pair already in the database would be inserted twice otherwise).
+// When both sides were changed and
 // disagree, the collection wins. A many-to-one that was loaded (or written) pointing to
 // an object and is then set to nil sets the foreign key to NULL, overriding a value the
 // application set in the foreign key field (the relationship wins over the column, as in
