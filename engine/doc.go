@@ -19,6 +19,12 @@
 // has several connections to one database like any other engine, so holding a Conn while
 // a session runs queries in the same goroutine works.
 //
+// Session settings that every connection must have (wsrep_sync_wait on a Galera cluster,
+// search_path, a time zone) belong in OnConnect or the URL option init_command: each new
+// pooled connection runs them before its first use. A SET, USE or assigning PRAGMA run
+// through a Conn changes that connection alone, and the engine closes it rather than
+// returning it to the pool, so no setting leaks to the connection's next user.
+//
 // A Conn is one pooled connection, used by one goroutine:
 //
 //	conn, err := eng.Connect(ctx)
@@ -57,4 +63,12 @@
 // *IntegrityError (unique, foreign key, not null, check), classified the same way on
 // every dialect, naming the constraint and its columns as far as the database or the
 // statement's table definition tell them.
+//
+// Read replicas: Create's Replicas option (or NewReplicaSet over engines made by hand)
+// gives the engine a ReplicaSet; ConnectRead returns a connection for reads on a replica
+// chosen by a ReplicaPolicy (RoundRobin by default), or on the primary when the context
+// comes from UsePrimary or no replica answers within FallbackWait (a warning is logged
+// through Logger and the replica is left out for ReplicaCooldown). A plain SELECT whose
+// replica connection breaks runs again on the primary. A write that reaches a replica
+// fails with ErrReadOnly. See replica.go.
 package engine

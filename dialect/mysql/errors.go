@@ -33,7 +33,8 @@ import (
 // is about a date or time), 1365 division by zero, 1265 truncated data. A broken
 // connection (1927 connection killed, 2006 server gone away, 2013 lost connection, 1053
 // server shutdown, 4031 disconnected by the server, the driver's "invalid connection")
-// becomes *dialect.ConnectionLostError.
+// becomes *dialect.ConnectionLostError. A write refused because the server runs with
+// read_only (1290) or the transaction is READ ONLY (1792) becomes *dialect.ReadOnlyError.
 //
 // Other errors are returned unchanged.
 func (d *Dialect) ClassifyError(err error) error {
@@ -59,6 +60,8 @@ func (d *Dialect) ClassifyError(err error) error {
 		return &dialect.RetryableError{Kind: dialect.Deadlock, Err: err}
 	case 1205:
 		return &dialect.RetryableError{Kind: dialect.LockTimeout, Err: err}
+	case 1290, 1792: // --read-only; a READ ONLY transaction
+		return &dialect.ReadOnlyError{Err: err}
 	case 1047, 1180, 1317:
 		if lower := strings.ToLower(msg); strings.Contains(lower, "primary component") || strings.Contains(lower, "wsrep has not yet prepared") {
 			return &dialect.RetryableError{Kind: dialect.NotPrimary, Err: err}

@@ -23,6 +23,8 @@ import (
 //     failures to encode an argument ("failed to encode args[N]": a value out of its
 //     column type's range, text that is not a number, ...): *dialect.DataError, with the
 //     table and column when the server reports them and the parameter number for pgx's;
+//   - a write refused by a read-only server or transaction (25006, a hot standby):
+//     *dialect.ReadOnlyError;
 //   - a connection that broke (administrator shutdown or pg_terminate_backend 57P01-57P03,
 //     connection exceptions 08xxx, a closed socket): *dialect.ConnectionLostError.
 //
@@ -57,6 +59,8 @@ func (d *Dialect) ClassifyError(err error) error {
 		return &dialect.RetryableError{Kind: dialect.Deadlock, Err: err}
 	case "55P03":
 		return &dialect.RetryableError{Kind: dialect.LockTimeout, Err: err}
+	case "25006":
+		return &dialect.ReadOnlyError{Err: err}
 	case "57P01", "57P02", "57P03":
 		return &dialect.ConnectionLostError{Err: err}
 	default:
