@@ -262,3 +262,26 @@ func TestReplicaFallback(t *testing.T) {
 		t.Fatalf("write on a lost replica connection: %v (moved to the primary: %v)", err, wc.Engine() == eng)
 	}
 }
+
+// TestReadOnlyError: a write inside a READ ONLY transaction fails with the server's
+// read-only error on every database (PostgreSQL 25006, MariaDB 1792, SQLite
+// SQLITE_READONLY under PRAGMA query_only), classified as ErrReadOnly; nothing is written.
+func TestReadOnlyError(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := t.Context()
+		eng := openEngine(t, tg)
+		c := connect(t, eng)
+		mustExec(t, c, "CREATE TABLE ro_items (id integer PRIMARY KEY)")
+		err := eng.Begin(ctx, func(ctx context.Context, c *Conn) error {
+			_, err := exec(ctx, c, sqlf(eng, "INSERT INTO ro_items (id) VALUES (?)"), int64(1))
+			return err
+		}, ReadOnly())
+		var ro *ReadOnlyError
+		if !errors.Is(err, ErrReadOnly) || !errors.As(err, &ro) {
+			t.Fatalf("INSERT in a READ ONLY transaction: %v, want ErrReadOnly", err)
+		}
+		if n := count(t, c, "ro_items"); n != 0 {
+			t.Fatalf("%d rows written", n)
+		}
+	})
+}
