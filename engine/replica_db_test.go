@@ -285,3 +285,32 @@ func TestReadOnlyError(t *testing.T) {
 		}
 	})
 }
+
+// TestReplicaFallbackWait: a replica that accepts connections and never answers (a hung
+// server) holds a read no longer than FallbackWait: the read goes to the primary, with a
+// warning.
+func TestReplicaFallbackWait(t *testing.T) {
+	primary, standby := testdb.PGReplica(t, false)
+	ctx := t.Context()
+	standby, outage := testdb.WithOutage(t, standby)
+	w := &warnings{}
+	eng := openEngine(t, primary, WithLogger(slog.New(w)))
+	r := openEngine(t, standby, PoolPrePing(true)) // every checkout is checked
+	rs, err := NewReplicaSet(eng, []*Engine{r}, FallbackWait(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := readConn(t, ctx, rs); !inRecovery(t, ctx, c) {
+		t.Fatal("read before the stall not on the standby")
+	} else {
+		c.Close()
+	}
+	outage.Stall()
+	c := readConn(t, ctx, rs)
+	if c.Engine() != eng || inRecovery(t, ctx, c) {
+		t.Fatal("read with a hung replica: not on the primary")
+	}
+	if got := w.all(); len(got) != 1 || !strings.Contains(got[0], "read replica unavailable") {
+		t.Fatalf("warnings: %q", got)
+	}
+}
