@@ -323,24 +323,37 @@ func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipel
 	if err != nil {
 		return nil, c.compiledError(ctx, comp, err)
 	}
+	res, rowErr, err := c.readResult(comp, rows)
+	if err != nil {
+		rows.Close()
+		if rowErr {
+			return nil, c.rowError(ctx, comp, err)
+		}
+		return nil, c.compiledError(ctx, comp, err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, c.compiledError(ctx, comp, err)
+	}
+	return res, nil
+}
+
+// readResult reads every row of rows (which the caller closes) into a Result. On failure
+// it returns the error unclassified (the caller closes the rows first, then classifies
+// it: rowError when rowErr is set, compiledError otherwise).
+func (c *Conn) readResult(comp *compile.Compiled, rows dialect.Rows) (res *Result, rowErr bool, err error) {
 	meta := c.metaFor(comp, rows)
-	res := &Result{meta: meta}
+	res = &Result{meta: meta}
 	var flat []any
 	ncol := len(meta.cols)
 	n := 0
 	for rows.Next() {
 		if flat, err = c.readRow(rows, meta, flat); err != nil {
-			rows.Close()
-			return nil, c.rowError(ctx, comp, err)
+			return nil, true, err
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, c.compiledError(ctx, comp, err)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, c.compiledError(ctx, comp, err)
+		return nil, false, err
 	}
 	if n == 1 {
 		res.one[0] = Row{vals: flat[:ncol:ncol], meta: meta}
@@ -352,7 +365,7 @@ func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipel
 		}
 	}
 	res.rowsAffected = int64(n)
-	return res, nil
+	return res, false, nil
 }
 
 // metaFor describes the result columns: the compiled names and types when they match the

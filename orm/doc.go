@@ -66,15 +66,23 @@
 // split it (type=numeric(10,2), default='a,b'). Its first item is the column name unless
 // it is an option: `retort:"a_id,fk=a.id"`, `retort:",pk"`, `retort:"pk"`.
 //
-// Relationships are fields of type []*T (one-to-many: the foreign key is on T's table)
-// or *T (many-to-one: the foreign key is on the model's own table), where T is another
-// model. They are recognised by their type (tagging them rel is allowed and documents
-// intent; the type alone is unambiguous because no column type is a slice of struct
-// pointers or a struct pointer). The foreign key is inferred
-// when the child table has exactly one foreign key to the parent table; otherwise
-// fk=<child column> names it. back_populates=<field> links the two sides (User.Posts and
-// Post.User), which makes loads fill both and flushes keep both consistent. The target
-// model is registered automatically, with its defaults, when it is not yet.
+// Relationships are fields of type []*T, *T or WriteOnly[T], where T is another model.
+// They are recognised by their type (tagging them rel is allowed and documents intent;
+// the type alone is unambiguous because no column type is a slice of struct pointers or
+// a struct pointer). The kinds (see Relationship kinds below): []*T is one-to-many (the
+// foreign key is on T's table), or many-to-many with secondary=<table>; *T is
+// many-to-one (the foreign key is on the model's own table), or one-to-one when the key
+// is on T's table (uselist=false, or inferred when only T's table has a foreign key
+// between the two); WriteOnly[T] is a one-to-many collection that is never loaded. The
+// foreign key is inferred when the child table has exactly one foreign key to the parent
+// table; otherwise fk=<child column> names it (fk=a|b for a composite key), which is how
+// several relationships between the same two tables are told apart (Customer.Billing
+// with fk=billing_id, Customer.Shipping with fk=shipping_id). back_populates=<field>
+// links the two sides (User.Posts and Post.User), which makes loads fill both and keeps
+// both consistent in memory. The target model is registered automatically, with its
+// defaults, when it is not yet. The relationship options of the tag: rel,
+// back_populates, fk, lazy, uselist, secondary, order_by, cascade, passive_deletes,
+// post_update, remote_side.
 //
 // Registration reports every mistake at once as *MappingError values (errors.Join),
 // naming the struct, the field, its tag and the problem: an unknown tag option, an
@@ -119,9 +127,10 @@
 // the field is converted (AT.Data.Eq(nil) is "data IS NULL"). Go has no operator
 // overloading, so SQLAlchemy's A.data == "x" is spelt AT.Data.Eq(ptr("x")), and a
 // column-to-column comparison expr.Eq(AT.ID, BT.AID). The generator cmd/retort-gen
-// writes the handle structs (and a RegisterHandles function) from the models
-// (//go:generate go run github.com/retortdb/retort/cmd/retort-gen -type A,B); generated
-// or hand-written, they are ordinary Go checked the same way at registration.
+// writes the handle structs (and a RegisterHandles function) of the models it finds in
+// a package (//go:generate go run github.com/retortdb/retort/cmd/retort-gen), named
+// after their models with a T (User gives UserT); generated or hand-written, they are
+// ordinary Go checked the same way at registration.
 //
 // # Sessions
 //
@@ -134,7 +143,8 @@
 //	defer s.Close()
 //	as, err := orm.Scalars(ctx, s, orm.Select(AT).Options(orm.SelectIn(AT.Bs)).OrderBy(AT.ID.Asc()))
 //	for _, a := range as.All() { ... a.Bs ... }
-//	a1, err := orm.ScalarOne(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()).Limit(1))
+//	all, err := orm.Scalars(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()))
+//	a1, err := all.First()
 //	a1.Data = ptr("new data")
 //	err = s.Commit(ctx) // UPDATE a SET data = ? WHERE a.id = ?
 //
@@ -339,24 +349,189 @@
 // # Relationships
 //
 // No I/O ever happens on field access. A relationship field holds what a loader put
-// there or what the application assigned. SelectIn(AT.Bs) (SQLAlchemy's selectinload)
-// runs one SELECT ... WHERE fk IN (...) per 500 parents after the main query and assigns
-// the collections (empty, non-nil slices for parents without children), filling the
-// back_populates side too; Load(ctx, s, AT.Bs, a1) does the same on demand (the explicit
-// form of SQLAlchemy's lazy load, await a1.awaitable_attrs.bs). IsLoaded distinguishes a
-// collection loaded empty from one never loaded.
+// there or what the application assigned.
+//
+// # Loading relationships
+//
+// Each relationship has a default loader strategy, its tag's lazy= option, and a query
+// may override it for any path with loader options (SQLAlchemy's relationship(lazy=...)
+// and .options(...)):
+//
+//   - select (the default when the tag says nothing): queries do not load it; Load does,
+//     explicitly (SQLAlchemy's lazy load, which Go cannot run on attribute access). This
+//     is what GORM and Bun users expect of a relation without Preload, with the
+//     difference that an unloaded relationship is never mistaken for an empty one (see
+//     Related).
+//   - selectin: SelectIn(AT.Bs), lazy=selectin. After the query, one SELECT of the
+//     related model per relationship and per 500 keys (ChunkSize), WHERE fk IN (...), or
+//     (a = ? AND b = ?) OR ... for a composite key. The collections are assigned
+//     (empty, non-nil slices for objects without related rows) and the back_populates
+//     side is filled. On PostgreSQL the loads of sibling relationships and the chunks of
+//     one go in one round trip (engine.Conn.ExecuteAll).
+//   - joined: Joined(AT.Bs), lazy=joined. A LEFT OUTER JOIN (InnerJoin: JOIN) of the
+//     related table under an alias (b_1) in the query itself. A query that joins a
+//     collection repeats each object once per related row; as in SQLAlchemy 2.0, which
+//     requires result.unique() there, such a query must be marked Unique, or Scalars,
+//     ScalarOne and ScalarOneOrNone return ErrUniqueRequired (Scalar, the first object,
+//     does not need it). With LIMIT or OFFSET the query becomes a subquery that the joins
+//     apply to, so that the limit counts objects.
+//   - raise: Raise(AT.Bs), lazy=raise. Not loaded, and reading it through Related is an
+//     error that says so (SQLAlchemy's raiseload); Load still loads it.
+//   - noload: NoLoad(AT.Bs), lazy=noload. Left empty on purpose, marked loaded.
+//
+// Options chain through paths: SelectIn(AT.Bs).SelectIn(BT.Cs) loads the B's and their
+// C's (three statements); DefaultLoad(AT.Bs).Joined(BT.Cs) keeps A.Bs's own strategy.
+// Default strategies apply at every level a load reaches, never back the way it came
+// (the back_populates side is filled anyway) nor twice along one path. Collections of
+// selectin and joined loads are in the order of the related model's primary key.
+//
+// Statement counts are part of the contract and tested: N objects (N <= 500) with one
+// selectin collection are 2 statements, three levels of selectin 3, a joined load 1,
+// 1,200 objects with one selectin collection 1 + 3.
+//
+// Load(ctx, s, AT.Bs, a1) loads a relationship on demand (await a1.awaitable_attrs.bs).
+// It is batched: the objects of one result (a query's objects, the objects one selectin
+// load brought, a stream's batch) form a group, and Load of one object loads the
+// relationship for every object of its group that lacks it, in one chunked IN query. So
+// the N+1 loop "for each a: Load(a.Bs)" costs 2 statements without changing the loop.
+// Load leaves a loaded relationship as it is (no SQL), as SQLAlchemy's attribute access
+// does; Expire or Refresh first to reload.
+//
+// Strictness without IsLoaded: Related(s, a, AT.Bs) returns the collection when it is
+// loaded and otherwise a *NotLoadedError (errors.Is(err, ErrNotLoaded)) that says
+// whether it was never loaded or marked raise, and names the option that would load it;
+// RelatedOne is its many-to-one form. Code that reads relationships through them can
+// never mistake an unloaded collection for an empty one; reading the field directly stays
+// possible (and is what IsLoaded guards).
+//
+// The N+1 detector (DetectNPlusOne, per SessionMaker or Session.DetectNPlusOne) reports
+// when one relationship is loaded one object at a time, or one statement shape runs again
+// and again in a session, naming the relationship and the loader option that would fix
+// it: a slog warning through the engine's logger, or in strict mode (for test suites) an
+// *NPlusOneError from the offending call.
 //
 // Deleting a parent: as SQLAlchemy does without a delete cascade, the children of its
-// one-to-many relationships are loaded (when they were not) and their foreign keys set
+// one-to-many and one-to-one relationships are loaded (when they were not) and their foreign keys set
 // to NULL before the parent's DELETE, so they survive it. When the foreign key has
 // ON DELETE CASCADE or SET NULL (ondelete=...), the database is left to do it and nothing
 // is loaded (SQLAlchemy's passive_deletes, chosen from the schema instead of a flag). A
 // child whose foreign key field cannot hold NULL stops the flush with an error naming it.
 //
-// Stream yields objects from the engine's stream (a server-side cursor on PostgreSQL).
-// The engine cannot run another statement on a connection while a stream is open, so
-// with loader options Stream reads the primary rows first and loads relationships per
-// chunk of 100 objects.
+// # Relationship kinds
+//
+//   - one-to-many, []*Child on the parent: Child's table has the foreign key.
+//   - many-to-one, *Parent on the child: the model's own table has the foreign key.
+//   - one-to-one, *Child on the parent with the foreign key on Child's table
+//     (SQLAlchemy's uselist=False): tagged uselist=false, or inferred when the model's
+//     table has no foreign key to Child's and Child's has one to the model's. Replacing
+//     the child releases the old one (foreign key set to NULL) or deletes it
+//     (delete-orphan).
+//   - many-to-many, []*T with secondary=<table>: the association table is a Core table
+//     of the registry's MetaData (define it before registering the models), with one
+//     foreign key to each side (fk=<column> names the owner's columns when the two sides
+//     are the same table). Both sides may declare it, linked by back_populates; an
+//     association row is written once whichever side lists the pair. The selectin
+//     strategy loads it with one SELECT of the target's columns and the association's
+//     owner columns FROM target JOIN association per chunk of owners; joined loading
+//     is not supported for it.
+//   - association object: a model of its own (with its own columns) reached as a
+//     one-to-many from one side and a many-to-one to the other; its key is typically
+//     the pair of foreign keys (composite key).
+//   - self-referential adjacency list: Parent *Node and Children []*Node on the same
+//     model, over parent_id referencing the table's own key. The direction follows the
+//     Go type; remote_side=<column> is accepted and checked (naming the referenced key
+//     column keeps *Node many-to-one, naming the foreign key column makes it one-to-one).
+//   - composite foreign keys: a schema.ForeignKeyConstraint given with WithTableItems;
+//     loads use an OR of AND conditions per chunk.
+//
+// order_by=<column> [asc|desc] (items separated by |, Go field names accepted) orders a
+// relationship's collection when it is loaded and the rows of a write-only collection's
+// Select. Without it, loaded collections are ordered by the related rows' primary key
+// (a deterministic order that SQLAlchemy leaves to the database), and a write-only
+// Select has no ORDER BY.
+//
+// # back_populates in memory
+//
+// Go has no attribute events, so the two sides of a back_populates pair are made
+// consistent at fixed points. The rule: the session reconciles them at Add (for the
+// objects added) and at every flush (autoflush included), and the helpers Append, Remove
+// and SetParent reconcile at once, without a session. Reconciling compares each
+// relationship with what it held when loaded or last flushed: a child that entered a
+// collection gets its many-to-one set to the collection's owner and leaves its previous
+// parent's collection; a child that left a collection gets its many-to-one set to nil;
+// a many-to-one set to another object appends the child to that object's collection and
+// removes it from the previous parent's. A collection is appended to only when it holds a
+// slice or belongs to a new object: a nil slice on a persistent object is a collection
+// not loaded, left alone (and a loaded collection set to nil is let go, not emptied; set
+// it to an empty slice to remove every member). When both sides were changed and
+// disagree, the collection wins. A many-to-one that was loaded (or written) pointing to
+// an object and is then set to nil sets the foreign key to NULL, overriding a value the
+// application set in the foreign key field (the relationship wins over the column, as in
+// SQLAlchemy); on a new object a nil pointer means "not set" and the field's value is
+// written.
+//
+// # Cascades
+//
+// cascade=<names> (separated by |, or by commas inside quotes: cascade='all,
+// delete-orphan') takes SQLAlchemy's names: save-update, merge, expunge, delete,
+// delete-orphan, refresh-expire, all (all but delete-orphan) and none. The default is
+// save-update and merge.
+//
+//   - save-update: objects reachable through the relationship join the session at Add
+//     and at every flush. It follows the fields the application set: an object that only
+//     points to a session object through its own many-to-one is not added by that
+//     object (SQLAlchemy 2.0 does not cascade through a backref either).
+//   - merge: Merge copies the related objects the relationship holds (merged in turn)
+//     and points the merged object's relationship at the merged copies.
+//   - expunge: Expunge expunges the related objects the relationship holds.
+//   - delete: deleting an object deletes its related objects at the flush: the current
+//     members, loaded first (one SELECT per relationship and level) when the
+//     relationship was not loaded, unless passive_deletes.
+//   - delete-orphan: an object removed from its parent's collection (or whose
+//     many-to-one to the parent was set to nil) is deleted at the next flush, unless it
+//     was moved to another parent. Without it, such an object gets its foreign key set
+//     to NULL (an error before any SQL when the field cannot hold NULL).
+//
+// passive_deletes leaves the children that were not loaded to the database's ON DELETE
+// rule (give the foreign key ondelete=cascade); loaded children are still deleted or
+// released by the ORM.
+//
+// # Many-to-many rows, cycles and post_update
+//
+// The association rows of a flush are written after the INSERTs and UPDATEs of both
+// sides (so new rows have their keys) and before the DELETEs: first the rows of pairs
+// that left a collection and of deleted objects (by the object's key), then one
+// multi-row INSERT per chunk for pairs that entered one. Two tables whose rows reference
+// each other (an owner's favourite gadget among its gadgets) form a cycle that no INSERT
+// order satisfies (ErrCycle). Tag one relationship post_update, as in SQLAlchemy: its
+// foreign key is no dependency; the rows are INSERTed first and the key is written by a
+// second UPDATE after every save of the flush, and set to NULL by an UPDATE before the
+// DELETEs when the row it references is deleted in the same flush.
+//
+// # Write-only collections
+//
+// A WriteOnly[T] field is SQLAlchemy's WriteOnlyMapped: populated when the parent is
+// created (WriteOnlyOf), changed through Add, AddAll and Remove, which queue until the
+// next flush without loading anything, and read only through Select, a query that can
+// be filtered, ordered, run with Scalars or streamed with Stream. Queued additions are
+// INSERTed with the flush's other new rows (batched); removals delete the object
+// (delete-orphan) or set its foreign key to NULL. Loader options and Load refuse it
+// (ErrWriteOnly).
+//
+// # Streaming
+//
+// Stream and StreamPartitions read a query in batches (YieldPer, 1000 by default): one
+// FETCH of a server-side cursor per batch on PostgreSQL. Each batch is hydrated, its
+// loader strategies run for it (selectin between two FETCHes on the same connection;
+// joined many-to-one in the rows; a joined collection cannot be streamed), and its
+// objects are yielded. As with SQLAlchemy's yield_per, whose identity map holds objects
+// weakly, the session lets go of each batch when it reads the next: the objects a batch
+// brought in that the loop did not modify become detached, so memory stays flat however
+// many rows the query returns (1,000,000 rows stream in a live heap of a few MB on
+// SQLite and PostgreSQL); modified objects, objects the session held before, and the
+// last batch stay. MySQL and MariaDB cannot run the selectin loads while a result is
+// open, so there a stream with selectin loads reads its primary rows first. See
+// stream.go.
 //
 // # Read replicas
 //
@@ -409,8 +584,4 @@
 //
 // Flushes on dialects without INSERT ... RETURNING (MySQL) are tested against MariaDB
 // limited to MySQL's features (the features=mysql URL option of dialect/mysql).
-//
-// Not built yet: cascade=delete/delete-orphan and the release of children removed from a
-// loaded collection; nested loader options (SelectIn(AT.Bs).SelectIn(BT.Cs)) and other
-// strategies (joined, raise, write-only collections).
 package orm

@@ -101,11 +101,6 @@ func keyArgs(m *mapper, base unsafe.Pointer) []any {
 // does not drag the original's related objects into the session.
 func clearRelations(m *mapper, base unsafe.Pointer) {
 	for _, r := range m.rels {
-		p := unsafe.Add(base, r.offset)
-		if r.kind == oneToMany {
-			*(*[]unsafe.Pointer)(p) = nil
-		} else {
-			*(*unsafe.Pointer)(p) = nil
-		}
+		clearRelation(r, base)
 	}
 }

@@ -406,6 +406,9 @@ func (s *Session) initState(st *state, m *mapper, obj any, base unsafe.Pointer, 
 	s.seq++
 	*st = state{m: m, obj: obj, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
 	s.states[base] = st
+	if len(m.wo) > 0 {
+		st.bindWriteOnly()
+	}
 }
 
 // adopt starts tracking obj, which the session does not track yet: as pending when it
@@ -503,6 +506,9 @@ func (s *Session) add(obj any) error {
 	for i := 0; i < len(added); i++ {
 		st := added[i]
 		for _, r := range st.m.rels {
+			if !r.cascade.has(cascadeSaveUpdate) {
+				continue
+			}
 			for _, p := range s.related(r, st.base) {
 				if _, ok := s.states[p]; ok {
 					continue
@@ -518,6 +524,8 @@ func (s *Session) add(obj any) error {
 			}
 		}
 	}
+	// back_populates: the added objects' relationships are reflected on their other side.
+	s.reconcile(added, nil)
 	return nil
 }
 
@@ -592,7 +600,7 @@ func (s *Session) Expunge(obj any) error {
 	if !ok {
 		return ErrNotInSession
 	}
-	s.expunge(st)
+	s.expungeCascade(st)
 	return nil
 }
 

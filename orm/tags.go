@@ -18,7 +18,9 @@ const tagKey = "retort"
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
 // json, rel, version. Key=value options: name, size, type, default, server_default,
 // update_default, fk, ondelete, onupdate, autoincrement (true/false), back_populates, lazy
-// (select, selectin, joined, raise, noload). "-" alone skips the field.
+// (select, selectin, joined, raise, noload). Other relationship options
+// (relationship.go): uselist=false, secondary, order_by, cascade, passive_deletes,
+// post_update, remote_side. "-" alone skips the field.
 type fieldTag struct {
 	raw      string
 	present  bool
@@ -44,6 +46,7 @@ type fieldTag struct {
 	rel      bool
 	backPop  string
 	lazy     strategy
+	relOpt   relTagOptions // the other relationship options (relationship.go)
 	// colOpts records the column-only options given, to reject them on relationships.
 	colOpts []string
 	relOpts []string
@@ -278,6 +281,10 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		}
 		t.backPop = val
 		return nil
+	}
+	if handled, err := t.relOpt.option(key, val, hasVal); handled {
+		t.relOpts = append(t.relOpts, key)
+		return err
 	}
 	return fmt.Errorf("unknown tag option %q", key)
 }

@@ -16,7 +16,7 @@ import (
 // reading names from the server's message:
 //   - 1062, 1586 duplicate entry: Constraint is the key's name (PRIMARY for the primary
 //     key); MySQL 8's "table.key" form also sets Table.
-//   - 1451, 1452 (and 1216, 1217) foreign key: Constraint and the child Table.
+//   - 1451, 1452 (and 1216, 1217) foreign key: Constraint, the child Table and Column.
 //   - 1048 column cannot be null, 1364 field has no default value: Column.
 //   - 3819 (MySQL) and 4025 (MariaDB) check constraint: Constraint (and Table on MariaDB).
 //
@@ -114,6 +114,11 @@ func (d *Dialect) ClassifyError(err error) error {
 		if i := strings.Index(msg, "fails ("); i >= 0 {
 			e.Table = qualifiedName(msg[i+len("fails ("):])
 		}
+		if i := strings.Index(msg, " FOREIGN KEY ("); i >= 0 {
+			if cols, _, ok := strings.Cut(msg[i+len(" FOREIGN KEY ("):], ")"); ok {
+				e.Column = strings.ReplaceAll(cols, "`", "") // `a`, `b` is a, b
+			}
+		}
 		return e
 	case 1048: // Column 'c' cannot be null
 		return &dialect.IntegrityError{Kind: dialect.NotNullViolation, Column: lastQuoted(msg, "Column '", '\''), Err: err}
@@ -129,6 +134,22 @@ func (d *Dialect) ClassifyError(err error) error {
 		return e
 	}
 	return err
+}
+
+// DefaultConstraintName returns the name MySQL and MariaDB give an unnamed constraint:
+// PRIMARY for the primary key, and for UNIQUE the key's first column (when no other key
+// of the table took that name first); "" for foreign keys (t_ibfk_N, numbered in
+// creation order) and other kinds.
+func (d *Dialect) DefaultConstraintName(kind, table string, columns []string) string {
+	switch kind {
+	case "PRIMARY KEY":
+		return "PRIMARY"
+	case "UNIQUE":
+		if len(columns) > 0 {
+			return columns[0]
+		}
+	}
+	return ""
 }
 
 // lastQuoted returns the text after the last marker in msg up to the quote character q.
