@@ -32,7 +32,7 @@ func TestAlterAddDropRename(t *testing.T) {
 		"mariadb":    "ALTER TABLE users ADD COLUMN age BIGINT DEFAULT 0 NOT NULL",
 	})
 	checkDDL(t, "add column with now()", &schema.AddColumn{Table: users, Column: created}, golden{
-		"sqlite":     `ALTER TABLE users ADD COLUMN created DATETIME DEFAULT (CURRENT_TIMESTAMP)`,
+		"sqlite":     `ALTER TABLE users ADD COLUMN created DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f000', 'now'))`,
 		"postgresql": `ALTER TABLE users ADD COLUMN created TIMESTAMP DEFAULT now()`,
 		"mariadb":    "ALTER TABLE users ADD COLUMN created DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6)",
 	})

@@ -329,6 +329,10 @@ func eachChild(e expr.Expr, fn func(expr.Expr)) {
 		for _, v := range x.Values {
 			fn(v)
 		}
+	case *expr.TupleExpr:
+		for _, i := range x.Items {
+			fn(i)
+		}
 	case *expr.BetweenExpr:
 		fn(x.X)
 		fn(x.Lo)
@@ -477,6 +481,14 @@ func (c *compiler) exprNoParen(e expr.Expr) {
 		c.expr(x.X, precAtom)
 	case *expr.InExpr:
 		c.in(x)
+	case *expr.TupleExpr:
+		if x.Err != nil {
+			c.fail(exprError(x.Err))
+			return
+		}
+		c.b = append(c.b, '(')
+		c.exprList(x.Items)
+		c.b = append(c.b, ')')
 	case *expr.BetweenExpr:
 		c.expr(x.X, precCmp+1)
 		if x.Negate {

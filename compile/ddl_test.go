@@ -113,7 +113,7 @@ func TestDDLColumnOptions(t *testing.T) {
 	checkDDL(t, "column options", &schema.CreateTable{Table: tb}, golden{
 		"sqlite": `CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR(50) DEFAULT 'it''s \ me' NOT NULL, ` +
 			`active BOOLEAN DEFAULT true NOT NULL, score DOUBLE DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
-			`created DATETIME DEFAULT (CURRENT_TIMESTAMP) NOT NULL, email VARCHAR(200), nick VARCHAR(30), code VARCHAR(10) DEFAULT (upper('x')), PRIMARY KEY (id), UNIQUE (email))`,
+			`created DATETIME DEFAULT (strftime('%Y-%m-%d %H:%M:%f000', 'now')) NOT NULL, email VARCHAR(200), nick VARCHAR(30), code VARCHAR(10) DEFAULT (upper('x')), PRIMARY KEY (id), UNIQUE (email))`,
 		"postgresql": `CREATE TABLE users (id SERIAL NOT NULL, name VARCHAR(50) DEFAULT 'it''s \ me' NOT NULL, ` +
 			`active BOOLEAN DEFAULT true NOT NULL, score DOUBLE PRECISION DEFAULT 1.5, rank INTEGER DEFAULT -3, ` +
 			`created TIMESTAMP DEFAULT now() NOT NULL, email VARCHAR(200), nick VARCHAR(30), code VARCHAR(10) DEFAULT upper('x'), PRIMARY KEY (id), UNIQUE (email))`,

@@ -83,6 +83,9 @@ func TestGoldenDML(t *testing.T) {
 			n := expr.Select(expr.Count(addresses.C("id"))).Where(addresses.C("user_id").Eq(id)).ScalarSubquery()
 			return expr.Update(users).Set(age, n).Where(expr.Exists(expr.Select(addresses.C("id")).Where(addresses.C("user_id").Eq(id))))
 		}},
+		{"update_assign", func() expr.Statement {
+			return expr.Update(users).Assign(expr.Set(name, "new"), expr.Set(age, age.Add(1))).Set(email, nil).Where(id.Eq(5))
+		}},
 		{"update_no_where", func() expr.Statement { return expr.Update(items).Set(items.C("status"), "old") }},
 		{"delete_where", func() expr.Statement { return expr.Delete(users).Where(id.In(1, 2), name.Ne("root")) }},
 		{"delete_all", func() expr.Statement { return expr.Delete(addresses) }},

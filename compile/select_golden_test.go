@@ -42,6 +42,10 @@ func TestGoldenSelect(t *testing.T) {
 		{"select_between", func() expr.Statement {
 			return expr.Select(id).Where(age.Between(18, 30), id.NotBetween(100, 200))
 		}},
+		{"select_tuple", func() expr.Statement {
+			return expr.Select(id).Where(expr.Tuple(age, id).Lt(30, 7), expr.Tuple(name, email).Ne(expr.Tuple("a", "b"))).
+				OrderBy(age.Desc(), id.Desc()).Limit(10)
+		}},
 		{"select_like_ilike", func() expr.Statement {
 			return expr.Select(id).Where(name.Like("J%"), name.NotLike("%x"), email.ILike("%@EXAMPLE.com"), email.NotILike("admin%"))
 		}},

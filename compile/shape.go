@@ -95,6 +95,7 @@ const (
 	tJoin
 	tSchemaTable
 	tUnknown
+	tTuple
 )
 
 func (w *walker) fail(err error) {
@@ -557,6 +558,13 @@ func (w *walker) expr(e expr.Expr) {
 		} else {
 			w.flag(false)
 		}
+	case *expr.TupleExpr:
+		if x.Err != nil {
+			w.fail(exprError(x.Err))
+			return
+		}
+		w.tag(tTuple)
+		w.exprs(x.Items)
 	case *expr.BetweenExpr:
 		w.tag(tBetween)
 		w.flag(x.Negate)

@@ -63,9 +63,19 @@ func (c *Conn) ExecBatch(ctx context.Context, stmts ...expr.Statement) ([]*Resul
 		args[i] = append([]any(nil), a...)
 		clear(a)
 		sqls[i] = comp.SQL
-		c.eng.logStatement(ctx, comp.SQL, comp.Args)
 	}
+	start := c.eng.statementStart()
 	ers, err := b.ExecBatch(ctx, sqls, args)
+	// The batch's statements are logged after it ran, each with its rows affected; the
+	// duration is the batch's.
+	for i, comp := range comps {
+		switch {
+		case i < len(ers):
+			c.eng.logStatement(ctx, comp.SQL, comp.Args, start, ers[i].RowsAffected, nil)
+		case i == len(ers) && err != nil:
+			c.eng.logStatement(ctx, comp.SQL, comp.Args, start, -1, err)
+		}
+	}
 	for _, er := range ers {
 		out = append(out, &Result{rowsAffected: er.RowsAffected, lastInsertID: er.LastInsertID, hasLastInsertID: er.HasLastInsertID})
 	}

@@ -272,7 +272,19 @@ func (c *Conn) runCommit(ctx context.Context, comp *compile.Compiled, commit boo
 	if commit {
 		cp = dc.(dialect.CommitPipeliner)
 	}
-	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	start := c.eng.statementStart()
+	res, err := c.send(ctx, dc, cp, comp, args)
+	rows := int64(-1)
+	if res != nil {
+		rows = res.rowsAffected
+	}
+	c.eng.logStatement(ctx, comp.SQL, comp.Args, start, rows, err)
+	return res, err
+}
+
+// send runs comp on dc (through cp when it commits too) and reads its result.
+func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipeliner, comp *compile.Compiled, args []any) (*Result, error) {
+	var err error
 	if !comp.Returns {
 		var er dialect.ExecResult
 		if cp != nil {
@@ -486,9 +498,10 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 		yield(Row{}, err)
 		return
 	}
-	c.eng.logStatement(ctx, comp.SQL, comp.Args)
+	start := c.eng.statementStart()
 	rows, err := dc.Query(ctx, comp.SQL, args)
 	clear(args)
+	c.eng.logStatement(ctx, comp.SQL, comp.Args, start, -1, err)
 	if err != nil {
 		yield(Row{}, c.compiledError(ctx, comp, err))
 		return
@@ -533,127 +546,20 @@ func (c *Conn) stream(ctx context.Context, comp *compile.Compiled, yield func(Ro
 	}
 }
 
-// streamCursor reads a query through a server-side cursor, cursorFetchRows rows at a time.
-// Rows of one batch are read completely before any is yielded, so no result set is open
-// while the caller's loop body runs.
+// streamCursor reads a query through a server-side cursor, cursorFetchRows rows at a time
+// (see cursorBatches), yielding its rows one by one; the Conn stays busy throughout.
 func (c *Conn) streamCursor(ctx context.Context, comp *compile.Compiled, yield func(Row, error) bool) {
-	dc, err := c.conn(ctx)
-	if err != nil {
-		yield(Row{}, err)
-		return
-	}
-	args, err := c.convertArgs(comp)
-	if err != nil {
-		yield(Row{}, err)
-		return
-	}
-	ownTx := len(c.txs) == 0
-	if ownTx {
-		c.eng.logTx(ctx, "BEGIN (stream)")
-		if err := dc.Begin(ctx, dialect.TxOptions{}); err != nil {
-			clear(args)
-			yield(Row{}, c.statementError(ctx, "BEGIN", err))
-			return
-		}
-	}
-	c.curSeq++
-	name := "retort_cursor_" + strconv.Itoa(c.curSeq)
-	declare := "DECLARE " + name + " NO SCROLL CURSOR FOR " + comp.SQL
-	fetch := "FETCH FORWARD " + strconv.Itoa(cursorFetchRows) + " FROM " + name
-
-	declared, failed := false, false
-	defer func() {
-		// Close the cursor and end the stream's own transaction, whether the loop ran to
-		// the end, was broken out of, failed or panicked.
-		if c.dc == nil {
-			return // discarded after a cancellation: the server ended everything
-		}
-		if ctx.Err() != nil {
-			c.invalidate()
-			return
-		}
-		if ownTx {
-			if failed {
-				c.eng.logTx(ctx, "ROLLBACK (stream)")
-				if err := c.dc.Rollback(ctx); err != nil {
-					c.invalidate()
-				}
-				return
-			}
-			// Committing ends the cursor too.
-			c.eng.logTx(ctx, "COMMIT (stream)")
-			if err := c.dc.Commit(ctx); err != nil {
-				c.invalidate()
-			}
-			return
-		}
-		if declared && !failed {
-			closeSQL := "CLOSE " + name
-			c.eng.logStatement(ctx, closeSQL, nil)
-			if _, err := c.dc.Exec(ctx, closeSQL, nil); err != nil {
-				c.invalidate()
-			}
-		}
-	}()
-
-	c.eng.logStatement(ctx, declare, comp.Args)
-	_, err = dc.Exec(ctx, declare, args)
-	clear(args)
-	if err != nil {
-		failed = true
-		yield(Row{}, c.compiledError(ctx, comp, err))
-		return
-	}
-	declared = true
-	var meta *resultMeta
-	for {
-		c.eng.logStatement(ctx, fetch, nil)
-		rows, err := dc.Query(ctx, fetch, nil)
+	c.cursorBatches(ctx, comp, cursorFetchRows, false, func(rows []Row, err error) bool {
 		if err != nil {
-			failed = true
-			yield(Row{}, c.compiledError(ctx, comp, err))
-			return
+			return yield(Row{}, err)
 		}
-		if meta == nil {
-			meta = c.metaFor(comp, rows)
-		}
-		ncol := len(meta.cols)
-		flat := make([]any, 0, max(ncol, 1)*cursorFetchRows)
-		n := 0
-		for rows.Next() {
-			if flat, err = c.readRow(rows, meta, flat); err != nil {
-				rows.Close()
-				failed = true
-				yield(Row{}, c.rowError(ctx, comp, err))
-				return
-			}
-			n++
-		}
-		err = rows.Err()
-		if cerr := rows.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			failed = true
-			yield(Row{}, c.compiledError(ctx, comp, err))
-			return
-		}
-		for i := 0; i < n; i++ {
-			row := Row{vals: flat[i*ncol : (i+1)*ncol : (i+1)*ncol], meta: meta}
+		for _, row := range rows {
 			if !yield(row, nil) {
-				return
+				return false
 			}
 		}
-		if n < cursorFetchRows {
-			// The rows are all read; but if ctx ended while the loop ran, the deferred
-			// cleanup cannot close the cursor and the connection is discarded (with the
-			// caller's transaction): report that rather than end quietly.
-			if err := ctx.Err(); err != nil {
-				yield(Row{}, c.compiledError(ctx, comp, err))
-			}
-			return
-		}
-	}
+		return true
+	})
 }
 
 // isQuery reports whether sql is a query that may be declared as a cursor (SELECT, VALUES,

@@ -13,6 +13,12 @@
 // +asyncpg, +aiosqlite or +pymysql are accepted so that SQLAlchemy URLs work unchanged.
 // The password never appears in an error or a log line.
 //
+// Connections come from a pool. Connect waits at most DefaultPoolTimeout (30 s) for a
+// free one, then fails with an error matching ErrPoolTimeout; PoolTimeout or the URL
+// option ?pool_timeout=SECONDS changes the wait. An in-memory SQLite engine (sqlite://)
+// has several connections to one database like any other engine, so holding a Conn while
+// a session runs queries in the same goroutine works.
+//
 // A Conn is one pooled connection, used by one goroutine:
 //
 //	conn, err := eng.Connect(ctx)

@@ -3,12 +3,15 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/retortdb/retort/internal/testdb"
+	"github.com/retortdb/retort/types"
 )
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a slog handler.
@@ -96,5 +99,103 @@ func TestNoEcho(t *testing.T) {
 	createItems(t, c, 1)
 	if buf.String() != "" {
 		t.Errorf("logged without Echo: %s", buf.String())
+	}
+}
+
+// TestEchoAfterRun checks what the echo says of a statement once it ran: its duration,
+// the rows it affected or returned, arguments without Go's monotonic clock reading,
+// its SQL on one line; and that SlowStatements logs slow statements at Warn without Echo.
+func TestEchoAfterRun(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		var buf syncBuffer
+		logger := slog.New(slog.NewJSONHandler(&buf, nil))
+		eng := openEngine(t, tg, Echo(true), WithLogger(logger))
+		c := connect(t, eng)
+		createItems(t, c, 3)
+		buf.mu.Lock()
+		buf.b.Reset()
+		buf.mu.Unlock()
+		if _, err := exec(t.Context(), c, "UPDATE items\n\tSET score = ?\n  WHERE id >= ?", int64(7), types.NullOf(int64(2))); err != nil {
+			t.Fatal(err)
+		}
+		name := "item1"
+		if _, err := query(t.Context(), c, "SELECT id FROM items WHERE name = ?", nil, &name); err != nil {
+			t.Fatal(err)
+		}
+		var recs []map[string]any
+		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("%v: %s", err, line)
+			}
+			recs = append(recs, m)
+		}
+		if len(recs) != 2 {
+			t.Fatalf("%d records, want 2:\n%s", len(recs), buf.String())
+		}
+		upd, sel := recs[0], recs[1]
+		if want := sqlf(eng, "UPDATE items SET score = ? WHERE id >= ?"); upd["msg"] != want {
+			t.Errorf("message %q, want %q", upd["msg"], want)
+		}
+		if upd["rows"] != float64(2) || sel["rows"] != float64(1) {
+			t.Errorf("rows: update %v, select %v; want 2 and 1", upd["rows"], sel["rows"])
+		}
+		for _, r := range recs {
+			if d, ok := r["duration"].(float64); !ok || d <= 0 {
+				t.Errorf("duration %v in %v", r["duration"], r)
+			}
+		}
+		if args := upd["args"].(string); args != "[7 2]" {
+			t.Errorf("update args echo as %q, want [7 2] (a types.Null as its value)", args)
+		}
+		if args := sel["args"].(string); args != `["item1"]` {
+			t.Errorf("a *string argument echoes as %q", args)
+		}
+
+		// Slow statements, Echo off: every statement takes at least 1ns.
+		var slowBuf syncBuffer
+		slowEng := openEngine(t, tg, SlowStatements(time.Nanosecond), WithLogger(slog.New(slog.NewTextHandler(&slowBuf, nil))))
+		sc := connect(t, slowEng)
+		mustExec(t, sc, "SELECT 1")
+		if out := slowBuf.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "msg=\"SELECT 1\"") || !strings.Contains(out, "duration=") {
+			t.Errorf("slow statement log: %s", out)
+		}
+		// A threshold no statement reaches logs nothing.
+		var quietBuf syncBuffer
+		quiet := openEngine(t, tg, SlowStatements(time.Hour), WithLogger(slog.New(slog.NewTextHandler(&quietBuf, nil))))
+		mustExec(t, connect(t, quiet), "SELECT 1")
+		if out := quietBuf.String(); out != "" {
+			t.Errorf("statements under the threshold logged: %s", out)
+		}
+	})
+}
+
+// TestEchoArgs checks how arguments echo: times (also behind pointers, in types.Null
+// and inside other values) without Go's monotonic clock reading.
+func TestEchoArgs(t *testing.T) {
+	now := time.Now() // carries a monotonic clock reading
+	type wrapped struct{ At time.Time }
+	var nilTime *time.Time
+	got := echoArgs{now, &now, types.NullOf(now), types.Null[int64]{}, nilTime, wrapped{now}}.LogValue().String()
+	ts := now.Format(time.RFC3339Nano)
+	if want := "[" + ts + " " + ts + " " + ts + " NULL NULL {"; !strings.HasPrefix(got, want) {
+		t.Errorf("echo args %s, want prefix %s", got, want)
+	}
+	if strings.Contains(got, "m=+") {
+		t.Errorf("echo args show a monotonic clock reading: %s", got)
+	}
+}
+
+func TestNormalizeSQL(t *testing.T) {
+	for in, want := range map[string]string{
+		"SELECT 1":                          "SELECT 1",
+		"  SELECT\n\t a ,  b\r\nFROM t  ":   "SELECT a , b FROM t",
+		"SELECT 'a  b\n c',  \"x  y\"  , 1": "SELECT 'a  b\n c', \"x  y\" , 1",
+		"SELECT `q  r`\n":                   "SELECT `q  r`",
+		"":                                  "",
+	} {
+		if got := NormalizeSQL(in); got != want {
+			t.Errorf("NormalizeSQL(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

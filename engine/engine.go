@@ -3,6 +3,9 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"math"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,8 +21,9 @@ type Engine struct {
 	url     URL
 	dialect dialect.Dialect
 	pool    dialect.Pool
-	echo    *slog.Logger // nil unless Echo(true)
-	logger  *slog.Logger // WithLogger's, or nil for slog.Default()
+	echo    *slog.Logger  // nil unless Echo(true)
+	logger  *slog.Logger  // WithLogger's, or nil for slog.Default()
+	slow    time.Duration // SlowStatements' threshold, or 0
 	// autocommitReads: see AutocommitReads.
 	autocommitReads bool
 
@@ -35,20 +39,32 @@ type Option func(*options)
 
 type options struct {
 	echo        bool
+	slow        time.Duration
 	logger      *slog.Logger
 	poolSize    int
 	maxOverflow int
 	poolTimeout time.Duration
+	timeoutSet  bool // PoolTimeout was given
 	poolRecycle time.Duration
 	prePing     bool
 	isolation   string
 }
 
-// Echo makes the engine log every statement it runs (SQL text and bound parameters) and
-// every BEGIN / COMMIT / ROLLBACK / SAVEPOINT, through log/slog at level Info, as
-// SQLAlchemy's echo=True does. The logger is slog.Default() unless WithLogger is given.
-// The URL's password is never logged.
+// Echo makes the engine log every statement it runs and every BEGIN / COMMIT / ROLLBACK
+// / SAVEPOINT, through log/slog at level Info, as SQLAlchemy's echo=True does. The logger
+// is slog.Default() unless WithLogger is given. A statement is logged once it has run:
+// the message is its SQL with whitespace normalised (see NormalizeSQL), and the
+// attributes are "args" (the bound parameters, long values shortened, times in RFC 3339
+// without Go's monotonic clock reading), "duration", "rows" (rows affected, or rows
+// returned by a query; absent for streams) and "error" when it failed. The URL's
+// password is never logged.
 func Echo(on bool) Option { return func(o *options) { o.echo = on } }
+
+// SlowStatements logs every statement that takes d or longer at level Warn, with the
+// attributes Echo gives, whether Echo is on or not (through WithLogger's logger or
+// slog.Default()). With Echo on, such a statement is logged once, at Warn instead of
+// Info. Zero (the default) turns it off.
+func SlowStatements(d time.Duration) Option { return func(o *options) { o.slow = d } }
 
 // WithLogger sets the logger that Echo writes to.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
@@ -59,9 +75,19 @@ func PoolSize(n int) Option { return func(o *options) { o.poolSize = n } }
 // MaxOverflow sets how many connections the pool may open beyond PoolSize under load.
 func MaxOverflow(n int) Option { return func(o *options) { o.maxOverflow = n } }
 
-// PoolTimeout sets how long Connect waits for a free connection before failing (default:
-// until its context ends).
-func PoolTimeout(d time.Duration) Option { return func(o *options) { o.poolTimeout = d } }
+// DefaultPoolTimeout is how long Connect waits for a free connection when neither the
+// PoolTimeout option nor the URL's pool_timeout option says otherwise (SQLAlchemy's
+// pool_timeout default).
+const DefaultPoolTimeout = 30 * time.Second
+
+// PoolTimeout sets how long Connect (and every session or transaction that needs a
+// connection) waits for a free connection before failing with an error matching
+// ErrPoolTimeout. The default is DefaultPoolTimeout; the URL option pool_timeout (seconds,
+// e.g. ?pool_timeout=2.5) sets it too, and this option wins over it. A zero or negative d
+// waits until the caller's context ends.
+func PoolTimeout(d time.Duration) Option {
+	return func(o *options) { o.poolTimeout, o.timeoutSet = d, true }
+}
 
 // PoolRecycle closes and replaces connections older than d (default: never).
 func PoolRecycle(d time.Duration) Option { return func(o *options) { o.poolRecycle = d } }
@@ -89,6 +115,10 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	query, timeout, err := poolTimeoutOption(u, o)
+	if err != nil {
+		return nil, err
+	}
 	drv, ok := lookupDriver(u.Dialect)
 	if !ok {
 		return nil, &URLError{URL: u.String(), Part: "dialect", Reason: "no driver is registered for " + u.Dialect, Err: ErrUnknownDialect}
@@ -101,10 +131,10 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 		Host:           u.Host,
 		Port:           u.Port,
 		Database:       u.Database,
-		Query:          u.Query,
+		Query:          query,
 		PoolSize:       o.poolSize,
 		MaxOverflow:    o.maxOverflow,
-		PoolTimeout:    o.poolTimeout,
+		PoolTimeout:    timeout,
 		PoolRecycle:    o.poolRecycle,
 		PoolPrePing:    o.prePing,
 		IsolationLevel: o.isolation,
@@ -113,7 +143,7 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, &connectError{url: u.String(), err: scrub(err, u.Password)}
 	}
-	e := &Engine{url: *u, dialect: d, pool: pool, logger: o.logger}
+	e := &Engine{url: *u, dialect: d, pool: pool, logger: o.logger, slow: o.slow}
 	if ss, ok := d.(dialect.StatementSnapshots); ok {
 		e.autocommitReads = ss.StatementSnapshots(o.isolation)
 	}
@@ -126,6 +156,37 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 			slog.String("url", u.String()), slog.String("dialect", d.Name()))
 	}
 	return e, nil
+}
+
+// poolTimeoutOption returns the URL's query without the engine's own pool_timeout option,
+// and the pool timeout to use (0: wait until the caller's context ends).
+func poolTimeoutOption(u *URL, o options) (url.Values, time.Duration, error) {
+	timeout := DefaultPoolTimeout
+	query := u.Query
+	if vs, ok := u.Query["pool_timeout"]; ok {
+		v := ""
+		if len(vs) > 0 {
+			v = vs[len(vs)-1]
+		}
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil || secs < 0 || math.IsInf(secs, 0) || math.IsNaN(secs) || secs > 1e9 {
+			return nil, 0, &URLError{URL: u.String(), Part: "query", Reason: "pool_timeout=" + strconv.Quote(v) + " is not a number of seconds"}
+		}
+		timeout = time.Duration(secs * float64(time.Second))
+		query = make(url.Values, len(u.Query))
+		for k, v := range u.Query {
+			if k != "pool_timeout" {
+				query[k] = v
+			}
+		}
+	}
+	if o.timeoutSet {
+		timeout = o.poolTimeout
+	}
+	if timeout < 0 {
+		timeout = 0
+	}
+	return query, timeout, nil
 }
 
 // Dialect returns the engine's dialect (for MySQL-family URLs, the server detected).

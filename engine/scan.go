@@ -55,7 +55,10 @@ func (e *ScanCountError) Error() string {
 //   - *string accepts strings, []byte, JSON and UUIDs (as text); *[]byte and
 //     *json.RawMessage accept []byte, JSON and strings (copied).
 //   - *time.Time, *time.Duration and *types.UUID accept their own type (UUIDs also from
-//     text).
+//     text; times also from timestamp text, "2006-01-02 15:04:05[.ffffff]", RFC 3339 or
+//     a date, read as UTC unless it has a zone, as raw results on SQLite carry them).
+//   - integer and float destinations also accept numeric text as []byte, and integer
+//     destinations floats that hold an integer (untyped aggregates).
 //   - SQL NULL goes only into *any, a pointer to a pointer (set to nil), a *types.Null[T]
 //     (Valid false), or a sql.Scanner; any other destination is an error.
 //
@@ -222,9 +225,14 @@ func assign(dst, src any) (string, bool) {
 		if d == nil {
 			return nilDest, false
 		}
-		if t, ok := src.(time.Time); ok {
-			*d = t
+		switch s := src.(type) {
+		case time.Time:
+			*d = s
 			return "", true
+		case string:
+			return parseTimestampInto(d, s)
+		case []byte:
+			return parseTimestampInto(d, string(s))
 		}
 	case *time.Duration:
 		if d == nil {
@@ -440,8 +448,38 @@ func toInt64(src any) (int64, string, bool) {
 			return 0, strconv.Quote(truncate(s, 40)) + " is not an integer", false
 		}
 		return n, "", true
+	case []byte: // the text of an untyped raw result
+		return toInt64(string(s))
+	case float64: // an untyped aggregate (SQLite's sum, avg) that holds an integer
+		if s != math.Trunc(s) || s < math.MinInt64 || s >= math.MaxInt64 {
+			return 0, strconv.FormatFloat(s, 'g', -1, 64) + " is not an integer", false
+		}
+		return int64(s), "", true
 	}
 	return 0, "", false
+}
+
+// timestampLayouts are the text forms of timestamps that raw results carry (SQLite's
+// stored text, MySQL's text protocol, RFC 3339).
+var timestampLayouts = []string{
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999-07",
+	"2006-01-02 15:04",
+	"2006-01-02",
+}
+
+// parseTimestampInto parses the text of a timestamp (UTC unless it carries a zone).
+func parseTimestampInto(d *time.Time, s string) (string, bool) {
+	for _, layout := range timestampLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			*d = t.UTC()
+			return "", true
+		}
+	}
+	return strconv.Quote(truncate(s, 40)) + " is not a timestamp", false
 }
 
 // toFloat64 converts floats, integers and decimal strings to float64.
@@ -457,9 +495,11 @@ func toFloat64(src any) (float64, string, bool) {
 			return 0, strconv.Quote(truncate(s, 40)) + " is not a number", false
 		}
 		return f, "", true
+	case []byte:
+		return toFloat64(string(s))
 	}
 	if n, _, ok := toInt64(src); ok {
-		if _, isStr := src.(string); !isStr {
+		if _, isFloat := src.(float64); !isFloat {
 			return float64(n), "", true
 		}
 	}

@@ -113,7 +113,7 @@ func TestScanConversions(t *testing.T) {
 		msg      string
 	}{
 		{&i64, "abc", `engine: scan column 0 "c0": cannot assign string to *int64: "abc" is not an integer`},
-		{&i64, 1.5, `engine: scan column 0 "c0": cannot assign float64 to *int64`},
+		{&i64, 1.5, `engine: scan column 0 "c0": cannot assign float64 to *int64: 1.5 is not an integer`},
 		{&i64, nil, `engine: scan column 0 "c0": cannot assign NULL to *int64: NULL needs a pointer, types.Null or *any destination`},
 		{&i32, int64(math.MaxInt32 + 1), `engine: scan column 0 "c0": cannot assign int64 to *int32: value 2147483648 out of range`},
 		{&i8, int64(200), `engine: scan column 0 "c0": cannot assign int64 to *int8: value 200 out of range`},
@@ -121,7 +121,8 @@ func TestScanConversions(t *testing.T) {
 		{&s, int64(1), `engine: scan column 0 "c0": cannot assign int64 to *string`},
 		{&b, int64(2), `engine: scan column 0 "c0": cannot assign int64 to *bool: integer 2 is not 0 or 1`},
 		{&b, "true", `engine: scan column 0 "c0": cannot assign string to *bool`},
-		{&tm, "2024-01-01", `engine: scan column 0 "c0": cannot assign string to *time.Time`},
+		{&tm, "2024-13-01", `engine: scan column 0 "c0": cannot assign string to *time.Time: "2024-13-01" is not a timestamp`},
+		{&tm, int64(5), `engine: scan column 0 "c0": cannot assign int64 to *time.Time`},
 		{&uid, "nope", `engine: scan column 0 "c0": cannot assign string to *types.UUID: not a UUID`},
 		{&dur, int64(5), `engine: scan column 0 "c0": cannot assign int64 to *time.Duration`},
 		{i64, int64(1), `engine: scan column 0 "c0": cannot assign int64 to int64: destination is not a non-nil pointer`},

@@ -15,7 +15,9 @@ import (
 // The dialects are sqlite, postgresql (also postgres) and mysql / mariadb. SQLite URLs
 // carry a file path instead of a host: sqlite:///relative.db, sqlite:////abs/path.db,
 // sqlite:///:memory: and sqlite:// (both in-memory). User, password and database are
-// percent-decoded. A URL is a plain value; it is not modified after parsing and is safe for
+// percent-decoded. The query options go to the dialect's driver (see each dialect's
+// Driver), except pool_timeout (seconds), which the engine takes (see PoolTimeout).
+// A URL is a plain value; it is not modified after parsing and is safe for
 // concurrent reads. Its String method never shows the password.
 // It lives as long as the caller keeps it.
 type URL struct {

@@ -270,12 +270,23 @@ func Update(table TableLike) *UpdateStmt { return &UpdateStmt{Table: table} }
 
 func (s *UpdateStmt) clone() *UpdateStmt { n := *s; return &n }
 
-// Set returns s with SET col = v added; a Go value v is bound with col's type.
+// Set returns s with SET col = v added; a Go value v is bound with col's type. It is
+// Assign(expr.Set(col, v)).
 func (s *UpdateStmt) Set(col *ColumnClause, v any) *UpdateStmt {
+	return s.Assign(Set(col.Clause(), v))
+}
+
+// Assign returns s with the assignments added to its SET list, in order. Assignments
+// are the one currency of SET lists: built by Set (expr.Set(col, v)), by an ORM handle's
+// typed Column[T].Set(v), and taken alike by Assign, ConflictBuilder.DoUpdateSet and
+// InsertStmt.OnDuplicateKeyUpdate:
+//
+//	expr.Update(PostT.Core()).Assign(PostT.Title.Set("new"), PostT.Views.Set(0)).Where(PostT.ID.Eq(id))
+func (s *UpdateStmt) Assign(as ...Assignment) *UpdateStmt {
 	n := s.clone()
-	n.Sets = make([]Assignment, len(s.Sets), len(s.Sets)+1)
+	n.Sets = make([]Assignment, len(s.Sets), len(s.Sets)+len(as))
 	copy(n.Sets, s.Sets)
-	n.Sets = append(n.Sets, Set(col.Clause(), v))
+	n.Sets = append(n.Sets, as...)
 	return n
 }
 

@@ -5,8 +5,7 @@ import (
 )
 
 // FuncCall is a SQL function call name(args...), SQLAlchemy's func.name(...). The name is
-// rendered as given, except that dialects may respell generic names (now() is
-// CURRENT_TIMESTAMP on SQLite).
+// rendered as given, except that dialects may respell generic names (see Now).
 // It is immutable once built and safe for concurrent use; it lives as long as the
 // statements that hold it.
 type FuncCall struct {
@@ -111,9 +110,11 @@ func Coalesce(args ...any) *FuncCall {
 	return &FuncCall{Name: "coalesce", Args: toExprs(args, t), Type: t}
 }
 
-// Now returns the current timestamp: now() on PostgreSQL and MySQL, CURRENT_TIMESTAMP on
-// SQLite.
-func Now() *FuncCall { return &FuncCall{Name: "now", Type: types.Timestamp(false)} }
+// Now returns the current time, an instant of type timestamp with time zone, with
+// microseconds: now() on PostgreSQL, now(6) on MySQL and MariaDB, and on SQLite the UTC
+// time as text in the format every stored timestamp has, so that it compares correctly
+// with them.
+func Now() *FuncCall { return &FuncCall{Name: "now", Type: types.Timestamp(true)} }
 
 // RowNumber returns row_number(), to be used with Over.
 func RowNumber() *FuncCall { return &FuncCall{Name: "row_number", Type: types.BigInt()} }

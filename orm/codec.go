@@ -63,7 +63,9 @@ func defaultType(t reflect.Type, size int, asJSON bool) (types.Type, bool) {
 	}
 	switch t {
 	case rtTime:
-		return types.Timestamp(false), true
+		// A time.Time is an instant: timestamp with time zone (UTC on the dialects that
+		// store no zone); type=timestamp maps a naive date and time.
+		return types.Timestamp(true), true
 	case rtDuration:
 		return types.Interval(), true
 	case rtRawJSON:

@@ -30,16 +30,18 @@ func TestDeleteParentReleasesChildren(t *testing.T) {
 	}, func(e *env) {
 		t := e.t
 		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		seed := &Author{Name: "ann", Books: []*Book{{Title: "one"}, {Title: "two"}}}
 		err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error {
-			return s.Add(&Author{Name: "ann", Books: []*Book{{Title: "one"}, {Title: "two"}}})
+			return s.Add(seed)
 		})
+		annID, b1ID, b2ID := seed.ID, seed.Books[0].ID, seed.Books[1].ID
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.cap.take(true)
 		s := sm.New()
 		defer s.Close()
-		ann, err := GetOne[Author](e.ctx, s, 1)
+		ann, err := GetOne[Author](e.ctx, s, annID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,13 +54,13 @@ func TestDeleteParentReleasesChildren(t *testing.T) {
 		// The books are loaded, released (UPDATE ... SET author_id = NULL), then the author
 		// is deleted.
 		e.expect(
-			e.sql("SELECT author.id, author.name FROM author WHERE author.id = ? | [1]", "SELECT author.id, author.name FROM author WHERE author.id = $1 | [1]", "SELECT author.id, author.name FROM author WHERE author.id = ? | [1]"),
-			e.sql("SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN (?) ORDER BY book.id | [1]", "SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN ($1) ORDER BY book.id | [1]", "SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN (?) ORDER BY book.id | [1]"),
-			e.sql("UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 1]", "UPDATE book SET author_id = $1 WHERE book.id = $2 | [NULL 1]", "UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 1]"),
-			e.sql("UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 2]", "UPDATE book SET author_id = $1 WHERE book.id = $2 | [NULL 2]", "UPDATE book SET author_id = ? WHERE book.id = ? | [NULL 2]"),
-			e.sql("DELETE FROM author WHERE author.id = ? | [1]", "DELETE FROM author WHERE author.id = $1 | [1]", "DELETE FROM author WHERE author.id = ? | [1]"),
+			e.sqlf("SELECT author.id, author.name FROM author WHERE author.id = ? | [%d]", "SELECT author.id, author.name FROM author WHERE author.id = $1 | [%d]", "SELECT author.id, author.name FROM author WHERE author.id = ? | [%d]", annID),
+			e.sqlf("SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN (?) ORDER BY book.id | [%d]", "SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN ($1) ORDER BY book.id | [%d]", "SELECT book.id, book.title, book.author_id FROM book WHERE book.author_id IN (?) ORDER BY book.id | [%d]", annID),
+			e.sqlf("UPDATE book SET author_id = ? WHERE book.id = ? | [NULL %d]", "UPDATE book SET author_id = $1 WHERE book.id = $2 | [NULL %d]", "UPDATE book SET author_id = ? WHERE book.id = ? | [NULL %d]", b1ID),
+			e.sqlf("UPDATE book SET author_id = ? WHERE book.id = ? | [NULL %d]", "UPDATE book SET author_id = $1 WHERE book.id = $2 | [NULL %d]", "UPDATE book SET author_id = ? WHERE book.id = ? | [NULL %d]", b2ID),
+			e.sqlf("DELETE FROM author WHERE author.id = ? | [%d]", "DELETE FROM author WHERE author.id = $1 | [%d]", "DELETE FROM author WHERE author.id = ? | [%d]", annID),
 		)
-		b1, err := GetOne[Book](e.ctx, s, 1)
+		b1, err := GetOne[Book](e.ctx, s, b1ID)
 		if err != nil || b1.AuthorID != nil || b1.Author != nil {
 			t.Errorf("book after its author's deletion: %+v %v", b1, err)
 		}

@@ -36,8 +36,12 @@
 //     canonical values; a uint beyond the int64 range is an error when written); int32
 //     and uint16 INTEGER; int16, int8 and uint8 SMALLINT; bool BOOLEAN; float64 DOUBLE;
 //     float32 FLOAT; string VARCHAR (size=N gives VARCHAR(N)); []byte BYTES;
-//     json.RawMessage JSON; time.Time TIMESTAMP (without time zone); time.Duration
-//     INTERVAL; types.UUID (or any [16]byte) UUID. Named types use their underlying
+//     json.RawMessage JSON; time.Time an instant, TIMESTAMP WITH TIME ZONE (on
+//     PostgreSQL timestamptz; MySQL, MariaDB and SQLite store no zone, so retort writes
+//     every instant in UTC, DATETIME(6) and text, and reads it back in UTC, whatever the
+//     zone of the time.Time written); type=timestamp maps a naive date and time
+//     (TIMESTAMP WITHOUT TIME ZONE on PostgreSQL, where a value's zone is dropped after
+//     conversion to UTC); time.Duration INTERVAL; types.UUID (or any [16]byte) UUID. Named types use their underlying
 //     kind. type=... overrides: integer, bigint, smallint, boolean, float, double,
 //     numeric(p,s) (string or float64 fields), string(n)/varchar(n), text, bytes, date,
 //     time (a time.Duration since midnight), timestamp, timestamptz, interval, json,

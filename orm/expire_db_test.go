@@ -85,20 +85,21 @@ func TestRollbackStates(t *testing.T) {
 		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
-		seedAB(t, e, sm)
+		seeded := seedAB(t, e, sm)
+		k1, k2 := seeded[0].ID, seeded[1].ID
 		s := sm.New()
 		defer s.Close()
-		a1, err := GetOne[A](e.ctx, s, 1)
+		a1, err := GetOne[A](e.ctx, s, k1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		a2, err := GetOne[A](e.ctx, s, 2)
+		a2, err := GetOne[A](e.ctx, s, k2)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// a2's children must go too for its DELETE to pass the foreign key (queried first:
 		// the query's autoflush would otherwise run the DELETE of a2 alone).
-		bs, err := Scalars(e.ctx, s, SelectOf[B](e.reg).Where(expr.Eq(e.reg.mappers[typeOf[B]()].table.C("a_id"), 2)))
+		bs, err := Scalars(e.ctx, s, SelectOf[B](e.reg).Where(expr.Eq(e.reg.mappers[typeOf[B]()].table.C("a_id"), k2)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,10 +132,10 @@ func TestRollbackStates(t *testing.T) {
 		if *a1.Data != "a1" {
 			t.Errorf("after rollback a1.Data = %q, want the database's a1", *a1.Data)
 		}
-		if got, err := ScalarOne(e.ctx, s, Select(*ah).Where(ah.ID.Eq(1))); err != nil || got != a1 || *a1.Data != "a1" {
+		if got, err := ScalarOne(e.ctx, s, Select(*ah).Where(ah.ID.Eq(k1))); err != nil || got != a1 || *a1.Data != "a1" {
 			t.Errorf("query after rollback: %v data %q", err, *a1.Data)
 		}
-		if got, err := Get[A](e.ctx, s, 2); err != nil || got != a2 {
+		if got, err := Get[A](e.ctx, s, k2); err != nil || got != a2 {
 			t.Errorf("a2 after rollback: %p %v, want %p", got, err, a2)
 		}
 	})

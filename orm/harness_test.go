@@ -2,6 +2,7 @@ package orm
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -83,6 +84,13 @@ func (e *env) sql(sqlite, postgres, mariadb string) string {
 		return mariadb
 	}
 	return sqlite
+}
+
+// sqlf is sql with the chosen text formatted with args (fmt verbs), for statements
+// carrying keys the database generated: never assume 1, 2, 3 (a Galera cluster steps
+// generated keys by its node count).
+func (e *env) sqlf(sqlite, postgres, mariadb string, args ...any) string {
+	return fmt.Sprintf(e.sql(sqlite, postgres, mariadb), args...)
 }
 
 // mysql reports whether the target is MariaDB limited to MySQL's features, where

@@ -2,62 +2,126 @@ package orm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"unsafe"
-
-	"github.com/retortdb/retort/expr"
 )
 
 // Relationship loading. No I/O ever happens on field access: a relationship field holds
-// what was loaded into it (or what the application assigned), and is filled only by a
-// loader option on a query (SelectIn) or by an explicit Load call, both of which take a
-// context. IsLoaded tells a collection that was loaded empty from one never loaded.
+// what was loaded into it (or what the application assigned), and is filled only by the
+// loader strategies a query runs (selectin, joined; see loader.go) or by an explicit Load
+// call, both of which take a context.
 //
-// SelectIn is SQLAlchemy's selectinload: after the main query, one more query per
-// relationship (per chunk of 500 parents) fetches the related rows with
-// WHERE fk IN (parent keys), and the collections or references are assigned. Related rows
-// go through the identity map like any other row; with back_populates, the other side
-// is filled too (each B's A pointer when loading A.Bs).
+// The objects of one result (a query's objects, the related objects of one selectin
+// load, one batch of a stream) form a group. Load called for some objects of a group
+// loads the relationship for every object of the group that lacks it, in one chunked IN
+// query: the N+1 loop "for each a: Load(a.Bs)" costs two statements, not N+1.
 
-// LoadOption is a relationship loader option for SelectStmt.Options. The options of
-// package orm (SelectIn) are immutable values, safe to share between goroutines and to
-// reuse in any number of statements; they hold no resource and live as long as the
-// statements that carry them.
-type LoadOption interface {
-	relation() *relation
+// loadGroup is the objects of one result, for batched loads. It lives as long as one of
+// its objects' states points to it.
+type loadGroup struct {
+	sts []*state
 }
 
-type selectInLoad struct{ r *relation }
+// newGroup makes sts one group (a group of one object is no group).
+func newGroup(sts []*state) {
+	if len(sts) < 2 {
+		return
+	}
+	g := &loadGroup{sts: sts}
+	for _, st := range sts {
+		st.grp = g
+	}
+}
 
-func (l selectInLoad) relation() *relation { return l.r }
-
-// SelectIn loads relationship rel of the query's objects with a second SELECT ... WHERE
-// IN, as SQLAlchemy's selectinload(A.bs).
-func SelectIn[A, B any](rel Relation[A, B]) LoadOption { return selectInLoad{r: rel.r} }
-
-// selectInChunk is how many parent keys one IN list holds.
-const selectInChunk = 500
-
-// applyLoads runs the loader options for the objects of a query of m.
-func (s *Session) applyLoads(ctx context.Context, m *mapper, sts []*state, loads []LoadOption) error {
-	for _, l := range loads {
-		r := l.relation()
-		if r == nil {
-			return fmt.Errorf("%w: loader option on a Relation handle that is not bound", ErrUnboundHandle)
-		}
-		if r.m != m {
-			return fmt.Errorf("orm: loader option for %s.%s on a query of %s", r.m.name, r.goName, m.name)
-		}
-		if err := s.loadRelation(ctx, r, sts); err != nil {
-			return err
+// runLoads runs the resolved loader nodes for sts, objects of one mapper (joined nodes
+// were filled by the query's own rows: only their sub-nodes run here).
+func (s *Session) runLoads(ctx context.Context, nodes []*loadNode, sts []*state) error {
+	if len(sts) == 0 {
+		return nil
+	}
+	for _, n := range nodes {
+		switch n.strat {
+		case lazySelectIn:
+			related, err := s.selectIn(ctx, n.r, sts, n.chunkSize())
+			if err != nil {
+				return err
+			}
+			if err := s.runLoads(ctx, n.kids, related); err != nil {
+				return err
+			}
+		case lazyJoined:
+			if err := s.runLoads(ctx, n.kids, joinedTargets(s, n.r, sts)); err != nil {
+				return err
+			}
+		case lazyRaise:
+			for _, st := range sts {
+				if !st.loaded[n.r.pos] && n.r.pos < 64 {
+					st.raise |= 1 << n.r.pos
+				}
+			}
+		case lazyNoLoad:
+			for _, st := range sts {
+				if st.loaded[n.r.pos] {
+					continue
+				}
+				p := unsafe.Add(st.base, n.r.offset)
+				if n.r.kind == oneToMany {
+					*(*[]unsafe.Pointer)(p) = []unsafe.Pointer{}
+				} else {
+					*(*unsafe.Pointer)(p) = nil
+				}
+				st.loaded[n.r.pos] = true
+				snapRelations(st)
+			}
 		}
 	}
 	return nil
 }
 
-// Load loads relationship rel of objs (which the session must track as persistent) with
-// one SELECT ... WHERE IN per chunk, replacing what the fields held: the explicit form of
-// SQLAlchemy's lazy load (await a1.awaitable_attrs.bs).
+// joinedTargets returns the objects that relationship r of sts holds (each once): the
+// objects a joined load put there, for the loads nested under it.
+func joinedTargets(s *Session, r *relation, sts []*state) []*state {
+	var out []*state
+	seen := map[unsafe.Pointer]bool{}
+	add := func(p unsafe.Pointer) {
+		if p == nil || seen[p] {
+			return
+		}
+		seen[p] = true
+		if st := s.states[p]; st != nil {
+			out = append(out, st)
+		}
+	}
+	for _, st := range sts {
+		p := unsafe.Add(st.base, r.offset)
+		if r.kind == oneToMany {
+			for _, c := range *(*[]unsafe.Pointer)(p) {
+				add(c)
+			}
+		} else {
+			add(*(*unsafe.Pointer)(p))
+		}
+	}
+	return out
+}
+
+// Load loads relationship rel of those of objs (which the session must track as
+// persistent) where it is not loaded, with one SELECT ... WHERE IN per chunk of 500 keys:
+// the explicit form of SQLAlchemy's lazy load (await a1.awaitable_attrs.bs). Where rel is
+// loaded already it is left as it is and no SQL is sent, as SQLAlchemy's attribute access
+// does; Expire or Refresh the object first to reload it.
+//
+// Load is batched: the other objects of the results objs came from (the objects of the
+// same query, of the same relationship load, of the same stream batch) that the session
+// still tracks and whose rel is not loaded get it loaded by the same statements. So
+//
+//	for _, a := range as.All() {
+//		orm.Load(ctx, s, AT.Bs, a) // the first call loads every a's Bs; the others send nothing
+//	}
+//
+// costs one statement (per 500 objects), where a lazy loader costs one per object: the
+// later calls find rel loaded and send nothing.
 func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ...*A) error {
 	if rel.r == nil {
 		return fmt.Errorf("%w: Load with an unbound Relation", ErrUnboundHandle)
@@ -66,24 +130,74 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 		return err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx, "Load", nil); err != nil {
-		return err
-	}
+	r := rel.r
 	sts := make([]*state, 0, len(objs))
+	var seen map[*state]bool
+	if len(objs) > 1 {
+		seen = make(map[*state]bool, len(objs))
+	}
+	explicit := 0
 	for _, o := range objs {
 		if o == nil {
 			continue
 		}
 		st, ok := s.states[unsafe.Pointer(o)]
 		if !ok || st.status == Pending {
-			return fmt.Errorf("%w: Load of %s.%s on an object the session does not hold as persistent", ErrNotPersistent, rel.r.m.name, rel.r.goName)
+			return fmt.Errorf("%w: Load of %s.%s on an object the session does not hold as persistent", ErrNotPersistent, r.m.name, r.goName)
+		}
+		if st.loaded[r.pos] || seen != nil && seen[st] {
+			continue
+		}
+		if seen != nil {
+			seen[st] = true
 		}
 		sts = append(sts, st)
+		explicit++
 	}
-	return s.loadRelation(ctx, rel.r, sts)
+	if explicit == 0 {
+		return nil
+	}
+	// The rest of the objects' groups.
+	var groups map[*loadGroup]bool
+	for _, st := range sts[:explicit] {
+		g := st.grp
+		if g == nil || groups[g] {
+			continue
+		}
+		if groups == nil {
+			groups = map[*loadGroup]bool{}
+		}
+		groups[g] = true
+		for _, o := range g.sts {
+			if o == st || o.m != r.m || o.loaded[r.pos] || o.base == nil || o.status != Persistent || s.states[o.base] != o {
+				continue
+			}
+			if seen == nil {
+				seen = map[*state]bool{}
+				for _, x := range sts {
+					seen[x] = true
+				}
+			}
+			if !seen[o] {
+				seen[o] = true
+				sts = append(sts, o)
+			}
+		}
+	}
+	if err := s.beforeQuery(ctx, "Load", nil); err != nil {
+		return err
+	}
+	if err := s.noteLoad(r, len(sts)); err != nil {
+		return err
+	}
+	related, err := s.selectIn(ctx, r, sts, selectInChunk)
+	if err != nil {
+		return err
+	}
+	return s.runLoads(ctx, planBelow(r), related)
 }
 
-// IsLoaded reports whether relationship rel of obj was loaded (by a loader option or
+// IsLoaded reports whether relationship rel of obj was loaded (by a loader strategy or
 // Load) or assigned on a new object that was flushed; false means the field's content says
 // nothing about the database.
 func IsLoaded[A, B any](s *Session, obj *A, rel Relation[A, B]) bool {
@@ -95,142 +209,92 @@ func IsLoaded[A, B any](s *Session, obj *A, rel Relation[A, B]) bool {
 	return ok && st.loaded[rel.r.pos]
 }
 
-// groupKey returns a comparable key for the values of fields fs of the struct at base, and
-// false when one is NULL.
-func groupKey(fs []*field, vals []any) (any, bool) {
-	if len(fs) == 1 {
-		if vals[0] == nil {
-			return nil, false
-		}
-		return comparableKey(vals[0]), true
-	}
-	b := make([]byte, 0, 32)
-	for _, v := range vals {
-		if v == nil {
-			return nil, false
-		}
-		b = appendKeyPart(b, v)
-	}
-	return string(b), true
+// NotLoadedError is the error of Related and RelatedOne for a relationship that was not
+// loaded: it wraps ErrNotLoaded, and names the relationship, the reason (never loaded,
+// or marked by a Raise option or lazy=raise) and the loader option that would load it.
+//
+// A *NotLoadedError is made for one call and never modified afterwards, so it may be read
+// from any goroutine; it holds no resource and lives as long as the caller keeps it.
+type NotLoadedError struct {
+	Model    string // the owner's Go type, such as "main.A"
+	Relation string // the field, such as "Bs"
+	Raise    bool   // the relationship was marked raise by the query that loaded the object
 }
 
-// inCondition returns cols IN (keys) for one column, or an OR of ANDs for several.
-func inCondition(fs []*field, keys [][]any) expr.Expr {
-	if len(fs) == 1 {
-		vals := make([]any, len(keys))
-		for i, k := range keys {
-			vals[i] = k[0]
-		}
-		return fs[0].col.ColumnClause.In(vals...)
+// Error describes the relationship and how to load it.
+func (e *NotLoadedError) Error() string {
+	why := "was not loaded"
+	if e.Raise {
+		why = "is not available due to lazy=raise"
 	}
-	ors := make([]expr.Expr, len(keys))
-	for i, k := range keys {
-		ands := make([]expr.Expr, len(fs))
-		for j, f := range fs {
-			ands[j] = f.col.ColumnClause.Eq(k[j])
-		}
-		ors[i] = expr.And(ands...)
-	}
-	return expr.Or(ors...)
+	return fmt.Sprintf("%v: %s.%s %s; load it with the query (Options(orm.SelectIn(...)) or orm.Joined(...), or the tag lazy=selectin) or with orm.Load", ErrNotLoaded, e.Model, e.Relation, why)
 }
 
-// loadRelation fills relationship r of the objects sts.
-func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) error {
-	if len(sts) == 0 {
-		return nil
+// Unwrap returns ErrNotLoaded.
+func (e *NotLoadedError) Unwrap() error { return ErrNotLoaded }
+
+// Related returns the collection of one-to-many relationship rel of obj, which the session
+// tracks, when it is loaded, and otherwise an error wrapping ErrNotLoaded (a
+// *NotLoadedError): the strict way to read a relationship, which never mistakes a
+// collection that was not loaded for an empty one. It does no I/O, and may be called
+// inside the loop of a Stream of the same session. A pending object's collection is what
+// the application assigned.
+//
+//	bs, err := orm.Related(s, a, AT.Bs) // instead of a.Bs
+func Related[A, B any](s *Session, obj *A, rel Relation[A, B]) ([]*B, error) {
+	p, err := related(s, unsafe.Pointer(obj), rel.r, oneToMany)
+	if err != nil {
+		return nil, err
 	}
-	// The values each object matches on: its key columns for one-to-many (the children's
-	// foreign key references them), its foreign key for many-to-one.
-	own := r.parentCols
-	other := r.childCols
-	if r.kind == manyToOne {
-		own, other = r.childCols, r.parentCols
+	bs := *(*[]*B)(p)
+	if bs == nil {
+		bs = []*B{}
 	}
-	objKeys := make([]any, len(sts))
-	var keys [][]any
-	seen := map[any]bool{}
-	for i, st := range sts {
-		vals := make([]any, len(own))
-		for j, f := range own {
-			v, err := f.get(st.base)
-			if err != nil {
-				return err
-			}
-			vals[j] = v
-		}
-		k, ok := groupKey(own, vals)
-		if !ok {
-			objKeys[i] = nil
-			continue
-		}
-		objKeys[i] = k
-		if !seen[k] {
-			seen[k] = true
-			keys = append(keys, vals)
-		}
+	return bs, nil
+}
+
+// RelatedOne is Related for a many-to-one relationship: the related object (nil when the
+// foreign key is NULL), or an error wrapping ErrNotLoaded.
+func RelatedOne[A, B any](s *Session, obj *A, rel Relation[A, B]) (*B, error) {
+	p, err := related(s, unsafe.Pointer(obj), rel.r, manyToOne)
+	if err != nil {
+		return nil, err
 	}
-	// Related rows, grouped by the values they match on.
-	groups := map[any][]unsafe.Pointer{}
-	target := r.target
-	for start := 0; start < len(keys); start += selectInChunk {
-		chunk := keys[start:min(start+selectInChunk, len(keys))]
-		q := expr.Select(target.table).Where(inCondition(other, chunk))
-		orderBy := make([]expr.Expr, len(target.pk))
-		for i, f := range target.pk {
-			orderBy[i] = f.col.ColumnClause
-		}
-		res, err := s.conn.Execute(ctx, q.OrderBy(orderBy...))
-		if err != nil {
-			return err
-		}
-		sl := newSlab(target, res.Len())
-		for _, row := range res.All() {
-			vals := row.Values()
-			st, err := s.hydrate(target, vals, 0, false, sl)
-			if err != nil {
-				sl.done()
-				return err
-			}
-			mv := make([]any, len(other))
-			for j, f := range other {
-				mv[j] = vals[f.pos]
-			}
-			k, ok := groupKey(other, mv)
-			if ok {
-				groups[k] = append(groups[k], st.base)
-			}
-		}
-		sl.done()
+	return *(**B)(p), nil
+}
+
+// errRelationKind is wrapped when Related and RelatedOne are given the other kind.
+var errRelationKind = errors.New("orm: wrong accessor for the relationship")
+
+func related(s *Session, base unsafe.Pointer, r *relation, kind relKind) (unsafe.Pointer, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: Related with an unbound Relation", ErrUnboundHandle)
 	}
-	for i, st := range sts {
-		var related []unsafe.Pointer
-		if objKeys[i] != nil {
-			related = groups[objKeys[i]]
-		}
-		p := unsafe.Add(st.base, r.offset)
-		if r.kind == oneToMany {
-			if related == nil {
-				related = []unsafe.Pointer{}
-			}
-			*(*[]unsafe.Pointer)(p) = related
-			if r.back != nil {
-				for _, c := range related {
-					*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = st.base
-					if cst := s.states[c]; cst != nil {
-						cst.loaded[r.back.pos] = true
-						snapRelations(cst)
-					}
-				}
-			}
-		} else {
-			var ref unsafe.Pointer
-			if len(related) > 0 {
-				ref = related[0]
-			}
-			*(*unsafe.Pointer)(p) = ref
-		}
-		st.loaded[r.pos] = true
-		snapRelations(st)
+	if base == nil {
+		return nil, fmt.Errorf("orm: Related of %s.%s on a nil object", r.m.name, r.goName)
 	}
-	return nil
+	if r.kind != kind {
+		fn := "Related"
+		if r.kind == manyToOne {
+			fn = "RelatedOne"
+		}
+		return nil, fmt.Errorf("%w: %s.%s is %s; use %s", errRelationKind, r.m.name, r.goName, r.kind, fn)
+	}
+	// Inside a Stream loop the session is busy, but its goroutine may read what the
+	// stream loaded.
+	if !s.yielding {
+		if err := s.enter(); err != nil {
+			return nil, err
+		}
+		defer s.leave()
+	}
+	st, ok := s.states[base]
+	if !ok {
+		return nil, fmt.Errorf("%w: Related of %s.%s", ErrNotInSession, r.m.name, r.goName)
+	}
+	p := unsafe.Add(base, r.offset)
+	if st.status == Pending || st.loaded[r.pos] {
+		return p, nil
+	}
+	return nil, &NotLoadedError{Model: r.m.name, Relation: r.goName, Raise: r.pos < 64 && st.raise&(1<<r.pos) != 0}
 }

@@ -120,6 +120,7 @@ type relation struct {
 	target   *mapper
 	backName string    // back_populates
 	back     *relation // the relationship on target that mirrors this one, or nil
+	lazy     strategy  // the default loader strategy (tag lazy=...)
 	// The foreign key, as fields: childCols on the child side (the target for
 	// one-to-many, the owner for many-to-one) reference parentCols of the parent side.
 	childCols  []*field

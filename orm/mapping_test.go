@@ -118,7 +118,7 @@ func TestRegisterSeedModels(t *testing.T) {
 	if ma.table.Name != "a" || mb.table.Name != "b" {
 		t.Fatalf("table names %q, %q; want a, b", ma.table.Name, mb.table.Name)
 	}
-	wantA := []string{"id bigint pk autoinc notnull", "data string", "create_date timestamp notnull server_default"}
+	wantA := []string{"id bigint pk autoinc notnull", "data string", "create_date timestamp with time zone notnull server_default"}
 	if got := tableSummary(ma.table); !reflect.DeepEqual(got, wantA) {
 		t.Errorf("table a:\n got %q\nwant %q", got, wantA)
 	}
@@ -350,6 +350,48 @@ type badBack struct {
 type kid struct {
 	ID    int64
 	BadID int64 `retort:"fk=bad_back.id"`
+}
+
+type badMany struct {
+	ID    int64
+	Title string `retort:"size=20,indexx"`
+	XID   int64  `retort:"fk=nowhere.id"`
+	Ch    chan int
+	Kids  []*badManyKid
+}
+type badManyKid struct {
+	ID   int64
+	Name string `retort:"name,nulable"`
+	BID  int64  `retort:"fk=missing.id"`
+}
+
+// TestMappingErrorsAllAtOnce checks that one Register reports every mistake of the models
+// it maps, whatever phase finds it: unknown tag options, an unsupported field type and
+// foreign keys to tables that do not exist, in the model and in one it reaches.
+func TestMappingErrorsAllAtOnce(t *testing.T) {
+	errs := mappingErrors[badMany](t, NewRegistry())
+	want := []string{
+		`orm.badMany.Title: unknown tag option "indexx"`,
+		`orm.badMany.Ch: unsupported field type chan int`,
+		`orm.badMany.XID: foreign key target table nowhere is not registered`,
+		`orm.badManyKid.Name: unknown tag option "nulable"`,
+		`orm.badManyKid.BID: foreign key target table missing is not registered`,
+	}
+	for _, w := range want {
+		found := false
+		for _, e := range errs {
+			found = found || strings.Contains(e.Struct+"."+e.Field+": "+e.Problem, w)
+		}
+		if !found {
+			t.Errorf("no error %q", w)
+		}
+	}
+	if len(errs) != len(want) {
+		t.Errorf("%d errors, want %d:", len(errs), len(want))
+		for _, e := range errs {
+			t.Errorf("    %v", e)
+		}
+	}
 }
 
 func TestMappingErrors(t *testing.T) {

@@ -2,6 +2,7 @@ package orm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"reflect"
@@ -21,10 +22,12 @@ import (
 // session, so it lives as long as the caller keeps it: it may be built once (in a
 // package-level variable, say) and run in any number of sessions.
 type SelectStmt[A any] struct {
-	m     *mapper
-	core  *expr.SelectStmt
-	loads []LoadOption
-	err   error
+	m        *mapper
+	core     *expr.SelectStmt
+	loads    []LoadOption
+	unique   bool
+	yieldPer int
+	err      error
 }
 
 // Select returns a query for the model of handle h (SQLAlchemy's select(A)):
@@ -100,6 +103,17 @@ func (q *SelectStmt[A]) Distinct() *SelectStmt[A] { return q.with(q.core.Distinc
 // ForUpdate adds a locking clause (see expr.SelectStmt.ForUpdate).
 func (q *SelectStmt[A]) ForUpdate(opts ...expr.LockOption) *SelectStmt[A] {
 	return q.with(q.core.ForUpdate(opts...))
+}
+
+// Unique makes the query return each object once, in the order of its first row
+// (SQLAlchemy's Result.unique()). A query with a Joined load of a collection must be
+// Unique for Scalars, ScalarOne and ScalarOneOrNone, which otherwise return an error
+// wrapping ErrUniqueRequired, as SQLAlchemy raises; Scalar (the first object) does not
+// need it.
+func (q *SelectStmt[A]) Unique() *SelectStmt[A] {
+	n := *q
+	n.unique = true
+	return &n
 }
 
 // Options adds relationship loader options, such as SelectIn(AT.Bs).
@@ -181,7 +195,11 @@ func (r *ScalarResult[T]) OneOrNone() (v T, ok bool, err error) {
 // SQLAlchemy's session.scalars(select(A)). Rows already in the identity map come back as
 // the same pointers.
 func Scalars[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*ScalarResult[*A], error) {
-	sts, err := s.runQuery(ctx, "query", q.m, q.core, q.loads, q.err)
+	return scalars(ctx, s, q, true)
+}
+
+func scalars[A any](ctx context.Context, s *Session, q *SelectStmt[A], needUnique bool) (*ScalarResult[*A], error) {
+	sts, err := s.runQuery(ctx, "query", ormQuery{m: q.m, core: q.core, loads: q.loads, unique: q.unique, needUnique: needUnique, err: q.err})
 	if err != nil {
 		return nil, err
 	}
@@ -215,23 +233,57 @@ func ScalarOneOrNone[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (
 // With no row it returns ErrNoResult (where SQLAlchemy returns None), as
 // engine.Result.Scalar does; more rows than one are not an error.
 func Scalar[A any](ctx context.Context, s *Session, q *SelectStmt[A]) (*A, error) {
-	r, err := Scalars(ctx, s, q)
+	r, err := scalars(ctx, s, q, false)
 	if err != nil {
 		return nil, err
 	}
 	return r.First()
 }
 
-// runQuery executes a SELECT of m's columns and hydrates its rows.
-func (s *Session) runQuery(ctx context.Context, op string, m *mapper, core *expr.SelectStmt, loads []LoadOption, qerr error) ([]*state, error) {
-	if qerr != nil {
-		return nil, qerr
+// ormQuery is what runQuery needs of a query.
+type ormQuery struct {
+	m          *mapper
+	core       *expr.SelectStmt
+	loads      []LoadOption
+	unique     bool // return each object once
+	needUnique bool // a joined collection without unique is an error
+	err        error
+}
+
+// ErrUniqueRequired is returned for a query that joins a collection (Joined on a
+// one-to-many) and is not marked Unique, whose rows repeat each object once per related
+// row: SQLAlchemy's "The unique() method must be invoked on this Result".
+var ErrUniqueRequired = errors.New("orm: the query joins a collection (a Joined load of a one-to-many), so each object comes once per related row; call Unique() on the statement")
+
+// runQuery executes a SELECT of m's columns, hydrates its rows and runs its loaders.
+func (s *Session) runQuery(ctx context.Context, op string, q ormQuery) ([]*state, error) {
+	if q.err != nil {
+		return nil, q.err
+	}
+	m := q.m
+	plan, err := loadPlan(m, q.loads)
+	if err != nil {
+		return nil, err
+	}
+	steps := joinedSteps(plan, len(m.fields))
+	core := q.core
+	if len(steps) > 0 {
+		collection := hasJoinedCollection(plan)
+		if collection && q.needUnique && !q.unique {
+			return nil, fmt.Errorf("%w (query of %s)", ErrUniqueRequired, m.name)
+		}
+		if core, err = joinedStatement(m, core, steps, collection); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.leave()
 	if err := s.beforeQuery(ctx, op, core); err != nil {
+		return nil, err
+	}
+	if err := s.noteStatement(core, nil); err != nil {
 		return nil, err
 	}
 	res, err := s.conn.Execute(ctx, core)
@@ -241,16 +293,41 @@ func (s *Session) runQuery(ctx context.Context, op string, m *mapper, core *expr
 	sts := make([]*state, 0, res.Len())
 	sl := newSlab(m, res.Len())
 	s.reserve(res.Len())
+	var jr *joinedRows
+	if len(steps) > 0 {
+		jr = newJoinedRows(steps)
+	}
+	var seen map[*state]bool
+	if q.unique {
+		seen = make(map[*state]bool, res.Len())
+	}
 	for _, row := range res.All() {
-		st, err := s.hydrate(m, row.Values(), 0, false, sl)
+		vals := row.Values()
+		st, err := s.hydrate(m, vals, 0, false, sl)
 		if err != nil {
 			sl.done()
 			return nil, err
 		}
+		if jr != nil {
+			if err := jr.row(s, st, vals); err != nil {
+				sl.done()
+				return nil, err
+			}
+		}
+		if seen != nil {
+			if seen[st] {
+				continue
+			}
+			seen[st] = true
+		}
 		sts = append(sts, st)
 	}
 	sl.done()
-	if err := s.applyLoads(ctx, m, sts, loads); err != nil {
+	if jr != nil {
+		jr.finish(s)
+	}
+	newGroup(sts)
+	if err := s.runLoads(ctx, plan, sts); err != nil {
 		return nil, err
 	}
 	if len(s.loadedNow) > 0 {
@@ -296,6 +373,9 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		st.loaded = make([]bool, len(m.rels))
 	}
 	copy(snap, vals[off:off+n])
+	if s.fresh != nil {
+		*s.fresh = append(*s.fresh, st)
+	}
 	s.states[base] = st
 	s.identity[key] = st
 	if idx < 0 {
@@ -383,92 +463,6 @@ func (s *Session) populate(st *state, vals []any) error {
 	return nil
 }
 
-// Stream runs q and yields its objects one at a time, reading rows through the engine's
-// stream (a server-side cursor on PostgreSQL), so memory stays bounded however many rows
-// the query returns: SQLAlchemy's session.stream(...).scalars(). The session cannot be
-// used by the loop body while the stream is open (ErrConcurrentUse).
-//
-// Loader options need queries of their own, which the engine cannot interleave with an
-// open stream: with options, the primary rows are read first (buffered), then objects
-// are yielded in chunks of 100, each chunk's relationships loaded before it is yielded.
-func Stream[A any](ctx context.Context, s *Session, q *SelectStmt[A]) iter.Seq2[*A, error] {
-	return func(yield func(*A, error) bool) {
-		if q.err != nil {
-			yield(nil, q.err)
-			return
-		}
-		if len(q.loads) > 0 {
-			streamBuffered(ctx, s, q, yield)
-			return
-		}
-		if err := s.enter(); err != nil {
-			yield(nil, err)
-			return
-		}
-		defer s.leave()
-		if err := s.beforeQuery(ctx, "query", q.core); err != nil {
-			yield(nil, err)
-			return
-		}
-		// Objects come in slabs of streamSlab, so that detaching them at Close costs one
-		// weak pointer per slab, not one per object.
-		var sl *slab
-		defer func() { sl.done() }()
-		for row, err := range s.conn.Stream(ctx, q.core) {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if sl == nil || sl.used == len(sl.states) {
-				// A stream yields each object at once: its slab is published first.
-				sl = newSlab(q.m, streamSlab)
-				if sl != nil {
-					insertBlock(sl.blk)
-				}
-			}
-			st, err := s.hydrate(q.m, row.Values(), 0, false, sl)
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if !yield((*A)(st.base), nil) {
-				return
-			}
-		}
-	}
-}
-
-const (
-	streamLoadChunk = 100
-	streamSlab      = 256 // objects per slab of a stream
-)
-
-func streamBuffered[A any](ctx context.Context, s *Session, q *SelectStmt[A], yield func(*A, error) bool) {
-	sts, err := s.runQuery(ctx, "query", q.m, q.core, nil, nil)
-	if err != nil {
-		yield(nil, err)
-		return
-	}
-	for start := 0; start < len(sts); start += streamLoadChunk {
-		chunk := sts[start:min(start+streamLoadChunk, len(sts))]
-		if err := s.enter(); err != nil {
-			yield(nil, err)
-			return
-		}
-		err := s.applyLoads(ctx, q.m, chunk, q.loads)
-		s.leave()
-		if err != nil {
-			yield(nil, err)
-			return
-		}
-		for _, st := range chunk {
-			if !yield((*A)(st.base), nil) {
-				return
-			}
-		}
-	}
-}
-
 // Get returns the object of model A with the given primary key (one value per key
 // column, in key order), or nil and a nil error when there is no such row. An object
 // already in the identity map is returned without SQL (unless it is expired).
@@ -525,7 +519,7 @@ func (s *Session) get(ctx context.Context, t reflect.Type, key []any) (*state, e
 	for i, f := range m.pk {
 		conds[i] = f.col.ColumnClause.Eq(vals[i])
 	}
-	sts, err := s.runQuery(ctx, "Get", m, expr.Select(m.table).Where(conds...), nil, nil)
+	sts, err := s.runQuery(ctx, "Get", ormQuery{m: m, core: expr.Select(m.table).Where(conds...)})
 	if err != nil {
 		return nil, err
 	}

@@ -116,13 +116,11 @@ func (r *Registry) register(t reflect.Type, opts []Option) (*mapper, error) {
 		return m, nil
 	}
 	b := &batch{reg: r, pending: map[reflect.Type]*pendingModel{}}
+	// Every phase runs even after an earlier one found mistakes, skipping only what those
+	// mistakes make unknowable, so that one call reports every mistake it can.
 	root := b.analyze(t, o)
-	if len(b.errs) == 0 {
-		b.build()
-	}
-	if len(b.errs) == 0 {
-		b.link()
-	}
+	b.build()
+	b.link()
 	if len(b.errs) == 0 {
 		b.commit()
 		for _, p := range b.pending {
@@ -281,7 +279,7 @@ func (b *batch) walk(p *pendingModel, t reflect.Type, index []int, offset uintpt
 				b.fail(m, goName, rawTag, "option %s applies to columns, not to relationship fields", tag.colOpts[0])
 				continue
 			}
-			m.rels = append(m.rels, &relation{m: m, pos: len(m.rels), goName: goName, index: idx, offset: off, typ: ft, tag: rawTag, kind: kind, backName: tag.backPop})
+			m.rels = append(m.rels, &relation{m: m, pos: len(m.rels), goName: goName, index: idx, offset: off, typ: ft, tag: rawTag, kind: kind, backName: tag.backPop, lazy: tag.lazy})
 			p.relTags = append(p.relTags, tag)
 			continue
 		}
@@ -487,8 +485,12 @@ func parseServerDefault(s string, ct types.Type) (expr.Expr, error) {
 // build defines each pending model's table in a scratch MetaData of its own, which
 // checks the definition without touching the registry's MetaData.
 func (b *batch) build() {
+	tainted := b.failed()
 	for _, p := range b.list {
 		m := p.m
+		if len(m.fields) == 0 {
+			continue // reported by analyze
+		}
 		hasPK := false
 		for _, tag := range p.colTags {
 			hasPK = hasPK || tag.pk
@@ -510,12 +512,35 @@ func (b *batch) build() {
 			continue
 		}
 		if len(t.PrimaryKey) == 0 {
-			b.fail(m, "", "", "no primary key: tag a field with pk (or name it ID)")
+			if tainted[m] {
+				// The key may be a field whose mistake was reported: the table is still
+				// good enough to check its foreign keys.
+				p.scratch = t
+			} else {
+				b.fail(m, "", "", "no primary key: tag a field with pk (or name it ID)")
+			}
 			continue
 		}
 		p.scratch = t
 		b.adopt(p, t)
 	}
+}
+
+// failed returns the models that have a mistake reported so far.
+func (b *batch) failed() map[*mapper]bool {
+	out := map[*mapper]bool{}
+	for _, err := range b.errs {
+		var me *MappingError
+		if !errors.As(err, &me) {
+			continue
+		}
+		for _, p := range b.list {
+			if p.m.name == me.Struct {
+				out[p.m] = true
+			}
+		}
+	}
+	return out
 }
 
 // adopt points m's fields at the columns of table t (defined from m's fields, in order)
@@ -632,11 +657,14 @@ func (b *batch) indexOwner(name string, p *pendingModel) string {
 func (b *batch) link() {
 	for _, p := range b.list {
 		m := p.m
+		if p.scratch == nil {
+			continue // its table could not be defined: reported by build
+		}
 		if t, ok := b.reg.md.TableByName(p.scratch.Key()); ok && t != nil {
 			b.fail(m, "", "", "table %s is already defined in the registry's MetaData", p.scratch.Key())
 		}
 		for _, q := range b.list {
-			if q != p && q.scratch.Key() == p.scratch.Key() && q.m.name < p.m.name {
+			if q != p && q.scratch != nil && q.scratch.Key() == p.scratch.Key() && q.m.name < p.m.name {
 				b.fail(m, "", "", "table %s is also the table of %s", p.scratch.Key(), q.m.name)
 			}
 		}

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -144,21 +145,21 @@ func TestSelfReferenceInsertOrder(t *testing.T) {
 			e.expect(
 				"INSERT INTO node (parent_id) VALUES (?) | [NULL]",
 				"INSERT INTO node (parent_id) VALUES (?) | [NULL]",
-				"INSERT INTO node (parent_id) VALUES (?) | [2]",
-				"INSERT INTO node (parent_id) VALUES (?) | [2]",
-				"INSERT INTO node (parent_id) VALUES (?) | [3]",
+				fmt.Sprintf("INSERT INTO node (parent_id) VALUES (?) | [%d]", root.ID),
+				fmt.Sprintf("INSERT INTO node (parent_id) VALUES (?) | [%d]", root.ID),
+				fmt.Sprintf("INSERT INTO node (parent_id) VALUES (?) | [%d]", root.Children[0].ID),
 			)
 		} else {
 			e.expect(
 				e.sql("INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [NULL NULL]",
 					"INSERT INTO node (parent_id) VALUES ($1), ($2) RETURNING id | [NULL NULL]",
 					"INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [NULL NULL]"),
-				e.sql("INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [2 2]",
-					"INSERT INTO node (parent_id) VALUES ($1), ($2) RETURNING id | [2 2]",
-					"INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [2 2]"),
-				e.sql("INSERT INTO node (parent_id) VALUES (?) RETURNING id | [3]",
-					"INSERT INTO node (parent_id) VALUES ($1) RETURNING id | [3]",
-					"INSERT INTO node (parent_id) VALUES (?) RETURNING id | [3]"),
+				e.sqlf("INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [%[1]d %[1]d]",
+					"INSERT INTO node (parent_id) VALUES ($1), ($2) RETURNING id | [%[1]d %[1]d]",
+					"INSERT INTO node (parent_id) VALUES (?), (?) RETURNING id | [%[1]d %[1]d]", root.ID),
+				e.sqlf("INSERT INTO node (parent_id) VALUES (?) RETURNING id | [%d]",
+					"INSERT INTO node (parent_id) VALUES ($1) RETURNING id | [%d]",
+					"INSERT INTO node (parent_id) VALUES (?) RETURNING id | [%d]", root.Children[0].ID),
 			)
 		}
 		if *leaf.ParentID != root.Children[0].ID || *root.Children[1].ParentID != root.ID || root.ParentID != nil {

@@ -169,7 +169,8 @@ func scanValue(dest, v any) error {
 // holds no connection: it lives as long as the caller keeps it, and stays valid after
 // its session is closed (its objects are then detached).
 type RowsResult struct {
-	rows []Row
+	rows  []Row
+	names []string // per item: the column name of a value, "" for an object
 }
 
 // All returns every row. The slice must not be modified.
@@ -216,6 +217,14 @@ func (s *Session) Rows(ctx context.Context, q *RowsStmt) (*RowsResult, error) {
 	}
 	out := make([]Row, res.Len())
 	flat := make([]any, res.Len()*len(q.items))
+	names := make([]string, len(q.items))
+	cols := res.Columns()
+	for i, off := 0, 0; i < len(q.items); i++ {
+		if q.items[i].m == nil && off < len(cols) {
+			names[i] = cols[off]
+		}
+		off += q.items[i].width
+	}
 	for n, row := range res.All() {
 		vals := row.Values()
 		items := flat[n*len(q.items) : (n+1)*len(q.items)]
@@ -239,7 +248,7 @@ func (s *Session) Rows(ctx context.Context, q *RowsStmt) (*RowsResult, error) {
 			return nil, err
 		}
 	}
-	return &RowsResult{rows: out}, nil
+	return &RowsResult{rows: out, names: names}, nil
 }
 
 func allNil(vals []any) bool {

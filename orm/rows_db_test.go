@@ -10,10 +10,10 @@ func TestSelectRows(t *testing.T) {
 		t := e.t
 		ah, bh := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAB(t, e, sm)
+		seeded := seedAB(t, e, sm)
 		s := sm.New()
 		defer s.Close()
-		a2, err := GetOne[A](e.ctx, s, 2)
+		a2, err := GetOne[A](e.ctx, s, seeded[1].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,8 +32,8 @@ func TestSelectRows(t *testing.T) {
 		if err := res.All()[2].Scan(&a, &bid); err != nil {
 			t.Fatal(err)
 		}
-		if a != a2 || bid != 3 {
-			t.Errorf("row 2 = %p, %d; want %p (identity map), 3", a, bid, a2)
+		if a != a2 || int64(bid) != seeded[1].Bs[0].ID {
+			t.Errorf("row 2 = %p, %d; want %p (identity map), %d", a, bid, a2, seeded[1].Bs[0].ID)
 		}
 		if res.All()[0].Get(0) != res.All()[1].Get(0) {
 			t.Error("the two rows of A 1 hold different pointers")

@@ -133,6 +133,7 @@ type sessionOptions struct {
 	expireOnCommit bool
 	autoflush      bool
 	beginOnRead    tristate
+	nPlusOne       *NPlusOne // the N+1 detector's settings, nil when off
 }
 
 // tristate is an option that is on, off, or left to a default.
@@ -245,8 +246,12 @@ type Session struct {
 	readsBegun  bool        // the session has read without a database transaction
 	txWrote     bool        // a flush has written in the transaction
 
-	failed error // the flush error that requires Rollback
-	closed bool
+	n1    *detector // the N+1 detector's counts (detector.go)
+	fresh *[]*state // while a stream hydrates a batch: the objects new to the session
+	// yielding: a Stream's loop body runs (Related may read the session then).
+	yielding bool
+	failed   error // the flush error that requires Rollback
+	closed   bool
 
 	hookDepth int      // model hooks running (see hooks.go)
 	loadedNow []*state // objects filled by the current query whose model has AfterLoad

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +72,7 @@ func TestSeedAsyncORM(t *testing.T) {
 		// add_all inside session.begin(): parents first, children after with their
 		// foreign keys filled, each table in one multi-row INSERT ... RETURNING.
 		as := seedAB(t, e, sm)
+		k1, k2, k3 := as[0].ID, as[1].ID, as[2].ID // generated: not assumed 1, 2, 3
 		if e.mysql() {
 			// Without RETURNING (MySQL), as SQLAlchemy: one INSERT per row with its key
 			// from the last insert id, then the server default create_date read back by
@@ -79,25 +81,25 @@ func TestSeedAsyncORM(t *testing.T) {
 				"INSERT INTO a (data) VALUES (?) | [\"a1\"]",
 				"INSERT INTO a (data) VALUES (?) | [\"a2\"]",
 				"INSERT INTO a (data) VALUES (?) | [\"a3\"]",
-				"SELECT a.id, a.create_date FROM a WHERE a.id IN (?, ?, ?) | [1 2 3]",
-				"INSERT INTO b (a_id, data) VALUES (?, ?) | [1 NULL]",
-				"INSERT INTO b (a_id, data) VALUES (?, ?) | [1 NULL]",
-				"INSERT INTO b (a_id, data) VALUES (?, ?) | [2 NULL]",
-				"INSERT INTO b (a_id, data) VALUES (?, ?) | [3 NULL]",
-				"INSERT INTO b (a_id, data) VALUES (?, ?) | [3 NULL]",
+				fmt.Sprintf("SELECT a.id, a.create_date FROM a WHERE a.id IN (?, ?, ?) | [%d %d %d]", k1, k2, k3),
+				fmt.Sprintf("INSERT INTO b (a_id, data) VALUES (?, ?) | [%d NULL]", k1),
+				fmt.Sprintf("INSERT INTO b (a_id, data) VALUES (?, ?) | [%d NULL]", k1),
+				fmt.Sprintf("INSERT INTO b (a_id, data) VALUES (?, ?) | [%d NULL]", k2),
+				fmt.Sprintf("INSERT INTO b (a_id, data) VALUES (?, ?) | [%d NULL]", k3),
+				fmt.Sprintf("INSERT INTO b (a_id, data) VALUES (?, ?) | [%d NULL]", k3),
 			)
 		} else {
 			e.expect(
 				e.sql("INSERT INTO a (data) VALUES (?), (?), (?) RETURNING id, create_date | [\"a1\" \"a2\" \"a3\"]",
 					"INSERT INTO a (data) VALUES ($1), ($2), ($3) RETURNING id, create_date | [\"a1\" \"a2\" \"a3\"]",
 					"INSERT INTO a (data) VALUES (?), (?), (?) RETURNING id, create_date | [\"a1\" \"a2\" \"a3\"]"),
-				e.sql("INSERT INTO b (a_id, data) VALUES (?, ?), (?, ?), (?, ?), (?, ?), (?, ?) RETURNING id | [1 NULL 1 NULL 2 NULL 3 NULL 3 NULL]",
-					"INSERT INTO b (a_id, data) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10) RETURNING id | [1 NULL 1 NULL 2 NULL 3 NULL 3 NULL]",
-					"INSERT INTO b (a_id, data) VALUES (?, ?), (?, ?), (?, ?), (?, ?), (?, ?) RETURNING id | [1 NULL 1 NULL 2 NULL 3 NULL 3 NULL]"),
+				e.sqlf("INSERT INTO b (a_id, data) VALUES (?, ?), (?, ?), (?, ?), (?, ?), (?, ?) RETURNING id | [%[1]d NULL %[1]d NULL %[2]d NULL %[3]d NULL %[3]d NULL]",
+					"INSERT INTO b (a_id, data) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10) RETURNING id | [%[1]d NULL %[1]d NULL %[2]d NULL %[3]d NULL %[3]d NULL]",
+					"INSERT INTO b (a_id, data) VALUES (?, ?), (?, ?), (?, ?), (?, ?), (?, ?) RETURNING id | [%[1]d NULL %[1]d NULL %[2]d NULL %[3]d NULL %[3]d NULL]", k1, k2, k3),
 			)
 		}
 		for i, a := range as {
-			if a.ID != int64(i+1) || a.CreateDate.IsZero() {
+			if a.ID <= 0 || (i > 0 && a.ID <= as[i-1].ID) || a.CreateDate.IsZero() {
 				t.Errorf("A %d after flush: id %d create_date %v (server default not fetched back?)", i, a.ID, a.CreateDate)
 			}
 			for _, b := range a.Bs {
@@ -117,9 +119,9 @@ func TestSeedAsyncORM(t *testing.T) {
 		}
 		e.expect(
 			"SELECT a.id, a.data, a.create_date FROM a ORDER BY a.id",
-			e.sql("SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN (?, ?, ?) ORDER BY b.id | [1 2 3]",
-				"SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN ($1, $2, $3) ORDER BY b.id | [1 2 3]",
-				"SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN (?, ?, ?) ORDER BY b.id | [1 2 3]"),
+			e.sqlf("SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN (?, ?, ?) ORDER BY b.id | [%d %d %d]",
+				"SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN ($1, $2, $3) ORDER BY b.id | [%d %d %d]",
+				"SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN (?, ?, ?) ORDER BY b.id | [%d %d %d]", k1, k2, k3),
 		)
 		got := res.All()
 		if len(got) != 3 {
@@ -173,24 +175,27 @@ func TestSeedAsyncORM(t *testing.T) {
 		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(e.sql("UPDATE a SET data = ? WHERE a.id = ? | [\"new data\" 1]",
-			"UPDATE a SET data = $1 WHERE a.id = $2 | [\"new data\" 1]",
-			"UPDATE a SET data = ? WHERE a.id = ? | [\"new data\" 1]"))
+		e.expect(e.sqlf("UPDATE a SET data = ? WHERE a.id = ? | [\"new data\" %d]",
+			"UPDATE a SET data = $1 WHERE a.id = $2 | [\"new data\" %d]",
+			"UPDATE a SET data = ? WHERE a.id = ? | [\"new data\" %d]", k1))
 		if *a1.Data != "new data" {
 			t.Errorf("after commit a1.data = %q", *a1.Data)
 		}
-		// await a1.awaitable_attrs.bs: an explicit load.
-		a1.Bs = nil
+		// await a1.awaitable_attrs.bs: an explicit load (after Expire, which marks Bs not
+		// loaded; a loaded collection is left as it is, with no SQL).
+		if err := s.Expire(a1); err != nil {
+			t.Fatal(err)
+		}
 		if err := Load(ctx, s, ah.Bs, a1); err != nil {
 			t.Fatal(err)
 		}
-		if len(a1.Bs) != 2 || a1.Bs[0] != got[0].Bs[0] && a1.Bs[0].ID != 1 {
+		if len(a1.Bs) != 2 || a1.Bs[0] != got[0].Bs[0] && a1.Bs[0].ID != as[0].Bs[0].ID {
 			t.Errorf("Load(a1.Bs) = %v", a1.Bs)
 		}
 		// The database has the change.
 		s2 := sm.New()
 		defer s2.Close()
-		fresh, err := GetOne[A](ctx, s2, 1)
+		fresh, err := GetOne[A](ctx, s2, k1)
 		if err != nil || *fresh.Data != "new data" || fresh == a1 {
 			t.Errorf("fresh session Get: %v %v", fresh, err)
 		}
@@ -202,20 +207,20 @@ func TestIdentityMap(t *testing.T) {
 		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAB(t, e, sm)
+		k2 := seedAB(t, e, sm)[1].ID
 		e.cap.take(true)
 		s := sm.New()
 		defer s.Close()
-		a, err := Get[A](e.ctx, s, int64(2))
+		a, err := Get[A](e.ctx, s, k2)
 		if err != nil || a == nil || *a.Data != "a2" {
-			t.Fatalf("Get 2: %v %v", a, err)
+			t.Fatalf("Get %d: %v %v", k2, a, err)
 		}
-		e.expect(e.sql("SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [2]",
-			"SELECT a.id, a.data, a.create_date FROM a WHERE a.id = $1 | [2]",
-			"SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [2]"))
+		e.expect(e.sqlf("SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [%[1]d]",
+			"SELECT a.id, a.data, a.create_date FROM a WHERE a.id = $1 | [%[1]d]",
+			"SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [%[1]d]", k2))
 		// A hit in the identity map emits no SQL and returns the same pointer; an int
 		// key converts to the int64 field's type.
-		again, err := Get[A](e.ctx, s, 2)
+		again, err := Get[A](e.ctx, s, int(k2))
 		if err != nil || again != a {
 			t.Errorf("second Get: %p %v, want %p", again, err, a)
 		}
@@ -223,12 +228,12 @@ func TestIdentityMap(t *testing.T) {
 		// A query returning the row gives the same pointer, and does not overwrite the
 		// unflushed... (autoflush writes the change first, so the row has it).
 		a.Data = ptr("changed")
-		q, err := ScalarOne(e.ctx, s, Select(*ah).Where(ah.ID.Eq(2)))
+		q, err := ScalarOne(e.ctx, s, Select(*ah).Where(ah.ID.Eq(k2)))
 		if err != nil || q != a || *q.Data != "changed" {
 			t.Errorf("query: %p %v, want %p", q, err, a)
 		}
-		e.expect(e.sql("UPDATE a SET data = ? WHERE a.id = ? | [\"changed\" 2]", "UPDATE a SET data = $1 WHERE a.id = $2 | [\"changed\" 2]", "UPDATE a SET data = ? WHERE a.id = ? | [\"changed\" 2]"),
-			e.sql("SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [2]", "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = $1 | [2]", "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [2]"))
+		e.expect(e.sqlf("UPDATE a SET data = ? WHERE a.id = ? | [\"changed\" %[1]d]", "UPDATE a SET data = $1 WHERE a.id = $2 | [\"changed\" %[1]d]", "UPDATE a SET data = ? WHERE a.id = ? | [\"changed\" %[1]d]", k2),
+			e.sqlf("SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [%[1]d]", "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = $1 | [%[1]d]", "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ? | [%[1]d]", k2))
 		// Missing rows.
 		if none, err := Get[A](e.ctx, s, 99); none != nil || err != nil {
 			t.Errorf("Get 99 = %v, %v", none, err)
@@ -247,10 +252,10 @@ func TestFlushNoChangeAndChangedColumnsOnly(t *testing.T) {
 		t := e.t
 		bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAB(t, e, sm)
+		k1 := seedAB(t, e, sm)[0].ID
 		s := sm.New()
 		defer s.Close()
-		a, err := GetOne[A](e.ctx, s, 1)
+		a, err := GetOne[A](e.ctx, s, k1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,9 +274,9 @@ func TestFlushNoChangeAndChangedColumnsOnly(t *testing.T) {
 		if err := s.Flush(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(e.sql("UPDATE a SET create_date = ? WHERE a.id = ? | [2020-01-02T03:04:05Z 1]",
-			"UPDATE a SET create_date = $1 WHERE a.id = $2 | [2020-01-02T03:04:05Z 1]",
-			"UPDATE a SET create_date = ? WHERE a.id = ? | [2020-01-02T03:04:05Z 1]"))
+		e.expect(e.sqlf("UPDATE a SET create_date = ? WHERE a.id = ? | [2020-01-02T03:04:05Z %d]",
+			"UPDATE a SET create_date = $1 WHERE a.id = $2 | [2020-01-02T03:04:05Z %d]",
+			"UPDATE a SET create_date = ? WHERE a.id = ? | [2020-01-02T03:04:05Z %d]", k1))
 		if err := s.Flush(e.ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -305,8 +310,9 @@ func TestDeleteChildrenBeforeParents(t *testing.T) {
 		if err := s.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.expect(e.sql("DELETE FROM b WHERE b.id IN (?, ?) | [1 2]", "DELETE FROM b WHERE b.id IN ($1, $2) | [1 2]", "DELETE FROM b WHERE b.id IN (?, ?) | [1 2]"),
-			e.sql("DELETE FROM a WHERE a.id = ? | [1]", "DELETE FROM a WHERE a.id = $1 | [1]", "DELETE FROM a WHERE a.id = ? | [1]"))
+		b1, b2 := a1.Bs[0].ID, a1.Bs[1].ID
+		e.expect(e.sqlf("DELETE FROM b WHERE b.id IN (?, ?) | [%d %d]", "DELETE FROM b WHERE b.id IN ($1, $2) | [%d %d]", "DELETE FROM b WHERE b.id IN (?, ?) | [%d %d]", b1, b2),
+			e.sqlf("DELETE FROM a WHERE a.id = ? | [%d]", "DELETE FROM a WHERE a.id = $1 | [%d]", "DELETE FROM a WHERE a.id = ? | [%d]", a1.ID))
 		if s.Status(a1) != Detached {
 			t.Errorf("after commit the deleted object is %v, want detached", s.Status(a1))
 		}
@@ -392,10 +398,10 @@ func TestStaleData(t *testing.T) {
 		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAB(t, e, sm)
+		k3 := seedAB(t, e, sm)[2].ID
 		s := sm.New()
 		defer s.Close()
-		a, err := GetOne[A](e.ctx, s, 3)
+		a, err := GetOne[A](e.ctx, s, k3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -404,10 +410,10 @@ func TestStaleData(t *testing.T) {
 		}
 		// Someone else deletes the row (children first).
 		err = e.eng.Begin(e.ctx, func(ctx context.Context, c *engine.Conn) error {
-			if _, err := c.Execute(ctx, expr.Delete(e.reg.mappers[typeOf[B]()].table).Where(expr.Eq(e.reg.mappers[typeOf[B]()].table.C("a_id"), 3))); err != nil {
+			if _, err := c.Execute(ctx, expr.Delete(e.reg.mappers[typeOf[B]()].table).Where(expr.Eq(e.reg.mappers[typeOf[B]()].table.C("a_id"), k3))); err != nil {
 				return err
 			}
-			_, err := c.Execute(ctx, expr.Delete(ah.Core()).Where(ah.ID.Eq(3)))
+			_, err := c.Execute(ctx, expr.Delete(ah.Core()).Where(ah.ID.Eq(k3)))
 			return err
 		})
 		if err != nil {
@@ -430,7 +436,7 @@ func TestConcurrentUseDetected(t *testing.T) {
 		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAB(t, e, sm)
+		as := seedAB(t, e, sm)
 		s := sm.New()
 		defer s.Close()
 		// Inside a stream the session is busy: using it from the loop body is reported.
@@ -453,7 +459,7 @@ func TestConcurrentUseDetected(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for k := 0; k < 20; k++ {
-					a, err := Get[A](e.ctx, s, 1+k%3)
+					a, err := Get[A](e.ctx, s, as[k%3].ID)
 					mu.Lock()
 					switch {
 					case errors.Is(err, ErrConcurrentUse):

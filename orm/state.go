@@ -63,6 +63,10 @@ type state struct {
 	// until a relationship is loaded.
 	rsnap []relSnap
 	seq   uint64 // order of addition to the session
+	// grp is the result the object last came from (see Load's batching); raise has bit i
+	// set when relationship m.rels[i] was marked raise by that query (see Raise).
+	grp   *loadGroup
+	raise uint64
 
 	// The process-wide registry of attachments (attach.go): the session tracking the
 	// object (nil once detached; obj and base are then cleared, so that the record does

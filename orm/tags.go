@@ -17,7 +17,8 @@ const tagKey = "retort"
 // split. The first item is the column name unless it is an option (a flag word or
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
 // json, rel. Key=value options: name, size, type, default, server_default, update_default,
-// fk, ondelete, onupdate, autoincrement (true/false), back_populates. "-" alone skips the field.
+// fk, ondelete, onupdate, autoincrement (true/false), back_populates, lazy (select,
+// selectin, joined, raise, noload). "-" alone skips the field.
 type fieldTag struct {
 	raw      string
 	present  bool
@@ -41,6 +42,7 @@ type fieldTag struct {
 	onUpdate string
 	rel      bool
 	backPop  string
+	lazy     strategy
 	// colOpts records the column-only options given, to reject them on relationships.
 	colOpts []string
 	relOpts []string
@@ -252,6 +254,17 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		} else {
 			t.onUpdate = val
 		}
+		return nil
+	case "lazy":
+		t.relOpts = append(t.relOpts, key)
+		if err := need(); err != nil {
+			return err
+		}
+		k, err := parseLazy(val)
+		if err != nil {
+			return err
+		}
+		t.lazy = k
 		return nil
 	case "back_populates":
 		t.relOpts = append(t.relOpts, key)

@@ -25,7 +25,7 @@ const (
 	KindBytes                 // []byte
 	KindDate                  // time.Time at midnight UTC
 	KindTime                  // time.Duration since midnight
-	KindTimestamp             // time.Time; UTC location when Timezone is false
+	KindTimestamp             // time.Time in UTC
 	KindInterval              // time.Duration
 	KindJSON                  // json.RawMessage
 	KindUUID                  // types.UUID

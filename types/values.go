@@ -83,6 +83,15 @@ type Null[T any] struct {
 // NullOf returns a valid Null holding v.
 func NullOf[T any](v T) Null[T] { return Null[T]{V: v, Valid: true} }
 
+// AnyValue returns the value as an any, or nil for NULL (for code that handles Null
+// values of any T, such as the engine's echo).
+func (n Null[T]) AnyValue() any {
+	if !n.Valid {
+		return nil
+	}
+	return n.V
+}
+
 // Ptr returns a pointer to the value, or nil for NULL.
 func (n Null[T]) Ptr() *T {
 	if !n.Valid {

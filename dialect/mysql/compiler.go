@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/types"
@@ -43,10 +44,14 @@ func (d *Dialect) Syntax() *compile.Syntax {
 	return &syntaxLockInShare
 }
 
-// FuncName spells random() as rand(); other names are unchanged.
+// FuncName spells random() as rand() and now() as now(6); other names are unchanged.
 func (d *Dialect) FuncName(name string) (string, bool) {
-	if name == "random" {
+	switch strings.ToLower(name) {
+	case "random":
 		return "rand", false
+	case "now":
+		// NOW() has whole seconds; stored timestamps (DATETIME(6)) have microseconds.
+		return "now(6)", true
 	}
 	return name, false
 }

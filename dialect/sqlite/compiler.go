@@ -2,13 +2,15 @@ package sqlite
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/types"
 )
 
 // SQL compiler hooks of SQLite (the methods compile.Dialect adds to the basics):
-// OFFSET needs a LIMIT (LIMIT -1 means none), now() is CURRENT_TIMESTAMP, there is no
+// OFFSET needs a LIMIT (LIMIT -1 means none), now() is the current UTC time as text in
+// the one format every timestamp is stored in (see NowSQL), there is no
 // ILIKE (emulated by the compiler with lower()), and no row locking (FOR UPDATE is left
 // out, as SQLAlchemy does).
 
@@ -21,11 +23,18 @@ var syntax = compile.Syntax{
 // Syntax returns SQLite's spellings.
 func (d *Dialect) Syntax() *compile.Syntax { return &syntax }
 
-// FuncName spells now() as CURRENT_TIMESTAMP; other names are unchanged.
+// NowSQL is how SQLite spells now(), in queries and in server defaults: the current UTC
+// time as text in the format bound timestamps are stored in ("2006-01-02
+// 15:04:05.000000", microseconds, the last three digits zero). SQLite's own
+// CURRENT_TIMESTAMP ("2006-01-02 15:04:05") would compare as text with stored values,
+// so that a row's default time would sort before the same instant bound from Go.
+const NowSQL = "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+// FuncName spells now() and current_timestamp() as NowSQL; other names are unchanged.
 func (d *Dialect) FuncName(name string) (string, bool) {
-	switch name {
-	case "now", "NOW", "Now":
-		return "CURRENT_TIMESTAMP", true
+	switch strings.ToLower(name) {
+	case "now", "current_timestamp":
+		return NowSQL, true
 	}
 	return name, false
 }

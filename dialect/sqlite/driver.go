@@ -23,9 +23,13 @@ import (
 // Every connection has foreign keys enforced and a busy timeout (5 s unless the URL's
 // ?timeout= option gives seconds). File databases use WAL journaling (?journal_mode=
 // overrides it). An in-memory database (Database "" or ":memory:") lives in the driver's
-// memdb VFS under a name private to the pool; the pool holds one connection (never
-// recycled) and keeps a second one open only so that the database outlives a discarded
-// connection; it vanishes when the pool is closed.
+// memdb VFS under a name private to the pool, shared by all the pool's connections (five
+// unless PoolSize says otherwise), so that a connection held by one part of a program does
+// not stop another from running statements. memdb has no WAL: a write waits (up to the
+// busy timeout, then fails with "database is locked") while another connection is reading
+// through an open cursor or holds a transaction that wrote. The pool keeps one more
+// connection open only so that the database outlives discarded connections; the database
+// vanishes when the pool is closed.
 //
 // Transactions that may write start with BEGIN IMMEDIATE, which takes the database's
 // write lock at once, waiting for it up to the busy timeout. A deferred BEGIN would take
@@ -118,11 +122,19 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 		return nil, nil, fmt.Errorf("sqlite: open %q: %w", cfg.Database, err)
 	}
 	p.db = db
+	size := cfg.PoolSize
+	if size <= 0 {
+		size = 5
+	}
+	db.SetMaxIdleConns(size)
+	switch {
+	case cfg.MaxOverflow < 0:
+		db.SetMaxOpenConns(0) // no limit
+	case cfg.PoolSize > 0:
+		db.SetMaxOpenConns(cfg.PoolSize + cfg.MaxOverflow)
+	}
+	db.SetConnMaxLifetime(cfg.PoolRecycle)
 	if memory {
-		db.SetMaxOpenConns(1)
-		db.SetMaxIdleConns(1)
-		db.SetConnMaxLifetime(0)
-		db.SetConnMaxIdleTime(0)
 		keepDB, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			db.Close()
@@ -135,19 +147,6 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 			return nil, nil, conv.DriverErr(ctx, "sqlite", fmt.Errorf("sqlite: open in-memory database: %w", err))
 		}
 		p.keepDB, p.keep = keepDB, keep
-	} else {
-		size := cfg.PoolSize
-		if size <= 0 {
-			size = 5
-		}
-		db.SetMaxIdleConns(size)
-		switch {
-		case cfg.MaxOverflow < 0:
-			db.SetMaxOpenConns(0) // no limit
-		case cfg.PoolSize > 0:
-			db.SetMaxOpenConns(cfg.PoolSize + cfg.MaxOverflow)
-		}
-		db.SetConnMaxLifetime(cfg.PoolRecycle)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		p.Close()

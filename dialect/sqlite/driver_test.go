@@ -137,6 +137,18 @@ func TestMemoryDatabasePersists(t *testing.T) {
 		})
 	}
 	// Two pools have two separate databases.
+	t.Run("several connections", func(t *testing.T) {
+		_, p := open(t, dialect.Config{Scheme: "sqlite"})
+		held := acquire(t, p)
+		defer held.Release(false)
+		exec(t, held, "CREATE TABLE shared (x INTEGER)")
+		other := acquire(t, p) // a second connection while the first is held
+		defer other.Release(false)
+		exec(t, other, "INSERT INTO shared VALUES (1)")
+		if got := queryOne(t, held, "SELECT count(*) FROM shared")[0]; got != int64(1) {
+			t.Fatalf("the held connection sees %v rows, want 1", got)
+		}
+	})
 	_, p1 := open(t, dialect.Config{Scheme: "sqlite"})
 	_, p2 := open(t, dialect.Config{Scheme: "sqlite"})
 	c1 := acquire(t, p1)
@@ -150,7 +162,7 @@ func TestMemoryDatabasePersists(t *testing.T) {
 }
 
 func TestPoolTimeout(t *testing.T) {
-	_, p := open(t, dialect.Config{Scheme: "sqlite", Database: ":memory:", PoolTimeout: 50 * time.Millisecond})
+	_, p := open(t, dialect.Config{Scheme: "sqlite", Database: ":memory:", PoolSize: 1, PoolTimeout: 50 * time.Millisecond})
 	c := acquire(t, p)
 	start := time.Now()
 	_, err := p.Acquire(t.Context())

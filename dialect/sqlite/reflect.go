@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/retortdb/retort/dialect"
+	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
 	"github.com/retortdb/retort/types"
 )
@@ -62,7 +63,7 @@ func sqReflectTable(ctx context.Context, q dialect.CatalogQuery, name, createSQL
 			return nil, fmt.Errorf("sqlite: reflect: table %s column %s: %w", name, col.Name, err)
 		}
 		if r[3] != nil {
-			col.Default = dialect.ParseDefault(dialect.Str(r[3]), col.Type)
+			col.Default = parseDefault(dialect.Str(r[3]), col.Type)
 		}
 		if n := dialect.Int(r[4]); n > 0 {
 			pk[n] = col.Name
@@ -373,3 +374,15 @@ func (d *Dialect) Normalization() dialect.Normalization {
 }
 
 var _ dialect.Reflector = (*Dialect)(nil)
+
+// parseDefault is dialect.ParseDefault, reading NowSQL (how now() is written) as now().
+func parseDefault(sql string, t types.Type) expr.Expr {
+	s := strings.TrimSpace(sql)
+	for len(s) >= 2 && s[0] == '(' && s[len(s)-1] == ')' {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	if s == NowSQL {
+		return expr.Now()
+	}
+	return dialect.ParseDefault(sql, t)
+}

@@ -156,21 +156,29 @@ func runLogged(ctx context.Context, url string, log *slog.Logger, out io.Writer)
 	defer eng.Close()
 	a := &app{eng: eng, sessions: orm.NewSessionMaker(eng, reg, orm.ExpireOnCommit(false)), out: out}
 
+	// The tutorial's ids are the keys the database generated for Alice, Bob and Carol:
+	// 1, 2, 3 on a fresh database of one server, but a multi-primary cluster (Galera)
+	// steps them by its node count, so they are never assumed.
+	var alice, bob, carol int64
 	steps := []func(context.Context) error{
 		a.createAllTables,
-		func(ctx context.Context) error { return a.addUser(ctx, "Alice", 30) },
+		func(ctx context.Context) (err error) { alice, err = a.addUser(ctx, "Alice", 30); return err },
 		func(ctx context.Context) error {
-			return a.addManyUsers(ctx, []nameAge{{"Bob", 25}, {"Carol", 35}, {"Dave", 40}})
+			ids, err := a.addManyUsers(ctx, []nameAge{{"Bob", 25}, {"Carol", 35}, {"Dave", 40}})
+			if err == nil {
+				bob, carol = ids[0], ids[1]
+			}
+			return err
 		},
-		a.queries,
-		func(ctx context.Context) error { return a.updateUserName(ctx, 2, "Robert") },
+		func(ctx context.Context) error { return a.queries(ctx, alice) },
+		func(ctx context.Context) error { return a.updateUserName(ctx, bob, "Robert") },
 		func(ctx context.Context) error { return a.updateUserName(ctx, 99, "Nobody") },
-		func(ctx context.Context) error { return a.addPosts(ctx, 1, "Hello", "Second post") },
-		func(ctx context.Context) error { return a.addPosts(ctx, 3, "Carol's post") },
-		func(ctx context.Context) error { return a.printUserPosts(ctx, 1) },
-		func(ctx context.Context) error { return a.deleteUser(ctx, 3) },
+		func(ctx context.Context) error { return a.addPosts(ctx, alice, "Hello", "Second post") },
+		func(ctx context.Context) error { return a.addPosts(ctx, carol, "Carol's post") },
+		func(ctx context.Context) error { return a.printUserPosts(ctx, alice) },
+		func(ctx context.Context) error { return a.deleteUser(ctx, carol) },
 		func(ctx context.Context) error { return a.deleteUser(ctx, 99) },
-		func(ctx context.Context) error { return a.printUserPosts(ctx, 3) },
+		func(ctx context.Context) error { return a.printUserPosts(ctx, carol) },
 		a.postsWithAuthors,
 		a.toDict,
 	}
@@ -200,19 +208,19 @@ func (a *app) createAllTables(ctx context.Context) error {
 }
 
 // addUser is the tutorial's add_user: one user added and committed in a session of its
-// own.
-func (a *app) addUser(ctx context.Context, name string, age int64) error {
+// own. It returns the user's generated key.
+func (a *app) addUser(ctx context.Context, name string, age int64) (int64, error) {
 	s := a.sessions.New()
 	defer s.Close()
 	u := &User{Name: &name, Age: &age}
 	if err := s.Add(u); err != nil {
-		return err
+		return 0, err
 	}
 	if err := s.Commit(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	fmt.Fprintf(a.out, "add_user(%s, %d): %v\n", pyRepr(name), age, u)
-	return nil
+	return u.ID, nil
 }
 
 // nameAge is one (name, age) tuple of add_many_users.
@@ -222,8 +230,8 @@ type nameAge struct {
 }
 
 // addManyUsers is the tutorial's add_many_users: add_all of several users, one commit
-// (one multi-row INSERT).
-func (a *app) addManyUsers(ctx context.Context, users []nameAge) error {
+// (one multi-row INSERT). It returns the users' generated keys.
+func (a *app) addManyUsers(ctx context.Context, users []nameAge) ([]int64, error) {
 	s := a.sessions.New()
 	defer s.Close()
 	objs := make([]any, len(users))
@@ -233,25 +241,28 @@ func (a *app) addManyUsers(ctx context.Context, users []nameAge) error {
 		objs[i] = added[i]
 	}
 	if err := s.AddAll(objs...); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.Commit(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	args := make([]string, len(users))
 	ids := make([]string, len(users))
+	keys := make([]int64, len(users))
 	for i, na := range users {
 		args[i] = fmt.Sprintf("(%s, %d)", pyRepr(na.name), na.age)
 		ids[i] = strconv.FormatInt(added[i].ID, 10)
+		keys[i] = added[i].ID
 	}
 	fmt.Fprintf(a.out, "add_many_users([%s]): ids [%s]\n", strings.Join(args, ", "), strings.Join(ids, ", "))
-	return nil
+	return keys, nil
 }
 
 // queries is the tutorial's section of selects, in one session: all users
 // (.scalars().all()), the first by name (.scalars().first()), one by id (.scalar_one()),
 // a missing id (.scalar_one_or_none() gives None) and rows of columns (result.all()).
-func (a *app) queries(ctx context.Context) error {
+// aliceID is the key of the first user (1 on a fresh database of one server).
+func (a *app) queries(ctx context.Context, aliceID int64) error {
 	s := a.sessions.New()
 	defer s.Close()
 
@@ -274,11 +285,11 @@ func (a *app) queries(ctx context.Context) error {
 	}
 	fmt.Fprintf(a.out, "select(User).where(User.name == 'Bob') .scalars().first(): %v\n", bob)
 
-	one, err := orm.ScalarOne(ctx, s, orm.Select(UT).Where(UT.ID.Eq(1)))
+	one, err := orm.ScalarOne(ctx, s, orm.Select(UT).Where(UT.ID.Eq(aliceID)))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "select(User).where(User.id == 1) .scalar_one(): %v\n", one)
+	fmt.Fprintf(a.out, "select(User).where(User.id == %d) .scalar_one(): %v\n", aliceID, one)
 
 	missing, ok, err := orm.ScalarOneOrNone(ctx, s, orm.Select(UT).Where(UT.ID.Eq(99)))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,36 +20,36 @@ import (
 // wantOutput is the program's output on a fresh database (or a rerun).
 var wantOutput = []string{
 	"create_all: users, posts",
-	"add_user('Alice', 30): User(id=1, name='Alice', age=30)",
-	"add_many_users([('Bob', 25), ('Carol', 35), ('Dave', 40)]): ids [2, 3, 4]",
+	"add_user('Alice', 30): User(id={alice}, name='Alice', age=30)",
+	"add_many_users([('Bob', 25), ('Carol', 35), ('Dave', 40)]): ids [{bob}, {carol}, {dave}]",
 	"select(User) .scalars().all(): 4 users",
-	"  User(id=1, name='Alice', age=30)",
-	"  User(id=2, name='Bob', age=25)",
-	"  User(id=3, name='Carol', age=35)",
-	"  User(id=4, name='Dave', age=40)",
-	"select(User).where(User.name == 'Bob') .scalars().first(): User(id=2, name='Bob', age=25)",
-	"select(User).where(User.id == 1) .scalar_one(): User(id=1, name='Alice', age=30)",
+	"  User(id={alice}, name='Alice', age=30)",
+	"  User(id={bob}, name='Bob', age=25)",
+	"  User(id={carol}, name='Carol', age=35)",
+	"  User(id={dave}, name='Dave', age=40)",
+	"select(User).where(User.name == 'Bob') .scalars().first(): User(id={bob}, name='Bob', age=25)",
+	"select(User).where(User.id == {alice}) .scalar_one(): User(id={alice}, name='Alice', age=30)",
 	"select(User).where(User.id == 99) .scalar_one_or_none(): None",
 	"select(User.id, User.name, User.age) .all(): 4 rows",
-	"  (1, 'Alice', 30)",
-	"  (2, 'Bob', 25)",
-	"  (3, 'Carol', 35)",
-	"  (4, 'Dave', 40)",
-	"update_user_name(2, 'Robert'): User(id=2, name='Robert', age=25)",
+	"  ({alice}, 'Alice', 30)",
+	"  ({bob}, 'Bob', 25)",
+	"  ({carol}, 'Carol', 35)",
+	"  ({dave}, 'Dave', 40)",
+	"update_user_name({bob}, 'Robert'): User(id={bob}, name='Robert', age=25)",
 	"update_user_name(99, 'Nobody'): no user 99",
-	"add_posts(1, ['Hello', 'Second post']): [Post(id=1, title='Hello', user_id=1), Post(id=2, title='Second post', user_id=1)]",
-	`add_posts(3, ["Carol's post"]): [Post(id=3, title="Carol's post", user_id=3)]`,
-	"get_user_posts(1): 2 posts",
-	"  Post(id=1, title='Hello', user_id=1)",
-	"  Post(id=2, title='Second post', user_id=1)",
-	"delete_user(3): deleted User(id=3, name='Carol', age=35)",
+	"add_posts({alice}, ['Hello', 'Second post']): [Post(id={p1}, title='Hello', user_id={alice}), Post(id={p2}, title='Second post', user_id={alice})]",
+	`add_posts({carol}, ["Carol's post"]): [Post(id={p3}, title="Carol's post", user_id={carol})]`,
+	"get_user_posts({alice}): 2 posts",
+	"  Post(id={p1}, title='Hello', user_id={alice})",
+	"  Post(id={p2}, title='Second post', user_id={alice})",
+	"delete_user({carol}): deleted User(id={carol}, name='Carol', age=35)",
 	"delete_user(99): no user 99",
-	"get_user_posts(3): 0 posts",
+	"get_user_posts({carol}): 0 posts",
 	"select(Post, User.name).outerjoin(User) .all(): 3 rows",
-	"  (Post(id=1, title='Hello', user_id=1), 'Alice')",
-	"  (Post(id=2, title='Second post', user_id=1), 'Alice')",
-	`  (Post(id=3, title="Carol's post", user_id=None), None)`,
-	`to_dict: [{"id":1,"name":"Alice","age":30},{"id":2,"name":"Robert","age":25},{"id":4,"name":"Dave","age":40}]`,
+	"  (Post(id={p1}, title='Hello', user_id={alice}), 'Alice')",
+	"  (Post(id={p2}, title='Second post', user_id={alice}), 'Alice')",
+	`  (Post(id={p3}, title="Carol's post", user_id=None), None)`,
+	`to_dict: [{"id":{alice},"name":"Alice","age":30},{"id":{bob},"name":"Robert","age":25},{"id":{dave},"name":"Dave","age":40}]`,
 }
 
 // wantTranscript is what runs and prints from the first INSERT on, with ? placeholders
@@ -61,81 +62,81 @@ var wantOutput = []string{
 // nothing.
 const wantTranscript = `INSERT INTO users (name, age) VALUES (?, ?) RETURNING id | ["Alice" 30]
 COMMIT
-> add_user('Alice', 30): User(id=1, name='Alice', age=30)
+> add_user('Alice', 30): User(id={alice}, name='Alice', age=30)
 BEGIN
 INSERT INTO users (name, age) VALUES (?, ?), (?, ?), (?, ?) RETURNING id | ["Bob" 25 "Carol" 35 "Dave" 40]
 COMMIT
-> add_many_users([('Bob', 25), ('Carol', 35), ('Dave', 40)]): ids [2, 3, 4]
+> add_many_users([('Bob', 25), ('Carol', 35), ('Dave', 40)]): ids [{bob}, {carol}, {dave}]
 BEGIN
 SELECT users.id, users.name, users.age FROM users ORDER BY users.id
 > select(User) .scalars().all(): 4 users
->   User(id=1, name='Alice', age=30)
->   User(id=2, name='Bob', age=25)
->   User(id=3, name='Carol', age=35)
->   User(id=4, name='Dave', age=40)
+>   User(id={alice}, name='Alice', age=30)
+>   User(id={bob}, name='Bob', age=25)
+>   User(id={carol}, name='Carol', age=35)
+>   User(id={dave}, name='Dave', age=40)
 SELECT users.id, users.name, users.age FROM users WHERE users.name = ? | ["Bob"]
-> select(User).where(User.name == 'Bob') .scalars().first(): User(id=2, name='Bob', age=25)
-SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [1]
-> select(User).where(User.id == 1) .scalar_one(): User(id=1, name='Alice', age=30)
+> select(User).where(User.name == 'Bob') .scalars().first(): User(id={bob}, name='Bob', age=25)
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [{alice}]
+> select(User).where(User.id == {alice}) .scalar_one(): User(id={alice}, name='Alice', age=30)
 SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [99]
 > select(User).where(User.id == 99) .scalar_one_or_none(): None
 SELECT users.id, users.name, users.age FROM users ORDER BY users.id
 > select(User.id, User.name, User.age) .all(): 4 rows
->   (1, 'Alice', 30)
->   (2, 'Bob', 25)
->   (3, 'Carol', 35)
->   (4, 'Dave', 40)
+>   ({alice}, 'Alice', 30)
+>   ({bob}, 'Bob', 25)
+>   ({carol}, 'Carol', 35)
+>   ({dave}, 'Dave', 40)
 ROLLBACK
 BEGIN
-SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [2]
-UPDATE users SET name = ? WHERE users.id = ? | ["Robert" 2]
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [{bob}]
+UPDATE users SET name = ? WHERE users.id = ? | ["Robert" {bob}]
 COMMIT
-> update_user_name(2, 'Robert'): User(id=2, name='Robert', age=25)
+> update_user_name({bob}, 'Robert'): User(id={bob}, name='Robert', age=25)
 BEGIN
 SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [99]
 > update_user_name(99, 'Nobody'): no user 99
 ROLLBACK
 BEGIN
-SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [1]
-INSERT INTO posts (title, user_id) VALUES (?, ?), (?, ?) RETURNING id | ["Hello" 1 "Second post" 1]
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [{alice}]
+INSERT INTO posts (title, user_id) VALUES (?, ?), (?, ?) RETURNING id | ["Hello" {alice} "Second post" {alice}]
 COMMIT
-> add_posts(1, ['Hello', 'Second post']): [Post(id=1, title='Hello', user_id=1), Post(id=2, title='Second post', user_id=1)]
+> add_posts({alice}, ['Hello', 'Second post']): [Post(id={p1}, title='Hello', user_id={alice}), Post(id={p2}, title='Second post', user_id={alice})]
 BEGIN
-SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [3]
-INSERT INTO posts (title, user_id) VALUES (?, ?) RETURNING id | ["Carol's post" 3]
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [{carol}]
+INSERT INTO posts (title, user_id) VALUES (?, ?) RETURNING id | ["Carol's post" {carol}]
 COMMIT
-> add_posts(3, ["Carol's post"]): [Post(id=3, title="Carol's post", user_id=3)]
+> add_posts({carol}, ["Carol's post"]): [Post(id={p3}, title="Carol's post", user_id={carol})]
 BEGIN
-SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id = ? ORDER BY posts.id | [1]
+SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id = ? ORDER BY posts.id | [{alice}]
 ROLLBACK
-> get_user_posts(1): 2 posts
->   Post(id=1, title='Hello', user_id=1)
->   Post(id=2, title='Second post', user_id=1)
+> get_user_posts({alice}): 2 posts
+>   Post(id={p1}, title='Hello', user_id={alice})
+>   Post(id={p2}, title='Second post', user_id={alice})
 BEGIN
-SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [3]
-SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id IN (?) ORDER BY posts.id | [3]
-UPDATE posts SET user_id = ? WHERE posts.id = ? | [NULL 3]
-DELETE FROM users WHERE users.id = ? | [3]
+SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [{carol}]
+SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id IN (?) ORDER BY posts.id | [{carol}]
+UPDATE posts SET user_id = ? WHERE posts.id = ? | [NULL {p3}]
+DELETE FROM users WHERE users.id = ? | [{carol}]
 COMMIT
-> delete_user(3): deleted User(id=3, name='Carol', age=35)
+> delete_user({carol}): deleted User(id={carol}, name='Carol', age=35)
 BEGIN
 SELECT users.id, users.name, users.age FROM users WHERE users.id = ? | [99]
 > delete_user(99): no user 99
 ROLLBACK
 BEGIN
-SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id = ? ORDER BY posts.id | [3]
+SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id = ? ORDER BY posts.id | [{carol}]
 ROLLBACK
-> get_user_posts(3): 0 posts
+> get_user_posts({carol}): 0 posts
 BEGIN
 SELECT posts.id, posts.title, posts.user_id, users.name FROM posts LEFT OUTER JOIN users ON users.id = posts.user_id ORDER BY posts.id
 > select(Post, User.name).outerjoin(User) .all(): 3 rows
->   (Post(id=1, title='Hello', user_id=1), 'Alice')
->   (Post(id=2, title='Second post', user_id=1), 'Alice')
->   (Post(id=3, title="Carol's post", user_id=None), None)
+>   (Post(id={p1}, title='Hello', user_id={alice}), 'Alice')
+>   (Post(id={p2}, title='Second post', user_id={alice}), 'Alice')
+>   (Post(id={p3}, title="Carol's post", user_id=None), None)
 ROLLBACK
 BEGIN
 SELECT users.id, users.name, users.age FROM users ORDER BY users.id
-> to_dict: [{"id":1,"name":"Alice","age":30},{"id":2,"name":"Robert","age":25},{"id":4,"name":"Dave","age":40}]
+> to_dict: [{"id":{alice},"name":"Alice","age":30},{"id":{bob},"name":"Robert","age":25},{"id":{dave},"name":"Dave","age":40}]
 ROLLBACK`
 
 // placeholders rewrites the ? of SQL written for SQLite and MariaDB into $1, $2, ... for
@@ -159,6 +160,54 @@ func placeholders(target, entry string) string {
 		b.WriteString(" | " + args)
 	}
 	return b.String()
+}
+
+// generatedKeys reads the keys the database generated for the users and posts from the
+// program's output (add_user, add_many_users, add_posts) and returns a replacer of the
+// transcripts' {alice}, {bob}, {carol}, {dave}, {p1}, {p2}, {p3}. They are 1, 2, 3, ... on
+// a fresh database of one server; a Galera cluster steps them by its node count, so they
+// are only required to ascend.
+func generatedKeys(t *testing.T, output []string) *strings.Replacer {
+	t.Helper()
+	patterns := []struct {
+		re    *regexp.Regexp
+		names []string
+	}{
+		{regexp.MustCompile(`^add_user\('Alice', 30\): User\(id=(\d+),`), []string{"alice"}},
+		{regexp.MustCompile(`^add_many_users\(.*\): ids \[(\d+), (\d+), (\d+)\]$`), []string{"bob", "carol", "dave"}},
+		{regexp.MustCompile(`^add_posts\(\d+, \['Hello', 'Second post'\]\): \[Post\(id=(\d+), .*Post\(id=(\d+), `), []string{"p1", "p2"}},
+		{regexp.MustCompile(`^add_posts\(\d+, \["Carol's post"\]\): \[Post\(id=(\d+), `), []string{"p3"}},
+	}
+	keys := map[string]int64{}
+	for _, p := range patterns {
+		for _, line := range output {
+			if m := p.re.FindStringSubmatch(line); m != nil {
+				for i, name := range p.names {
+					keys[name], _ = strconv.ParseInt(m[i+1], 10, 64)
+				}
+			}
+		}
+	}
+	var pairs []string
+	for _, order := range [][]string{{"alice", "bob", "carol", "dave"}, {"p1", "p2", "p3"}} {
+		for i, name := range order {
+			k, ok := keys[name]
+			if !ok || k <= 0 || (i > 0 && k <= keys[order[i-1]]) {
+				t.Fatalf("generated keys %v: %s missing or not ascending in the output:\n%s", keys, name, strings.Join(output, "\n"))
+			}
+			pairs = append(pairs, "{"+name+"}", strconv.FormatInt(k, 10))
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// expand returns lines with the generated keys filled in.
+func expand(lines []string, keys *strings.Replacer) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = keys.Replace(l)
+	}
+	return out
 }
 
 // checkLines compares got with want line by line.
@@ -187,13 +236,15 @@ func TestRun(t *testing.T) {
 		if err := run(ctx, tg.URL, false, &plain); err != nil {
 			t.Fatalf("run: %v", err)
 		}
-		checkLines(t, "output", strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n"), wantOutput)
+		out := strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n")
+		checkLines(t, "output", out, expand(wantOutput, generatedKeys(t, out)))
 
 		tr := &logcapture.Recorder{}
 		if err := runLogged(ctx, tg.URL, slog.New(tr), tr); err != nil {
 			t.Fatalf("rerun with echo: %v", err)
 		}
-		checkLines(t, "output of the rerun", tr.Output(), wantOutput)
+		keys := generatedKeys(t, tr.Output())
+		checkLines(t, "output of the rerun", tr.Output(), expand(wantOutput, keys))
 
 		entries := tr.Entries()
 		first := -1
@@ -225,23 +276,23 @@ func TestRun(t *testing.T) {
 		})
 		var want []string
 		for _, line := range strings.Split(wantTranscript, "\n") {
-			want = append(want, placeholders(tg.Name, line))
+			want = append(want, placeholders(tg.Name, keys.Replace(line)))
 		}
 		if tg.Name != testdb.NameMariaDB {
 			// At READ COMMITTED and on SQLite the sessions read without a transaction
 			// until they write; delete_user's flush loads the user's posts inside its
 			// transaction.
-			want = logcapture.AutocommitReads(want, placeholders(tg.Name, "SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id IN (?) ORDER BY posts.id | [3]"))
+			want = logcapture.AutocommitReads(want, placeholders(tg.Name, keys.Replace("SELECT posts.id, posts.title, posts.user_id FROM posts WHERE posts.user_id IN (?) ORDER BY posts.id | [{carol}]")))
 		}
 		checkLines(t, "transcript from the first INSERT", entries[first:], want)
 
-		checkState(t, ctx, tg.URL)
+		checkState(t, ctx, tg.URL, keys)
 	})
 }
 
 // checkState opens the database the program left and checks its rows: Bob renamed, Carol
 // deleted, her post kept with a NULL user_id, Alice's two posts.
-func checkState(t *testing.T, ctx context.Context, url string) {
+func checkState(t *testing.T, ctx context.Context, url string, keys *strings.Replacer) {
 	t.Helper()
 	eng, err := engine.Create(ctx, url)
 	if err != nil {
@@ -269,7 +320,7 @@ func checkState(t *testing.T, ctx context.Context, url string) {
 		}
 		got = append(got, strconv.FormatInt(id, 10)+" "+pyStr(name)+" "+pyInt(age))
 	}
-	checkLines(t, "users", got, []string{"1 'Alice' 30", "2 'Robert' 25", "4 'Dave' 40"})
+	checkLines(t, "users", got, expand([]string{"{alice} 'Alice' 30", "{bob} 'Robert' 25", "{dave} 'Dave' 40"}, keys))
 
 	res, err = conn.Execute(ctx, expr.Select(posts.C("id"), posts.C("title"), posts.C("user_id")).OrderBy(posts.C("id").Asc()))
 	if err != nil {
@@ -285,7 +336,7 @@ func checkState(t *testing.T, ctx context.Context, url string) {
 		}
 		got = append(got, strconv.FormatInt(id, 10)+" "+pyStr(title)+" "+pyInt(userID))
 	}
-	checkLines(t, "posts", got, []string{"1 'Hello' 1", "2 'Second post' 1", `3 "Carol's post" None`})
+	checkLines(t, "posts", got, expand([]string{"{p1} 'Hello' {alice}", "{p2} 'Second post' {alice}", `{p3} "Carol's post" None`}, keys))
 }
 
 // TestRelationshipBothWays checks, on the tables the program leaves, that the two sides
@@ -303,7 +354,7 @@ func TestRelationshipBothWays(t *testing.T) {
 		defer eng.Close()
 		s := orm.NewSessionMaker(eng, reg).New()
 		defer s.Close()
-		alice, err := orm.ScalarOne(ctx, s, orm.Select(UT).Where(UT.ID.Eq(1)).Options(orm.SelectIn(UT.Posts)))
+		alice, err := orm.ScalarOne(ctx, s, orm.Select(UT).Where(UT.Name.Eq(ptr("Alice"))).Options(orm.SelectIn(UT.Posts)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,10 @@
 // saying how to run them; when CI=true they fail instead, so CI never passes with a
 // server silently untested.
 //
+// RETORT_TEST_TARGETS=mariadb (or any comma-separated list of target names) runs only
+// the targets it names and skips the others; scripts/test uses it to run the MySQL-target
+// tests a second time with RETORT_TEST_MYSQL pointing at a node of a Galera cluster.
+//
 // testdb is for tests only. It imports the PostgreSQL and MySQL drivers directly, which
 // is allowed for this package alone (outside dialect/*), and never prints passwords.
 package testdb

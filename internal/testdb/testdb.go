@@ -25,6 +25,11 @@ const (
 	PostgresEnv = "RETORT_TEST_POSTGRES"
 	// MySQLEnv is the variable holding the MariaDB/MySQL server's URL.
 	MySQLEnv = "RETORT_TEST_MYSQL"
+	// TargetsEnv is the variable that, when set, restricts the run to the targets it
+	// names (comma-separated: "sqlite", "postgresql", "mariadb"); the others are skipped,
+	// also under CI=true. scripts/test sets it to "mariadb" to run the MySQL-target tests
+	// again on a Galera cluster node.
+	TargetsEnv = "RETORT_TEST_TARGETS"
 )
 
 // Target names, as found in Target.Name.
@@ -61,8 +66,14 @@ type Target struct {
 // Prefer Each, which skips per target in a subtest.
 func Targets(t testing.TB) []Target {
 	t.Helper()
-	out := []Target{SQLite(t)}
+	var out []Target
+	if wanted(NameSQLite) {
+		out = append(out, SQLite(t))
+	}
 	for _, s := range servers {
+		if !wanted(s.name) {
+			continue
+		}
 		if os.Getenv(s.env) == "" {
 			if inCI() {
 				t.Fatalf("testdb: %s", missingMessage(s))
@@ -102,6 +113,7 @@ func EachServer(t *testing.T, fn func(t *testing.T, tg Target)) {
 // it is created by the first connection and removed with the temporary directory.
 func SQLite(t testing.TB) Target {
 	t.Helper()
+	skipUnwanted(t, NameSQLite)
 	path, err := filepath.Abs(filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatalf("testdb: sqlite: %v", err)
@@ -178,6 +190,32 @@ var (
 
 func inCI() bool { return os.Getenv("CI") == "true" }
 
+// wanted reports whether target name runs: always, unless RETORT_TEST_TARGETS is set
+// and does not list it ("mysql-features" runs with "mariadb").
+func wanted(name string) bool {
+	only := os.Getenv(TargetsEnv)
+	if only == "" {
+		return true
+	}
+	if name == NameMySQLFeatures {
+		name = NameMariaDB
+	}
+	for _, n := range strings.Split(only, ",") {
+		if strings.TrimSpace(n) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// skipUnwanted skips t when target name is left out by RETORT_TEST_TARGETS.
+func skipUnwanted(t testing.TB, name string) {
+	t.Helper()
+	if !wanted(name) {
+		t.Skipf("testdb: %s target left out by %s=%s", name, TargetsEnv, os.Getenv(TargetsEnv))
+	}
+}
+
 func missingMessage(s *server) string {
 	return fmt.Sprintf("%s is not set, so %s tests do not run; run scripts/test (it starts the servers and sets it), or set %s=%s",
 		s.env, s.human, s.env, s.example)
@@ -186,6 +224,7 @@ func missingMessage(s *server) string {
 // create makes a fresh database for t on s and schedules its drop.
 func (s *server) create(t testing.TB) Target {
 	t.Helper()
+	skipUnwanted(t, s.name)
 	raw := os.Getenv(s.env)
 	if raw == "" {
 		if inCI() {
