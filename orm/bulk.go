@@ -114,7 +114,8 @@ func (q *DeleteStmt[A]) Synchronize(mode Synchronize) *DeleteStmt[A] {
 }
 
 // BulkStmt is an ORM bulk statement for Exec: *UpdateStmt[A] or *DeleteStmt[A]. Its
-// implementations are immutable and safe for concurrent use.
+// implementations are immutable and safe for concurrent use, and live as long as the
+// caller keeps them.
 type BulkStmt interface {
 	bulk() bulkSpec
 }
