@@ -233,3 +233,32 @@ func TestUpdateDefaultMapping(t *testing.T) {
 		t.Errorf("a non-integer on an integer: %v", err)
 	}
 }
+
+// TestAfterLoadStream: AfterLoad runs for objects a Stream yields, before they are
+// yielded.
+func TestAfterLoadStream(t *testing.T) {
+	eachDB(t, registerTickets, func(e *env) {
+		t, ctx := e.t, e.ctx
+		sm := NewSessionMaker(e.eng, e.reg)
+		if err := sm.Begin(ctx, func(ctx context.Context, s *Session) error {
+			return AddAll(s, []*Ticket{{Title: "a"}, {Title: "b"}, {Title: "c"}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s := sm.New()
+		defer s.Close()
+		n := 0
+		for tk, err := range Stream(ctx, s, ticketT.Select().OrderBy(ticketT.ID.Asc())) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tk.events) != 1 || tk.events[0] != "AfterLoad" {
+				t.Errorf("streamed ticket %s: events %v", tk.Title, tk.events)
+			}
+			n++
+		}
+		if n != 3 {
+			t.Errorf("%d tickets streamed", n)
+		}
+	})
+}
