@@ -68,9 +68,15 @@ const (
 	// Busy: SQLite could not get a lock within the busy timeout (SQLITE_BUSY,
 	// SQLITE_LOCKED: "database is locked").
 	Busy
+	// NotPrimary: a Galera cluster node is outside the primary component for a moment
+	// (a member was lost and the rest are re-forming the cluster, or the node is still
+	// joining): the statement or COMMIT was refused and nothing was committed
+	// (MySQL/MariaDB 1047 "WSREP has not yet prepared node", 1180 "Not connected to
+	// Primary Component").
+	NotPrimary
 )
 
-var retryNames = [...]string{"", "serialization failure", "deadlock", "lock wait timeout", "certification failure", "database busy"}
+var retryNames = [...]string{"", "serialization failure", "deadlock", "lock wait timeout", "certification failure", "database busy", "cluster node not primary"}
 
 // String names the kind, as "deadlock" or "serialization failure".
 func (k RetryKind) String() string {

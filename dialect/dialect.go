@@ -56,6 +56,11 @@ type Config struct {
 	PoolRecycle    time.Duration // connections older than this are closed and replaced (0: never)
 	PoolPrePing    bool          // test a connection with a ping before handing it out
 	IsolationLevel string        // default isolation level, e.g. "SERIALIZABLE"; "" leaves the server's
+	// ConnectSQL holds statements every new connection runs, in order, after the
+	// driver's own session set-up and before its first use (session variables such as
+	// wsrep_sync_wait, search_path or a time zone). A failing statement fails the
+	// connection attempt.
+	ConnectSQL []string
 }
 
 // Pool is a connection pool. Safe for concurrent use; lives until Close.

@@ -36,8 +36,11 @@ type Conn struct {
 
 	txs    []*Tx // active transaction (txs[0]) and savepoints, innermost last
 	txLost bool  // the connection was discarded during a transaction
-	spSeq  int   // savepoint name counter
-	curSeq int   // cursor name counter
+	// sessionSet: a statement changed the connection's session (SET, USE); the
+	// connection is closed instead of going back to the pool.
+	sessionSet bool
+	spSeq      int // savepoint name counter
+	curSeq     int // cursor name counter
 
 	// Buffers reused from statement to statement (the Conn is single-goroutine).
 	args     []any
@@ -100,19 +103,22 @@ func (c *Conn) invalidate() {
 	}
 	c.dc.Release(true)
 	c.dc = nil
+	c.sessionSet = false
 	c.eng.inUse.Add(-1)
 	if len(c.txs) > 0 {
 		c.txLost = true
 	}
 }
 
-// release returns the underlying connection to the pool.
+// release returns the underlying connection to the pool, or closes it when a statement
+// changed its session (see OnConnect).
 func (c *Conn) release() {
 	if c.dc == nil {
 		return
 	}
-	c.dc.Release(false)
+	c.dc.Release(c.sessionSet)
 	c.dc = nil
+	c.sessionSet = false
 	c.eng.inUse.Add(-1)
 }
 
@@ -262,6 +268,9 @@ func (c *Conn) runCommit(ctx context.Context, comp *compile.Compiled, commit boo
 	dc, err := c.conn(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if changesSession(comp.SQL) {
+		c.sessionSet = true
 	}
 	args, err := c.convertArgs(comp)
 	if err != nil {

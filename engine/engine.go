@@ -48,6 +48,7 @@ type options struct {
 	poolRecycle time.Duration
 	prePing     bool
 	isolation   string
+	connectSQL  []string
 }
 
 // Echo makes the engine log every statement it runs and every BEGIN / COMMIT / ROLLBACK
@@ -103,6 +104,21 @@ func IsolationLevel(level string) Option {
 	return func(o *options) { o.isolation = strings.ToUpper(strings.TrimSpace(level)) }
 }
 
+// OnConnect adds statements that every new pooled connection runs, in order, before its
+// first use: the place for session settings that must hold on every connection, such as
+// "SET SESSION wsrep_sync_wait = 1" (read-your-writes on a Galera cluster),
+// "SET search_path TO app, public" or "SET TIME ZONE 'UTC'". The URL option init_command
+// (repeatable, one statement each) adds statements the same way; the URL's run first. A
+// statement that fails makes the connection attempt fail (Create reports it).
+//
+// A SET (other than PostgreSQL's transaction-scoped SET LOCAL), a USE or an assigning
+// SQLite PRAGMA run through a Conn changes only that connection: the engine closes such a connection when the Conn lets
+// it go instead of returning it to the pool, so that the next user gets a connection set
+// up by OnConnect alone.
+func OnConnect(stmts ...string) Option {
+	return func(o *options) { o.connectSQL = append(o.connectSQL, stmts...) }
+}
+
 // Create parses url (see URL for the accepted forms), opens the dialect's connection pool
 // and returns the engine. ctx bounds the initial connection (drivers connect once to check
 // the server and detect its version). Errors never contain the password.
@@ -123,6 +139,8 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 	if !ok {
 		return nil, &URLError{URL: u.String(), Part: "dialect", Reason: "no driver is registered for " + u.Dialect, Err: ErrUnknownDialect}
 	}
+	query, connectSQL := splitInitCommands(query)
+	connectSQL = append(connectSQL, o.connectSQL...)
 	cfg := dialect.Config{
 		Scheme:         u.Dialect,
 		Driver:         u.Driver,
@@ -132,6 +150,7 @@ func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
 		Port:           u.Port,
 		Database:       u.Database,
 		Query:          query,
+		ConnectSQL:     connectSQL,
 		PoolSize:       o.poolSize,
 		MaxOverflow:    o.maxOverflow,
 		PoolTimeout:    timeout,

@@ -25,9 +25,10 @@
 //   - Raw SQL into a struct: [Scan] with expr.Text. Example: Scan.
 //   - Upsert: [Insert] ... OnConflict(...).DoUpdate(...), run by [Upsert], returns the
 //     session's objects of the rows. Example: Upsert.
-//   - Many-to-many: not built yet. Map the association table as a model of its own with
-//     two foreign keys (a composite primary key of both), add and delete its rows, and
-//     query through joins (SelectRows(TagT).Join(PostTagT.Core()).Where(...)).
+//   - Many-to-many: a []*T field tagged secondary=<association table>, loaded with
+//     SelectIn and written as the collections change (see Relationship kinds); an
+//     association with columns of its own is a model of its own. Example: SelectIn
+//     (manyToMany).
 //   - Transactions: [SessionMaker.Begin] commits when its function returns nil and rolls
 //     back on error or panic; [Session.BeginNested] for savepoints. Examples:
 //     SessionMaker.Begin, Session.Rollback.
@@ -103,15 +104,23 @@
 // split it (type=numeric(10,2), default='a,b'). Its first item is the column name unless
 // it is an option: `retort:"a_id,fk=a.id"`, `retort:",pk"`, `retort:"pk"`.
 //
-// Relationships are fields of type []*T (one-to-many: the foreign key is on T's table)
-// or *T (many-to-one: the foreign key is on the model's own table), where T is another
-// model. They are recognised by their type (tagging them rel is allowed and documents
-// intent; the type alone is unambiguous because no column type is a slice of struct
-// pointers or a struct pointer). The foreign key is inferred
-// when the child table has exactly one foreign key to the parent table; otherwise
-// fk=<child column> names it. back_populates=<field> links the two sides (User.Posts and
-// Post.User), which makes loads fill both and flushes keep both consistent. The target
-// model is registered automatically, with its defaults, when it is not yet.
+// Relationships are fields of type []*T, *T or WriteOnly[T], where T is another model.
+// They are recognised by their type (tagging them rel is allowed and documents intent;
+// the type alone is unambiguous because no column type is a slice of struct pointers or
+// a struct pointer). The kinds (see Relationship kinds below): []*T is one-to-many (the
+// foreign key is on T's table), or many-to-many with secondary=<table>; *T is
+// many-to-one (the foreign key is on the model's own table), or one-to-one when the key
+// is on T's table (uselist=false, or inferred when only T's table has a foreign key
+// between the two); WriteOnly[T] is a one-to-many collection that is never loaded. The
+// foreign key is inferred when the child table has exactly one foreign key to the parent
+// table; otherwise fk=<child column> names it (fk=a|b for a composite key), which is how
+// several relationships between the same two tables are told apart (Customer.Billing
+// with fk=billing_id, Customer.Shipping with fk=shipping_id). back_populates=<field>
+// links the two sides (User.Posts and Post.User), which makes loads fill both and keeps
+// both consistent in memory. The target model is registered automatically, with its
+// defaults, when it is not yet. The relationship options of the tag: rel,
+// back_populates, fk, lazy, uselist, secondary, order_by, cascade, passive_deletes,
+// post_update, remote_side.
 //
 // Registration reports every mistake at once as *MappingError values (errors.Join),
 // naming the struct, the field, its tag and the problem: an unknown tag option, an
@@ -370,6 +379,22 @@
 // goes on, as SQLAlchemy warns; an UPDATE that matches no row is a *StaleDataError, since
 // the change would be lost.
 //
+// # Optimistic concurrency: the version counter
+//
+// An integer field tagged `retort:"version"` is the row's version counter, SQLAlchemy's
+// version_id_col: a new row gets version 1; every UPDATE of the object carries
+// WHERE version = (the version loaded) and sets the next version (sent as a parameter,
+// loaded+1, as SQLAlchemy's default generator does); a DELETE carries the same check,
+// one statement per row. A row that another transaction changed or deleted since it was
+// loaded matches nothing, and the flush fails with a *StaleDataError whose Version is set;
+// the object's version is restored. That error is retryable (errors.Is(err,
+// engine.ErrRetryable)): SessionMaker.Retry runs the whole transaction again on fresh
+// rows, so two writers that read without a lock (no FOR UPDATE) and write back absolute
+// values lose no update. Merge of an object whose non-zero version differs from the
+// session's object fails the same way (Op "MERGE"). On a Galera cluster two nodes'
+// conflicting commits fail at COMMIT with a certification failure instead, which is
+// retryable too.
+//
 // JoinTransaction binds a session to an engine.Conn and the transaction its owner began
 // (SQLAlchemy's join_transaction_mode): in CreateSavepoint mode every Commit of the
 // session releases a savepoint and every Rollback rolls back to one, so a test can run
@@ -396,11 +421,112 @@
 // collection loaded empty from one never loaded.
 //
 // Deleting a parent: as SQLAlchemy does without a delete cascade, the children of its
-// one-to-many relationships are loaded (when they were not) and their foreign keys set
+// one-to-many and one-to-one relationships are loaded (when they were not) and their foreign keys set
 // to NULL before the parent's DELETE, so they survive it. When the foreign key has
 // ON DELETE CASCADE or SET NULL (ondelete=...), the database is left to do it and nothing
 // is loaded (SQLAlchemy's passive_deletes, chosen from the schema instead of a flag). A
 // child whose foreign key field cannot hold NULL stops the flush with an error naming it.
+//
+// # Relationship kinds
+//
+//   - one-to-many, []*Child on the parent: Child's table has the foreign key.
+//   - many-to-one, *Parent on the child: the model's own table has the foreign key.
+//   - one-to-one, *Child on the parent with the foreign key on Child's table
+//     (SQLAlchemy's uselist=False): tagged uselist=false, or inferred when the model's
+//     table has no foreign key to Child's and Child's has one to the model's. Replacing
+//     the child releases the old one (foreign key set to NULL) or deletes it
+//     (delete-orphan).
+//   - many-to-many, []*T with secondary=<table>: the association table is a Core table
+//     of the registry's MetaData (define it before registering the models), with one
+//     foreign key to each side (fk=<column> names the owner's columns when the two sides
+//     are the same table). Both sides may declare it, linked by back_populates; an
+//     association row is written once whichever side lists the pair. The selectin
+//     strategy loads it with one SELECT of the target's columns and the association's
+//     owner columns FROM target JOIN association per chunk of owners; joined loading
+//     is not supported for it.
+//   - association object: a model of its own (with its own columns) reached as a
+//     one-to-many from one side and a many-to-one to the other; its key is typically
+//     the pair of foreign keys (composite key).
+//   - self-referential adjacency list: Parent *Node and Children []*Node on the same
+//     model, over parent_id referencing the table's own key. The direction follows the
+//     Go type; remote_side=<column> is accepted and checked (naming the referenced key
+//     column keeps *Node many-to-one, naming the foreign key column makes it one-to-one).
+//   - composite foreign keys: a schema.ForeignKeyConstraint given with WithTableItems;
+//     loads use an OR of AND conditions per chunk.
+//
+// order_by=<column> [asc|desc] (items separated by |, Go field names accepted) orders a
+// relationship's collection when it is loaded and the rows of a write-only collection's
+// Select. Without it, loaded collections are ordered by the related rows' primary key
+// (a deterministic order that SQLAlchemy leaves to the database), and a write-only
+// Select has no ORDER BY.
+//
+// # back_populates in memory
+//
+// Go has no attribute events, so the two sides of a back_populates pair are made
+// consistent at fixed points. The rule: the session reconciles them at Add (for the
+// objects added) and at every flush (autoflush included), and the helpers Append, Remove
+// and SetParent reconcile at once, without a session. Reconciling compares each
+// relationship with what it held when loaded or last flushed: a child that entered a
+// collection gets its many-to-one set to the collection's owner and leaves its previous
+// parent's collection; a child that left a collection gets its many-to-one set to nil;
+// a many-to-one set to another object appends the child to that object's collection and
+// removes it from the previous parent's. A collection is appended to only when it holds a
+// slice or belongs to a new object: a nil slice on a persistent object is a collection
+// not loaded, left alone (and a loaded collection set to nil is let go, not emptied; set
+// it to an empty slice to remove every member). When both sides were changed and
+// disagree, the collection wins. A many-to-one that was loaded (or written) pointing to
+// an object and is then set to nil sets the foreign key to NULL, overriding a value the
+// application set in the foreign key field (the relationship wins over the column, as in
+// SQLAlchemy); on a new object a nil pointer means "not set" and the field's value is
+// written.
+//
+// # Cascades
+//
+// cascade=<names> (separated by |, or by commas inside quotes: cascade='all,
+// delete-orphan') takes SQLAlchemy's names: save-update, merge, expunge, delete,
+// delete-orphan, refresh-expire, all (all but delete-orphan) and none. The default is
+// save-update and merge.
+//
+//   - save-update: objects reachable through the relationship join the session at Add
+//     and at every flush. It follows the fields the application set: an object that only
+//     points to a session object through its own many-to-one is not added by that
+//     object (SQLAlchemy 2.0 does not cascade through a backref either).
+//   - merge: Merge copies the related objects the relationship holds (merged in turn)
+//     and points the merged object's relationship at the merged copies.
+//   - expunge: Expunge expunges the related objects the relationship holds.
+//   - delete: deleting an object deletes its related objects at the flush: the current
+//     members, loaded first (one SELECT per relationship and level) when the
+//     relationship was not loaded, unless passive_deletes.
+//   - delete-orphan: an object removed from its parent's collection (or whose
+//     many-to-one to the parent was set to nil) is deleted at the next flush, unless it
+//     was moved to another parent. Without it, such an object gets its foreign key set
+//     to NULL (an error before any SQL when the field cannot hold NULL).
+//
+// passive_deletes leaves the children that were not loaded to the database's ON DELETE
+// rule (give the foreign key ondelete=cascade); loaded children are still deleted or
+// released by the ORM.
+//
+// # Many-to-many rows, cycles and post_update
+//
+// The association rows of a flush are written after the INSERTs and UPDATEs of both
+// sides (so new rows have their keys) and before the DELETEs: first the rows of pairs
+// that left a collection and of deleted objects (by the object's key), then one
+// multi-row INSERT per chunk for pairs that entered one. Two tables whose rows reference
+// each other (an owner's favourite gadget among its gadgets) form a cycle that no INSERT
+// order satisfies (ErrCycle). Tag one relationship post_update, as in SQLAlchemy: its
+// foreign key is no dependency; the rows are INSERTed first and the key is written by a
+// second UPDATE after every save of the flush, and set to NULL by an UPDATE before the
+// DELETEs when the row it references is deleted in the same flush.
+//
+// # Write-only collections
+//
+// A WriteOnly[T] field is SQLAlchemy's WriteOnlyMapped: populated when the parent is
+// created (WriteOnlyOf), changed through Add, AddAll and Remove, which queue until the
+// next flush without loading anything, and read only through Select, a query that can
+// be filtered, ordered, run with Scalars or streamed with Stream. Queued additions are
+// INSERTed with the flush's other new rows (batched); removals delete the object
+// (delete-orphan) or set its foreign key to NULL. Loader options and Load refuse it
+// (ErrWriteOnly).
 //
 // Stream yields objects from the engine's stream (a server-side cursor on PostgreSQL).
 // The engine cannot run another statement on a connection while a stream is open, so
@@ -413,8 +539,4 @@
 // (an atomic flag, not a lock), so a call from a second goroutine, or from inside a
 // Stream loop, returns ErrConcurrentUse instead of corrupting state. Registries,
 // session makers, handles and statements are safe for concurrent use.
-//
-// Not built yet: cascade=delete/delete-orphan and the release of children removed from a
-// loaded collection; nested loader options (SelectIn(AT.Bs).SelectIn(BT.Cs)) and other
-// strategies (joined, raise, write-only collections).
 package orm

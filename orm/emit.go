@@ -20,6 +20,9 @@ type emitter struct {
 	feat  compile.Features
 	done  []int // items written, in order
 
+	// Writes outside the plan (post-updates, association rows).
+	*flushExtra
+
 	// The transaction's COMMIT may go with the last statement (commit), which is in the
 	// batch being written when lastBatch is set; committed reports that it went; stmts
 	// counts the statements sent.
@@ -62,6 +65,8 @@ func (e *emitter) batch(ctx context.Context, b planBatch) error {
 		err = e.update(ctx, b)
 	case opDelete:
 		err = e.delete(ctx, b)
+	default:
+		err = e.extraBatch(ctx, b)
 	}
 	if err == nil {
 		e.done = append(e.done, b.items...)

@@ -2,13 +2,16 @@ package orm
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/retortdb/retort/expr"
 )
 
 // update writes changed columns: one UPDATE per row (the batch's rows share the
 // statement's shape), checking that each matches its row. A batch of several rows goes
-// through execBatch: one round trip on PostgreSQL (SQLAlchemy's executemany).
+// through execBatch: one round trip on PostgreSQL (SQLAlchemy's executemany). With a
+// version counter the row must also still have the version loaded, and the UPDATE sets
+// the next one.
 func (e *emitter) update(ctx context.Context, b planBatch) error {
 	m := b.m
 	if len(b.items) == 1 {
@@ -48,26 +51,53 @@ func (e *emitter) update(ctx context.Context, b planBatch) error {
 	return nil
 }
 
-// updateStatement returns the UPDATE of item i's changed columns.
+// updateStatement returns the UPDATE of item i's changed columns, with the version
+// counter's check and next value when the model has one.
 func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
 	st := e.items[i].st
-	stmt := expr.Update(st.m.table)
+	m := st.m
+	stmt := expr.Update(m.table)
 	for _, f := range e.work[i].fields {
+		if f == m.version {
+			continue
+		}
 		v, err := f.get(st.base)
 		if err != nil {
 			return nil, err
 		}
 		stmt = stmt.Set(f.col.ColumnClause, v)
 	}
-	return stmt.Where(st.keyCondition()), nil
+	cond := st.keyCondition()
+	if vf := m.version; vf != nil {
+		old := st.snap[vf.pos]
+		next, err := nextVersion(m, old)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.undo.setField(st, vf, next); err != nil {
+			return nil, err
+		}
+		stmt = stmt.Set(vf.col.ColumnClause, next)
+		cond = expr.And(cond, vf.col.ColumnClause.Eq(old))
+	}
+	return stmt.Where(cond), nil
 }
 
 // checkUpdated reports an UPDATE that did not match exactly its row.
 func checkUpdated(m *mapper, n int64) error {
 	if n != 1 {
-		return &StaleDataError{Op: "UPDATE", Table: m.table.Name, Expected: 1, Matched: n}
+		return &StaleDataError{Op: "UPDATE", Table: m.table.Name, Expected: 1, Matched: n, Version: m.version != nil}
 	}
 	return nil
+}
+
+// nextVersion returns the version counter value that follows old (the loaded one).
+func nextVersion(m *mapper, old any) (any, error) {
+	v, ok := old.(int64)
+	if !ok {
+		return nil, fmt.Errorf("orm: %s.%s: the version counter holds %v, not an integer (a NULL in the row?)", m.name, m.version.goName, old)
+	}
+	return v + 1, nil
 }
 
 // keyCondition returns the WHERE condition matching st's row by its loaded key.
@@ -81,11 +111,13 @@ func (st *state) keyCondition() expr.Expr {
 }
 
 // delete removes a batch of rows: DELETE ... WHERE key IN (...) per chunk for a single
-// column key, one statement per row for a composite key. Rows already gone are reported by
-// checkDeleted.
+// column key, one statement per row for a composite key or a version counter (batched
+// through execBatch). Rows already gone are reported by checkDeleted; with a version
+// counter each row must still have the version loaded, or the flush fails with a
+// StaleDataError (SQLAlchemy's version_id_col).
 func (e *emitter) delete(ctx context.Context, b planBatch) error {
 	m := b.m
-	if len(m.pk) == 1 {
+	if len(m.pk) == 1 && m.version == nil {
 		pk := m.pk[0]
 		for start := 0; start < len(b.items); start += maxBatchRows {
 			end := min(start+maxBatchRows, len(b.items))
@@ -107,26 +139,45 @@ func (e *emitter) delete(ctx context.Context, b planBatch) error {
 		}
 		return nil
 	}
+	rowDelete := func(i int) expr.Statement {
+		st := e.items[i].st
+		cond := st.keyCondition()
+		if vf := m.version; vf != nil {
+			cond = expr.And(cond, vf.col.ColumnClause.Eq(st.snap[vf.pos]))
+		}
+		return expr.Delete(m.table).Where(cond)
+	}
+	check := func(matched int64) error {
+		if m.version != nil && matched != 1 {
+			return &StaleDataError{Op: "DELETE", Table: m.table.Name, Expected: 1, Matched: matched, Version: true}
+		}
+		e.checkDeleted(ctx, m, 1, matched)
+		return nil
+	}
 	if len(b.items) == 1 {
-		res, err := e.exec(ctx, expr.Delete(m.table).Where(e.items[b.items[0]].st.keyCondition()), true)
+		// A versioned DELETE carries COMMIT only as the transaction's one write, as an
+		// UPDATE does: when it matches no row, nothing has been committed.
+		last := m.version == nil || (!e.s.txWrote && e.stmts == 0)
+		res, err := e.exec(ctx, rowDelete(b.items[0]), last)
 		if err != nil {
 			return err
 		}
-		e.checkDeleted(ctx, m, 1, res.RowsAffected())
-		return nil
+		return check(res.RowsAffected())
 	}
 	for start := 0; start < len(b.items); start += maxBatchRows {
 		chunk := b.items[start:min(start+maxBatchRows, len(b.items))]
 		stmts := make([]expr.Statement, len(chunk))
 		for k, i := range chunk {
-			stmts[k] = expr.Delete(m.table).Where(e.items[i].st.keyCondition())
+			stmts[k] = rowDelete(i)
 		}
 		res, err := e.execBatch(ctx, stmts)
 		if err != nil {
 			return err
 		}
 		for _, r := range res {
-			e.checkDeleted(ctx, m, 1, r.RowsAffected())
+			if err := check(r.RowsAffected()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

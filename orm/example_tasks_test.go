@@ -11,6 +11,8 @@ import (
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/orm"
+	"github.com/retortdb/retort/schema"
+	"github.com/retortdb/retort/types"
 )
 
 // The models of the task examples: authors and their stories.
@@ -50,9 +52,31 @@ var StoryT = struct {
 	Published orm.Column[time.Time]
 }{}
 
+// Label is a many-to-many companion of Story, through the Core table story_label.
+type Label struct {
+	ID      int64
+	Name    string   `retort:"size=50,unique"`
+	Stories []*Story `retort:"secondary=story_label,order_by=title"`
+}
+
+var LabelT = struct {
+	orm.Table[Label]
+	Name    orm.Column[string]
+	Stories orm.Relation[Label, Story]
+}{}
+
 func init() {
 	orm.MustRegister(blogReg, &AuthorT)
 	orm.MustRegister(blogReg, &StoryT)
+	// The association table of a many-to-many relationship is a Core table of the
+	// registry's MetaData, defined before the model that names it.
+	if _, err := blogReg.MetaData().Table("story_label",
+		schema.Col("label_id", types.BigInt(), schema.PrimaryKey(), schema.ForeignKey("label.id")),
+		schema.Col("story_id", types.BigInt(), schema.PrimaryKey(), schema.ForeignKey("story.id")),
+	); err != nil {
+		panic(err)
+	}
+	orm.MustRegister(blogReg, &LabelT)
 }
 
 // openBlog returns an in-memory SQLite engine with ann (3 stories) and bob (2 stories).
@@ -299,4 +323,43 @@ func ExampleSessionMaker_Begin() {
 	// too many stories to move at once
 	// <nil>
 	// Ann's stories: 5
+}
+
+// Many-to-many: a []*T field tagged secondary=<table> is written as its collection
+// changes (association rows inserted and deleted by the flush) and loaded with SelectIn.
+func ExampleSelectIn_manyToMany() {
+	ctx := context.Background()
+	eng, sm := openBlog(ctx)
+	defer eng.Close()
+
+	err := sm.Begin(ctx, func(ctx context.Context, s *orm.Session) error {
+		stories, err := orm.All(ctx, s, StoryT.Select().OrderBy(StoryT.Title.Asc()))
+		if err != nil {
+			return err
+		}
+		return orm.AddAll(s, []*Label{
+			{Name: "fiction", Stories: []*Story{stories[0], stories[3]}},
+			{Name: "short", Stories: []*Story{stories[0], stories[1], stories[4]}},
+		})
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	s := sm.New()
+	defer s.Close()
+	labels, err := orm.All(ctx, s, LabelT.Select().Options(orm.SelectIn(LabelT.Stories)).OrderBy(LabelT.Name.Asc()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range labels {
+		var titles []string
+		for _, st := range l.Stories {
+			titles = append(titles, st.Title)
+		}
+		fmt.Println(l.Name, strings.Join(titles, " "))
+	}
+	// Output:
+	// fiction a1 b1
+	// short a1 a2 b2
 }

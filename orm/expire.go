@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"unsafe"
 
 	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
@@ -32,12 +31,7 @@ func (st *state) expire() {
 		_ = f.set(st.base, cloneValue(st.snap[i]))
 	}
 	for _, r := range st.m.rels {
-		p := unsafe.Add(st.base, r.offset)
-		if r.kind == oneToMany {
-			*(*[]unsafe.Pointer)(p) = nil
-		} else {
-			*(*unsafe.Pointer)(p) = nil
-		}
+		clearRelation(r, st.base)
 		st.loaded[r.pos] = false
 	}
 	st.rsnap = nil
@@ -215,7 +209,7 @@ func relsChanged(st *state) bool {
 			continue
 		}
 		rs := st.rsnap[i]
-		if r.kind == oneToMany {
+		if r.list() {
 			if !slices.Equal(relSlice(r, st.base), rs.list) {
 				return true
 			}
@@ -236,7 +230,7 @@ func snapRelations(st *state) {
 			st.rsnap[i] = relSnap{}
 			continue
 		}
-		if r.kind == oneToMany {
+		if r.list() {
 			st.rsnap[i] = relSnap{list: slices.Clone(relSlice(r, st.base))}
 		} else {
 			st.rsnap[i] = relSnap{one: relPtr(r, st.base)}

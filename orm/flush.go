@@ -111,19 +111,35 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 		return false, ErrInHook
 	}
 	var undo undoLog
-	if err := s.releaseChildren(ctx, &undo); err != nil {
-		undo.run()
-		return false, err
+	// Cascades and relationship rules, before the rows are listed: objects reachable
+	// through save-update join the session; back_populates sides are reconciled;
+	// objects removed from collections are deleted or released; deletes cascade; the
+	// children of deleted parents are released.
+	err = s.saveUpdateCascade(&undo)
+	if err == nil {
+		s.reconcile(s.sorted(), &undo)
+		err = s.removals(&undo)
 	}
-	work, items, err := s.prepareFlush(&undo)
-	if err == nil && s.sm.reg.hooked(hooksBefore) {
-		work, items, err = s.beforeHooks(ctx, &undo, work, items)
+	if err == nil {
+		err = s.cascadeDeletes(ctx, &undo)
+	}
+	if err == nil {
+		err = s.releaseChildren(ctx, &undo)
 	}
 	if err != nil {
 		undo.run()
 		return false, err
 	}
-	if len(items) == 0 {
+	work, items, extra, err := s.prepareFlush(&undo)
+	if err == nil && s.sm.reg.hooked(hooksBefore) {
+		work, items, extra, err = s.beforeHooks(ctx, &undo, work, items, extra)
+	}
+	if err != nil {
+		undo.run()
+		return false, err
+	}
+	if len(items) == 0 && extra.empty() {
+		s.clearWriteOnly()
 		s.snapChangedRelations(nil)
 		return false, nil
 	}
@@ -137,6 +153,7 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 		undo.run()
 		return false, err
 	}
+	batches = extra.insertBatches(batches)
 	conn, err := s.connection(ctx)
 	if err != nil {
 		// No statement ran, but the flush failed all the same: as after any failed
@@ -146,7 +163,8 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 		return false, err
 	}
 	f := &emitter{s: s, conn: conn, undo: &undo, items: items, work: work, feat: s.sm.eng.Dialect().Features(),
-		commit: commit && len(s.frames) == 0 && s.ownsTx() && s.tx != nil && !s.tx.IsNested()}
+		commit:     commit && len(s.frames) == 0 && s.ownsTx() && s.tx != nil && !s.tx.IsNested(),
+		flushExtra: extra}
 	for n, b := range batches {
 		f.lastBatch = n == len(batches)-1
 		if err = f.batch(ctx, b); err != nil {
@@ -178,6 +196,7 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 	for _, st := range f.inserted {
 		snapRelations(st)
 	}
+	s.clearWriteOnly()
 	s.recordFlush(f, &undo)
 	return f.committed, nil
 }
@@ -199,7 +218,8 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 			continue
 		}
 		for _, r := range st.m.rels {
-			if r.kind != oneToMany || r.onDelete == "CASCADE" || r.onDelete == "SET NULL" {
+			if !r.fkOnTarget() || r.onDelete == "CASCADE" || r.onDelete == "SET NULL" ||
+				r.cascade.has(cascadeDelete) || r.passiveDeletes && (r.writeOnly || !st.loaded[r.pos]) {
 				continue
 			}
 			var j *job
@@ -222,16 +242,35 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 				toLoad = append(toLoad, p)
 			}
 		}
+		children := map[*state][]unsafe.Pointer{}
 		if len(toLoad) > 0 {
 			if _, err := s.connection(ctx); err != nil {
 				return err
 			}
-			if err := s.loadRelation(ctx, j.r, toLoad); err != nil {
+			if j.r.writeOnly {
+				// Read without assigning the field; each child is matched to its parent
+				// by the foreign key it references.
+				sts, err := s.queryChildren(ctx, j.r, toLoad)
+				if err != nil {
+					return err
+				}
+				for _, c := range sts {
+					for _, p := range toLoad {
+						if refersTo(j.r, c, p) {
+							children[p] = append(children[p], c.base)
+						}
+					}
+				}
+			} else if err := s.loadRelation(ctx, j.r, toLoad); err != nil {
 				return err
 			}
 		}
 		for _, p := range j.parents {
-			for _, c := range relSlice(j.r, p.base) {
+			list := children[p]
+			if !j.r.writeOnly {
+				list = relatedAt(j.r, p.base)
+			}
+			for _, c := range list {
 				cst := s.states[c]
 				if c == nil || cst == nil || cst.status == Deleted {
 					continue
@@ -245,7 +284,7 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 						return err
 					}
 				}
-				if back := j.r.back; back != nil {
+				if back := j.r.back; back != nil && back.scalar() {
 					bp := (*unsafe.Pointer)(unsafe.Add(cst.base, back.offset))
 					if old := *bp; old == p.base {
 						*bp = nil
@@ -258,33 +297,13 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 	return nil
 }
 
-// prepareFlush cascades, synchronises foreign keys with relationships and lists the rows
-// to write with their dependencies.
-func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
-	// Save-update cascade: objects reachable from tracked objects through relationships
-	// join the session (as pending, or detached objects as persistent again).
-	queue := s.sorted()
-	for len(queue) > 0 {
-		st := queue[0]
-		queue = queue[1:]
-		if st.status == Deleted {
-			continue
-		}
-		for _, r := range st.m.rels {
-			for _, p := range s.related(r, st.base) {
-				if _, ok := s.states[p]; ok {
-					continue
-				}
-				nst, err := s.adopt(r.target, r.target.objectAt(p), p)
-				if err != nil {
-					return nil, nil, err
-				}
-				undo.add(func() { s.unadopt(nst) })
-				queue = append(queue, nst)
-			}
-		}
-	}
+// prepareFlush synchronises foreign keys with relationships and lists the rows to write
+// with their dependencies, and the writes outside the plan (post-updates, association
+// rows).
+func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushExtra, error) {
 	all := s.sorted()
+	extra := &flushExtra{}
+	postSeen := map[postKey]bool{}
 	index := make(map[*state]int, len(all))
 	keys := colKeys{}
 	var items []planItem
@@ -297,9 +316,34 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 			continue
 		}
 		for i, r := range st.m.rels {
+			if r.writeOnly && len(woAt(r, st.base).added) == 0 {
+				continue
+			}
 			related := s.related(r, st.base)
-			if st.status == Pending && (len(related) > 0 || r.kind == oneToMany && relSlice(r, st.base) != nil) {
+			if st.status == Pending && !r.writeOnly && (len(related) > 0 || r.list() && relSlice(r, st.base) != nil) {
 				st.loaded[i] = true
+			}
+			if r.kind == manyToMany {
+				continue // association rows: assocChanges
+			}
+			if r.kind == manyToOne && len(related) == 0 && st.loaded[i] && st.rsnap != nil && st.rsnap[i].one != nil {
+				// Set to nil: the relationship wins over the foreign key's value.
+				if r.postUpdate {
+					if k := (postKey{st, r.childCols[0]}); !postSeen[k] {
+						postSeen[k] = true
+						extra.post = append(extra.post, postUpdate{r: r, child: st})
+					}
+					continue
+				}
+				for _, cf := range r.childCols {
+					if !cf.nullable {
+						return nil, nil, nil, fmt.Errorf("orm: flush: %s.%s was set to nil, and %s.%s cannot be NULL", st.m.typ.Name(), r.goName, st.m.typ.Name(), cf.goName)
+					}
+					if err := undo.setField(st, cf, nil); err != nil {
+						return nil, nil, nil, err
+					}
+				}
+				continue
 			}
 			for _, p := range related {
 				other := s.states[p]
@@ -307,8 +351,15 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 					continue
 				}
 				child, parent := st, other
-				if r.kind == oneToMany {
+				if r.fkOnTarget() {
 					child, parent = other, st
+				}
+				if r.postUpdate {
+					if k := (postKey{child, r.childCols[0]}); !postSeen[k] {
+						postSeen[k] = true
+						extra.post = append(extra.post, postUpdate{r: r, child: child, parent: parent})
+					}
+					continue
 				}
 				if parent.status == Pending {
 					fills[child] = append(fills[child], fkFill{rel: r, parent: parent})
@@ -318,10 +369,10 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 				for k, cf := range r.childCols {
 					v, err := r.parentCols[k].get(parent.base)
 					if err != nil {
-						return nil, nil, err
+						return nil, nil, nil, err
 					}
 					if err := undo.setField(child, cf, v); err != nil {
-						return nil, nil, err
+						return nil, nil, nil, err
 					}
 				}
 			}
@@ -344,7 +395,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 		case st.status == Persistent:
 			changed, err := st.changedFields()
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			for _, fl := range fills[st] {
 				for _, cf := range fl.rel.childCols {
@@ -357,7 +408,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 				continue
 			}
 			if changed, err = applyUpdateDefaults(st, changed, undo); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			kind = opUpdate
 			slices.SortFunc(changed, func(a, b *field) int { return a.pos - b.pos })
@@ -394,6 +445,13 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 				continue
 			}
 			if pk, ok := r.parentKeyFromSnap(st); ok {
+				if r.postUpdate {
+					// The foreign key is set to NULL before the DELETEs instead.
+					if pst, ok := s.identity[pk]; ok && pst.status == Deleted {
+						extra.nulls = append(extra.nulls, postUpdate{r: r, child: st})
+					}
+					continue
+				}
 				after(pk)
 			}
 		}
@@ -405,7 +463,8 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, error) {
 			}
 		}
 	}
-	return work, items, nil
+	extra.assoc = s.assocChanges()
+	return work, items, extra, nil
 }
 
 // parentKeyFromSnap returns the identity key of the parent that child st references
@@ -485,17 +544,97 @@ func colKey(fields []*field) string {
 	return string(b)
 }
 
-// related returns the objects r's field of the struct at base points to.
+// related returns the objects r's field of the struct at base points to (the queued
+// additions of a write-only collection).
 func (s *Session) related(r *relation, base unsafe.Pointer) []unsafe.Pointer {
-	if r.kind == oneToMany {
-		out := relSlice(r, base)
-		if slices.Contains(out, nil) {
-			out = slices.DeleteFunc(slices.Clone(out), func(p unsafe.Pointer) bool { return p == nil })
+	out := relatedAt(r, base)
+	if slices.Contains(out, nil) {
+		out = slices.DeleteFunc(slices.Clone(out), func(p unsafe.Pointer) bool { return p == nil })
+	}
+	return out
+}
+
+// prepareAgain lists the rows again after model hooks changed objects: the objects they
+// reached join the session first (the save-update cascade).
+func (s *Session) prepareAgain(undo *undoLog) ([]flushWork, []planItem, *flushExtra, error) {
+	if err := s.saveUpdateCascade(undo); err != nil {
+		return nil, nil, nil, err
+	}
+	return s.prepareFlush(undo)
+}
+
+// postKey identifies the post-update of one foreign key of one row.
+type postKey struct {
+	st *state
+	f  *field
+}
+
+// flushExtra is what a flush writes besides the planned rows: post-updates, the NULLs
+// written before DELETEs for post_update relationships, and association rows.
+type flushExtra struct {
+	post  []postUpdate
+	nulls []postUpdate
+	assoc *assocWork
+}
+
+func (x *flushExtra) empty() bool {
+	return x == nil || len(x.post) == 0 && len(x.nulls) == 0 && x.assoc.empty()
+}
+
+// insertBatches places the extra writes among the planned batches: post-updates and
+// association rows after the saves, the NULLs of post_update keys before the deletes.
+func (x *flushExtra) insertBatches(batches []planBatch) []planBatch {
+	split := len(batches)
+	for i, b := range batches {
+		if b.kind == opDelete {
+			split = i
+			break
 		}
-		return out
 	}
-	if p := relPtr(r, base); p != nil {
-		return []unsafe.Pointer{p}
+	var mid []planBatch
+	if len(x.post) > 0 {
+		mid = append(mid, planBatch{kind: opPostUpdate})
 	}
-	return nil
+	if x.assoc != nil && len(x.assoc.deletes)+len(x.assoc.ownerDeletes) > 0 {
+		mid = append(mid, planBatch{kind: opAssocDelete})
+	}
+	if x.assoc != nil && len(x.assoc.inserts) > 0 {
+		mid = append(mid, planBatch{kind: opAssocInsert})
+	}
+	if len(x.nulls) > 0 {
+		mid = append(mid, planBatch{kind: opNullBeforeDelete})
+	}
+	return slices.Insert(batches, split, mid...)
+}
+
+// extraBatch runs a batch of writes outside the plan.
+func (e *emitter) extraBatch(ctx context.Context, b planBatch) error {
+	switch b.kind {
+	case opPostUpdate:
+		return e.postUpdates(ctx)
+	case opAssocDelete:
+		e.assoc = e.flushExtra.assoc
+		return e.assocDelete(ctx)
+	case opAssocInsert:
+		e.assoc = e.flushExtra.assoc
+		return e.assocInsert(ctx, e.lastBatch)
+	case opNullBeforeDelete:
+		return e.preDeleteNulls(ctx)
+	}
+	return fmt.Errorf("orm: flush: unknown batch kind %d", b.kind)
+}
+
+// refersTo reports whether child's foreign key of one-to-many r holds parent's key.
+func refersTo(r *relation, child, parent *state) bool {
+	for k, cf := range r.childCols {
+		v, err := cf.get(child.base)
+		if err != nil {
+			return false
+		}
+		pv, err := r.parentCols[k].get(parent.base)
+		if err != nil || !equalValues(v, pv) {
+			return false
+		}
+	}
+	return true
 }

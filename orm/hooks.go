@@ -174,7 +174,7 @@ func (s *Session) inHook(fn func() error) error {
 // beforeHooks runs the before hooks of the flush's objects, journalling what they change
 // in undo, and prepares the flush again when they ran (they may have changed columns or
 // added objects), until no object is left whose hooks have not run; then Validate.
-func (s *Session) beforeHooks(ctx context.Context, undo *undoLog, work []flushWork, items []planItem) ([]flushWork, []planItem, error) {
+func (s *Session) beforeHooks(ctx context.Context, undo *undoLog, work []flushWork, items []planItem, extra *flushExtra) ([]flushWork, []planItem, *flushExtra, error) {
 	hooked := map[*state]bool{}
 	for round := 0; ; round++ {
 		ran := false
@@ -198,18 +198,18 @@ func (s *Session) beforeHooks(ctx context.Context, undo *undoLog, work []flushWo
 			}
 			ran = true
 			if err := s.journalled(st, undo, call); err != nil {
-				return nil, nil, &HookError{Model: st.m.name, Hook: name, Err: err}
+				return nil, nil, nil, &HookError{Model: st.m.name, Hook: name, Err: err}
 			}
 		}
 		if !ran {
 			break
 		}
 		if round == 10 {
-			return nil, nil, errors.New("orm: flush: model hooks keep adding objects to the flush (10 rounds)")
+			return nil, nil, nil, errors.New("orm: flush: model hooks keep adding objects to the flush (10 rounds)")
 		}
 		var err error
-		if work, items, err = s.prepareFlush(undo); err != nil {
-			return nil, nil, err
+		if work, items, extra, err = s.prepareAgain(undo); err != nil {
+			return nil, nil, nil, err
 		}
 	}
 	for _, it := range items {
@@ -220,10 +220,10 @@ func (s *Session) beforeHooks(ctx context.Context, undo *undoLog, work []flushWo
 		var verr error
 		_ = s.inHook(func() error { verr = st.obj.(Validator).Validate(); return nil })
 		if verr != nil {
-			return nil, nil, &ValidationError{Model: st.m.name, Object: st.obj, Err: verr}
+			return nil, nil, nil, &ValidationError{Model: st.m.name, Object: st.obj, Err: verr}
 		}
 	}
-	return work, items, nil
+	return work, items, extra, nil
 }
 
 // journalled runs a hook of st's object and records in undo the column fields it changed.

@@ -276,9 +276,12 @@ func related(s *Session, base unsafe.Pointer, r *relation, kind relKind) (unsafe
 	if base == nil {
 		return nil, fmt.Errorf("orm: Related of %s.%s on a nil object", r.m.name, r.goName)
 	}
-	if r.kind != kind {
+	if r.writeOnly {
+		return nil, fmt.Errorf("%w: %s.%s cannot be read through Related; use its Select", ErrWriteOnly, r.m.name, r.goName)
+	}
+	if r.list() != (kind == oneToMany) {
 		fn := "Related"
-		if r.kind == manyToOne {
+		if r.scalar() {
 			fn = "RelatedOne"
 		}
 		return nil, fmt.Errorf("%w: %s.%s is %s; use %s", errRelationKind, r.m.name, r.goName, r.kind, fn)

@@ -235,6 +235,9 @@ func loadPlan(m *mapper, opts []LoadOption) ([]*loadNode, error) {
 		}
 		key := ""
 		for i, st := range l.steps {
+			if err := checkStrategy(st.r, st.strat); err != nil {
+				return nil, err
+			}
 			key += "/" + st.r.goName + "@" + st.r.m.name
 			if _, ok := paths[key]; ok && i < len(l.steps)-1 && st.strat == lazyDefault {
 				continue // DefaultLoad(A.Bs).X(...) leaves another option's A.Bs as it is
@@ -325,4 +328,16 @@ func hasJoinedCollection(nodes []*loadNode) bool {
 		}
 	}
 	return false
+}
+
+// checkStrategy reports a loader strategy relationship r cannot have: a write-only
+// collection is never loaded, and a many-to-many one loads with selectin (or Load).
+func checkStrategy(r *relation, strat strategy) error {
+	switch {
+	case r.writeOnly && strat != lazySelect && strat != lazyNoLoad && strat != lazyDefault:
+		return fmt.Errorf("%w: %s.%s cannot be loaded (%s); read it with its Select", ErrWriteOnly, r.m.name, r.goName, strat)
+	case r.kind == manyToMany && strat == lazyJoined:
+		return fmt.Errorf("orm: joined loading of the many-to-many relationship %s.%s is not supported; use SelectIn", r.m.name, r.goName)
+	}
+	return nil
 }

@@ -20,7 +20,9 @@ type mapper struct {
 	fields  []*field    // one per column, in table column order: fields[i].col == table.Cols[i]
 	pk      []*field    // primary key fields, in key order
 	autoinc *field      // the autoincrement key field, or nil
+	version *field      // the version counter field (tag version), or nil
 	rels    []*relation // relationships, in struct order
+	wo      []*relation // the write-only relationships among rels
 	// fetchOnInsert lists the fields whose value the database may generate on INSERT
 	// (autoincrement key, server default): read back after the INSERT.
 	fetchOnInsert []*field
@@ -96,31 +98,40 @@ type field struct {
 type relKind uint8
 
 const (
-	oneToMany relKind = iota + 1 // []*Child on the parent: the foreign key is on the child's table
-	manyToOne                    // *Parent on the child: the foreign key is on the owner's table
+	oneToMany  relKind = iota + 1 // []*Child on the parent: the foreign key is on the child's table
+	manyToOne                     // *Parent on the child: the foreign key is on the owner's table
+	oneToOne                      // *Child on the parent: the foreign key is on the child's table (uselist=false)
+	manyToMany                    // []*T through a secondary table
 )
 
 func (k relKind) String() string {
-	if k == oneToMany {
+	switch k {
+	case oneToMany:
 		return "one-to-many"
+	case oneToOne:
+		return "one-to-one"
+	case manyToMany:
+		return "many-to-many"
 	}
 	return "many-to-one"
 }
 
 // relation is a relationship field of a model.
 type relation struct {
-	m        *mapper // the owner
-	pos      int     // index in m.rels (and in state.loaded)
-	goName   string
-	index    []int
-	offset   uintptr
-	typ      reflect.Type // []*T or *T
-	tag      string
-	kind     relKind
-	target   *mapper
-	backName string    // back_populates
-	back     *relation // the relationship on target that mirrors this one, or nil
-	lazy     strategy  // the default loader strategy (tag lazy=...)
+	m      *mapper // the owner
+	pos    int     // index in m.rels (and in state.loaded)
+	goName string
+	index  []int
+	offset uintptr
+	typ    reflect.Type // []*T, *T or WriteOnly[T]
+	tag    string
+	kind   relKind
+	// writeOnly: the field is a WriteOnly[T] (a one-to-many collection never loaded).
+	writeOnly bool
+	target    *mapper
+	backName  string    // back_populates
+	back      *relation // the relationship on target that mirrors this one, or nil
+	lazy      strategy  // the default loader strategy (tag lazy=...)
 	// The foreign key, as fields: childCols on the child side (the target for
 	// one-to-many, the owner for many-to-one) reference parentCols of the parent side.
 	childCols  []*field
@@ -128,18 +139,27 @@ type relation struct {
 	// onDelete is the foreign key's ON DELETE action ("CASCADE", "SET NULL", ...): when
 	// the database takes care of the children, deleting a parent leaves them alone.
 	onDelete string
+	// secondary is the join of a many-to-many relationship (childCols and parentCols are
+	// nil then).
+	secondary *secondaryJoin
+	// orderBy orders the collection when it is loaded (order_by=).
+	orderBy []orderItem
+	// cascade, passiveDeletes, postUpdate: see relationship.go and cascade.go.
+	cascade        cascadeSet
+	passiveDeletes bool
+	postUpdate     bool
 }
 
 // child and parent return the mappers on each side of the foreign key.
 func (r *relation) child() *mapper {
-	if r.kind == oneToMany {
+	if r.fkOnTarget() {
 		return r.target
 	}
 	return r.m
 }
 
 func (r *relation) parent() *mapper {
-	if r.kind == oneToMany {
+	if r.fkOnTarget() {
 		return r.m
 	}
 	return r.target

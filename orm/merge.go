@@ -13,7 +13,9 @@ import (
 // one, else the row loaded from the database, else a new pending copy. It returns the
 // session's object, never obj itself (unless obj is already tracked by this session).
 // The copied values are written at the next flush like any change. Relationship fields
-// are not merged.
+// are not merged. With a version counter (a field tagged version), a non-zero version on
+// obj must equal the session's object's: otherwise Merge returns a *StaleDataError (Op
+// "MERGE", Version set), as the copy was made from a row changed since.
 func Merge[A any](ctx context.Context, s *Session, obj *A) (*A, error) {
 	if obj == nil {
 		return nil, fmt.Errorf("orm: Merge of a nil *%s", reflect.TypeFor[A]())
@@ -56,6 +58,22 @@ func Merge[A any](ctx context.Context, s *Session, obj *A) (*A, error) {
 		s.track(m, cp, unsafe.Pointer(cp), Pending)
 		return cp, nil
 	}
+	if vf := m.version; vf != nil && !vf.isZero(base) {
+		// The copy must be of the version the session's object has: otherwise it was made
+		// from a row another transaction has changed since (SQLAlchemy's version check).
+		mine, err := vf.get(base)
+		if err != nil {
+			return nil, err
+		}
+		theirs, err := vf.get(target.base)
+		if err != nil {
+			return nil, err
+		}
+		if !equalValues(mine, theirs) {
+			return nil, fmt.Errorf("orm: Merge of %s: version %v, the session's object has %v: %w", m.name, mine, theirs,
+				&StaleDataError{Op: "MERGE", Table: m.table.Name, Expected: 1, Version: true})
+		}
+	}
 	for _, f := range m.fields {
 		v, err := f.get(base)
 		if err != nil {
@@ -83,11 +101,6 @@ func keyArgs(m *mapper, base unsafe.Pointer) []any {
 // does not drag the original's related objects into the session.
 func clearRelations(m *mapper, base unsafe.Pointer) {
 	for _, r := range m.rels {
-		p := unsafe.Add(base, r.offset)
-		if r.kind == oneToMany {
-			*(*[]unsafe.Pointer)(p) = nil
-		} else {
-			*(*unsafe.Pointer)(p) = nil
-		}
+		clearRelation(r, base)
 	}
 }

@@ -378,6 +378,9 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 	}
 	s.states[base] = st
 	s.identity[key] = st
+	if len(m.wo) > 0 {
+		st.bindWriteOnly()
+	}
 	if idx < 0 {
 		register(s.ref(), st, blk)
 	} else {

@@ -208,8 +208,12 @@ func (b *batch) analyze(t reflect.Type, o modelOptions) *pendingModel {
 	return p
 }
 
-// relElem returns the model type of a relationship field type ([]*T or *T).
+// relElem returns the model type of a relationship field type ([]*T, *T or
+// WriteOnly[T]).
 func relElem(t reflect.Type) reflect.Type {
+	if isWriteOnlyType(t) {
+		return reflect.Zero(reflect.PointerTo(t)).Interface().(writeOnlyField).writeOnlyElem()
+	}
 	if t.Kind() == reflect.Slice {
 		return t.Elem().Elem()
 	}
@@ -230,6 +234,8 @@ func isModelStruct(t reflect.Type) bool {
 // or *T (many-to-one) where T is a model struct.
 func relationshipKind(ft reflect.Type) (relKind, bool) {
 	switch {
+	case isWriteOnlyType(ft):
+		return oneToMany, true
 	case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Pointer && isModelStruct(ft.Elem().Elem()):
 		return oneToMany, true
 	case ft.Kind() == reflect.Pointer && isModelStruct(ft.Elem()):
@@ -279,7 +285,7 @@ func (b *batch) walk(p *pendingModel, t reflect.Type, index []int, offset uintpt
 				b.fail(m, goName, rawTag, "option %s applies to columns, not to relationship fields", tag.colOpts[0])
 				continue
 			}
-			m.rels = append(m.rels, &relation{m: m, pos: len(m.rels), goName: goName, index: idx, offset: off, typ: ft, tag: rawTag, kind: kind, backName: tag.backPop, lazy: tag.lazy})
+			m.rels = append(m.rels, &relation{m: m, pos: len(m.rels), goName: goName, index: idx, offset: off, typ: ft, tag: rawTag, kind: kind, backName: tag.backPop, lazy: tag.lazy, writeOnly: isWriteOnlyType(ft)})
 			p.relTags = append(p.relTags, tag)
 			continue
 		}
@@ -373,6 +379,30 @@ func (b *batch) column(p *pendingModel, sf reflect.StructField, goName string, i
 	if tag.pk && nullable {
 		b.fail(m, goName, raw, "a primary key field cannot be a pointer or types.Null")
 		return
+	}
+	if tag.version {
+		switch {
+		case (ct.Kind != types.KindInteger && ct.Kind != types.KindBigInt && ct.Kind != types.KindSmallInt) || nullable:
+			b.fail(m, goName, raw, "version needs an integer field (int, int32, int64), not %s", ft)
+			return
+		case tag.pk:
+			b.fail(m, goName, raw, "a primary key field cannot be the version counter")
+			return
+		case m.version != nil:
+			b.fail(m, goName, raw, "a second version counter (the first is %s)", m.version.goName)
+			return
+		case tag.hasDef:
+			b.fail(m, goName, raw, "version starts at 1 by itself: default= does not apply")
+			return
+		}
+		// A new row's version is 1; each UPDATE adds one (see the package doc).
+		v, err := parseDefault("1", ct)
+		if err != nil {
+			b.fail(m, goName, raw, "%v", err)
+			return
+		}
+		f.hasDefault, f.defVal = true, v
+		m.version = f
 	}
 	if (tag.onDelete != "" || tag.onUpdate != "") && tag.fk == "" {
 		b.fail(m, goName, raw, "ondelete/onupdate need fk=table.column")
@@ -718,6 +748,15 @@ func (b *batch) resolveRel(r *relation, tag fieldTag) {
 		b.fail(r.m, r.goName, r.tag, "target model %s is not registered", relElem(r.typ))
 		return
 	}
+	if !b.resolveKind(r, tag) || !b.resolveRemoteSide(r, tag) {
+		return
+	}
+	b.resolveOrderBy(r, tag)
+	b.resolveOptions(r, tag)
+	if r.kind == manyToMany {
+		b.resolveSecondary(r, tag)
+		return
+	}
 	child, parent := r.child(), r.parent()
 	var cands []*schema.ForeignKeyDef
 	for _, fk := range child.table.ForeignKeys {
@@ -779,6 +818,7 @@ func (b *batch) resolveRel(r *relation, tag fieldTag) {
 		r.childCols = append(r.childCols, cf)
 		r.parentCols = append(r.parentCols, pf)
 	}
+	b.checkRemoteSide(r, tag)
 }
 
 // linkBack checks back_populates and links the two sides.
@@ -794,8 +834,11 @@ func (b *batch) linkBack(r *relation) {
 	case o.target != r.m:
 		b.fail(r.m, r.goName, r.tag, "back_populates=%s: %s.%s refers to %s, not %s", r.backName, r.target.name, r.backName, relElem(o.typ), r.m.name)
 		return
-	case o.kind == r.kind:
-		b.fail(r.m, r.goName, r.tag, "back_populates=%s: both sides are %s; one side must be []*T and the other *T", r.backName, r.kind)
+	case !backPair(r.kind, o.kind):
+		b.fail(r.m, r.goName, r.tag, "back_populates=%s: %s is %s and %s.%s is %s; the two sides must be one-to-many (or one-to-one) and many-to-one, or both many-to-many", r.backName, r.goName, r.kind, r.target.name, r.backName, o.kind)
+		return
+	case r.kind == manyToMany && o.secondary != nil && r.secondary != nil && o.secondary.table != r.secondary.table:
+		b.fail(r.m, r.goName, r.tag, "back_populates=%s: the two sides use different secondary tables", r.backName)
 		return
 	case o.childCols != nil && !slices.Equal(o.childCols, r.childCols):
 		b.fail(r.m, r.goName, r.tag, "back_populates=%s: the two sides use different foreign keys", r.backName)
@@ -826,6 +869,11 @@ func (b *batch) commit() {
 				r.back.back = r
 			}
 		}
+		for _, r := range p.m.rels {
+			if r.writeOnly {
+				p.m.wo = append(p.m.wo, r)
+			}
+		}
 		b.reg.mappers[p.m.typ] = p.m
 		b.reg.order = append(b.reg.order, p.m)
 	}
@@ -849,4 +897,16 @@ func (r *Registry) ranks() (map[*mapper]int, error) {
 		out[m] = pos[m.table]
 	}
 	return out, nil
+}
+
+// backPair reports whether relationships of kinds a and b can be each other's
+// back_populates.
+func backPair(a, b relKind) bool {
+	switch a {
+	case oneToMany, oneToOne:
+		return b == manyToOne
+	case manyToOne:
+		return b == oneToMany || b == oneToOne
+	}
+	return a == manyToMany && b == manyToMany
 }

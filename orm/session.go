@@ -104,19 +104,31 @@ func (e *AutoflushError) Unwrap() error { return e.Err }
 // afterwards, so it may be read from any goroutine (concurrent reads are safe); it holds
 // no resource and lives as long as the caller keeps the error.
 type StaleDataError struct {
-	Op       string // "UPDATE"
+	Op       string // "UPDATE", "DELETE", or "MERGE"
 	Table    string
 	Expected int64
 	Matched  int64
+	// Version is set when the statement checked the row's version counter (a field
+	// tagged version): another transaction changed or deleted the row since it was
+	// loaded. Such an error is retryable (errors.Is(err, engine.ErrRetryable)), so
+	// SessionMaker.Retry runs the transaction again on fresh data.
+	Version bool
 }
 
 // Error returns "orm: stale data: UPDATE of table a expected to match 1 row, matched 0".
 func (e *StaleDataError) Error() string {
-	return fmt.Sprintf("orm: stale data: %s of table %s expected to match %d row(s), matched %d", e.Op, e.Table, e.Expected, e.Matched)
+	what := ""
+	if e.Version {
+		what = " (version counter)"
+	}
+	return fmt.Sprintf("orm: stale data: %s of table %s expected to match %d row(s), matched %d%s", e.Op, e.Table, e.Expected, e.Matched, what)
 }
 
 // Unwrap returns ErrStaleData.
 func (e *StaleDataError) Unwrap() error { return ErrStaleData }
+
+// Is reports a version counter mismatch as engine.ErrRetryable.
+func (e *StaleDataError) Is(target error) bool { return e.Version && target == engine.ErrRetryable }
 
 // SessionMaker makes sessions bound to one engine and registry, with shared options; it
 // is SQLAlchemy's sessionmaker / async_sessionmaker. It is immutable and safe for
@@ -360,6 +372,9 @@ func (s *Session) initState(st *state, m *mapper, obj any, base unsafe.Pointer, 
 	s.seq++
 	*st = state{m: m, obj: obj, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
 	s.states[base] = st
+	if len(m.wo) > 0 {
+		st.bindWriteOnly()
+	}
 }
 
 // adopt starts tracking obj, which the session does not track yet: as pending when it
@@ -457,6 +472,9 @@ func (s *Session) add(obj any) error {
 	for i := 0; i < len(added); i++ {
 		st := added[i]
 		for _, r := range st.m.rels {
+			if !r.cascade.has(cascadeSaveUpdate) {
+				continue
+			}
 			for _, p := range s.related(r, st.base) {
 				if _, ok := s.states[p]; ok {
 					continue
@@ -472,6 +490,8 @@ func (s *Session) add(obj any) error {
 			}
 		}
 	}
+	// back_populates: the added objects' relationships are reflected on their other side.
+	s.reconcile(added, nil)
 	return nil
 }
 
@@ -546,7 +566,7 @@ func (s *Session) Expunge(obj any) error {
 	if !ok {
 		return ErrNotInSession
 	}
-	s.expunge(st)
+	s.expungeCascade(st)
 	return nil
 }
 

@@ -74,6 +74,9 @@ func (s *Session) selectIn(ctx context.Context, r *relation, sts []*state, chunk
 	if chunk <= 0 {
 		chunk = selectInChunk
 	}
+	if r.secondary != nil || r.writeOnly {
+		return s.loadOther(ctx, r, sts, chunk)
+	}
 	// The values each object matches on: its key columns for one-to-many (the children's
 	// foreign key references them), its foreign key for many-to-one.
 	own := r.parentCols
@@ -111,12 +114,7 @@ func (s *Session) selectIn(ctx context.Context, r *relation, sts []*state, chunk
 	var seenRel map[*state]bool
 	for start := 0; start < len(keys); start += chunk {
 		part := keys[start:min(start+chunk, len(keys))]
-		q := expr.Select(target.table).Where(inCondition(other, part))
-		orderBy := make([]expr.Expr, len(target.pk))
-		for i, f := range target.pk {
-			orderBy[i] = f.col.ColumnClause
-		}
-		q = q.OrderBy(orderBy...)
+		q := expr.Select(target.table).Where(inCondition(other, part)).OrderBy(r.orderExprs()...)
 		if err := s.noteStatement(q, r); err != nil {
 			return nil, err
 		}

@@ -16,15 +16,18 @@ const tagKey = "retort"
 // Grammar: comma-separated items; commas inside parentheses or single quotes do not
 // split. The first item is the column name unless it is an option (a flag word or
 // key=value). Flags: pk (primary_key), autoincrement, notnull, nullable, unique, index,
-// json, rel. Key=value options: name, size, type, default, server_default, update_default,
-// fk, ondelete, onupdate, autoincrement (true/false), back_populates, lazy (select,
-// selectin, joined, raise, noload). "-" alone skips the field.
+// json, rel, version. Key=value options: name, size, type, default, server_default,
+// update_default, fk, ondelete, onupdate, autoincrement (true/false), back_populates, lazy
+// (select, selectin, joined, raise, noload). Other relationship options
+// (relationship.go): uselist=false, secondary, order_by, cascade, passive_deletes,
+// post_update, remote_side. "-" alone skips the field.
 type fieldTag struct {
 	raw      string
 	present  bool
 	skip     bool
 	name     string
 	pk       bool
+	version  bool // the optimistic version counter (SQLAlchemy's version_id_col)
 	autoinc  *bool
 	notNull  bool
 	nullable bool
@@ -43,6 +46,7 @@ type fieldTag struct {
 	rel      bool
 	backPop  string
 	lazy     strategy
+	relOpt   relTagOptions // the other relationship options (relationship.go)
 	// colOpts records the column-only options given, to reject them on relationships.
 	colOpts []string
 	relOpts []string
@@ -50,7 +54,7 @@ type fieldTag struct {
 
 var tagFlags = map[string]bool{
 	"pk": true, "primary_key": true, "autoincrement": true, "notnull": true, "nullable": true,
-	"unique": true, "index": true, "json": true, "rel": true,
+	"unique": true, "index": true, "json": true, "rel": true, "version": true,
 }
 
 // splitTag splits s at commas outside parentheses and single quotes.
@@ -151,6 +155,10 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 	case "notnull":
 		col()
 		t.notNull = true
+		return flag()
+	case "version":
+		col()
+		t.version = true
 		return flag()
 	case "nullable":
 		col()
@@ -273,6 +281,10 @@ func (t *fieldTag) option(key, val string, hasVal bool) error {
 		}
 		t.backPop = val
 		return nil
+	}
+	if handled, err := t.relOpt.option(key, val, hasVal); handled {
+		t.relOpts = append(t.relOpts, key)
+		return err
 	}
 	return fmt.Errorf("unknown tag option %q", key)
 }

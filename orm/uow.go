@@ -34,6 +34,11 @@ const (
 	opInsert opKind = iota + 1
 	opUpdate
 	opDelete
+	// Writes outside the plan, placed between its phases (flushExtra.insertBatches).
+	opPostUpdate
+	opAssocDelete
+	opAssocInsert
+	opNullBeforeDelete
 )
 
 func (k opKind) String() string {
@@ -154,7 +159,7 @@ func sortPhase(items []planItem, idx []int, prio func(int) int) ([]int, error) {
 				}
 			}
 		}
-		return nil, fmt.Errorf("%w: %s", ErrCycle, strings.Join(names, ", "))
+		return nil, fmt.Errorf("%w: %s (mark one of the relationships post_update to write its foreign key with a second UPDATE)", ErrCycle, strings.Join(names, ", "))
 	}
 	return out, nil
 }

@@ -72,7 +72,7 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	}
 	killInner, _ := gomysql.NewConnector(mcfg)
 
-	p := &pool{db: sql.OpenDB(&connector{inner: inner}), killer: sql.OpenDB(killInner),
+	p := &pool{db: sql.OpenDB(&connector{inner: inner, setup: cfg.ConnectSQL}), killer: sql.OpenDB(killInner),
 		isolation: iso, timeout: cfg.PoolTimeout, prePing: cfg.PoolPrePing}
 	size := cfg.PoolSize
 	if size <= 0 {
@@ -257,6 +257,7 @@ func checkIsolation(level string) error {
 // and remembers its server connection id (for KILL QUERY).
 type connector struct {
 	inner driver.Connector
+	setup []string // Config.ConnectSQL, run after sessionSetup
 }
 
 func (c *connector) Driver() driver.Driver { return c.inner.Driver() }
@@ -275,6 +276,12 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if _, err := ec.ExecContext(ctx, sessionSetup, nil); err != nil {
 		dc.Close()
 		return nil, err
+	}
+	for _, stmt := range c.setup {
+		if _, err := ec.ExecContext(ctx, stmt, nil); err != nil {
+			dc.Close()
+			return nil, fmt.Errorf("mysql: connection set-up statement %q: %w", stmt, err)
+		}
 	}
 	rows, err := qc.QueryContext(ctx, "SELECT CONNECTION_ID()", nil)
 	if err != nil {

@@ -22,7 +22,12 @@ import (
 //
 // Conflicts become *dialect.RetryableError: 1213 deadlock (CertificationFailure when a
 // Galera node's wsrep layer aborted the transaction), 1205 lock wait timeout, 1180 and
-// 1317 with a wsrep message (a commit or statement a Galera node aborted). Data
+// 1317 with a wsrep message (a commit or statement a Galera node aborted), NotPrimary for
+// 1047 and 1180 from a Galera node outside the primary component (a "WSREP has not yet
+// prepared node" or "Not connected to Primary Component" message). A conflict that
+// Galera resolves by aborting a local transaction (brute-force abort) is reported by
+// MariaDB as a plain 1213 deadlock at COMMIT: it is classified Deadlock, retryable all
+// the same. Data
 // errors become *dialect.DataError with the column the server names: 1406 too long, 1264
 // and 1690 out of range, 1366 and 1292 invalid text (InvalidDatetime when the message
 // is about a date or time), 1365 division by zero, 1265 truncated data. A broken
@@ -54,8 +59,11 @@ func (d *Dialect) ClassifyError(err error) error {
 		return &dialect.RetryableError{Kind: dialect.Deadlock, Err: err}
 	case 1205:
 		return &dialect.RetryableError{Kind: dialect.LockTimeout, Err: err}
-	case 1180, 1317:
-		if strings.Contains(strings.ToLower(msg), "wsrep") {
+	case 1047, 1180, 1317:
+		if lower := strings.ToLower(msg); strings.Contains(lower, "primary component") || strings.Contains(lower, "wsrep has not yet prepared") {
+			return &dialect.RetryableError{Kind: dialect.NotPrimary, Err: err}
+		}
+		if me.Number != 1047 && strings.Contains(strings.ToLower(msg), "wsrep") {
 			return &dialect.RetryableError{Kind: dialect.CertificationFailure, Err: err}
 		}
 		return err

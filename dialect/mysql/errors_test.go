@@ -100,6 +100,8 @@ func TestClassifyConflictAndDataErrors(t *testing.T) {
 		{err: &gomysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock; try restarting transaction"}, retry: dialect.Deadlock},
 		{err: &gomysql.MySQLError{Number: 1213, Message: "WSREP detected deadlock/conflict and aborted the transaction. Try restarting the transaction"}, retry: dialect.CertificationFailure},
 		{err: &gomysql.MySQLError{Number: 1180, Message: "Got error 149 \"Lock deadlock; Retry transaction\" during COMMIT (wsrep)"}, retry: dialect.CertificationFailure},
+		{err: &gomysql.MySQLError{Number: 1180, Message: "Error while appending streaming replication fragment(provider status: Not connected to Primary Component)"}, retry: dialect.NotPrimary},
+		{err: &gomysql.MySQLError{Number: 1047, Message: "WSREP has not yet prepared node for application use"}, retry: dialect.NotPrimary},
 		{err: &gomysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded; try restarting transaction"}, retry: dialect.LockTimeout},
 		{err: &gomysql.MySQLError{Number: 1406, Message: "Data too long for column 's' at row 1"}, data: dialect.TooLong, column: "s"},
 		{err: &gomysql.MySQLError{Number: 1264, Message: "Out of range value for column 'n' at row 1"}, data: dialect.OutOfRange, column: "n"},

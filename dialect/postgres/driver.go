@@ -59,6 +59,18 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	if err != nil {
 		return nil, nil, err
 	}
+	if setup := cfg.ConnectSQL; len(setup) > 0 {
+		pcfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+			for _, stmt := range setup {
+				// The simple protocol: a set-up statement has no parameters, and SET
+				// cannot be prepared with them anyway.
+				if _, err := c.Exec(ctx, stmt, pgx.QueryExecModeSimpleProtocol); err != nil {
+					return fmt.Errorf("postgresql: connection set-up statement %q: %w", stmt, err)
+				}
+			}
+			return nil
+		}
+	}
 	p, err := newPool(ctx, pcfg)
 	if err != nil {
 		return nil, nil, connectError(ctx, cfg, err)

@@ -121,6 +121,12 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: open %q: %w", cfg.Database, err)
 	}
+	if len(cfg.ConnectSQL) > 0 {
+		// Every connection runs the set-up statements after opening.
+		drv := db.Driver()
+		db.Close()
+		db = sql.OpenDB(&setupConnector{drv: drv, dsn: dsn, setup: cfg.ConnectSQL})
+	}
 	p.db = db
 	size := cfg.PoolSize
 	if size <= 0 {
@@ -413,3 +419,32 @@ func (r *rows) Next() bool             { return r.r.Next() }
 func (r *rows) Scan(dest ...any) error { return conv.DriverErr(r.ctx, "sqlite", r.r.Scan(dest...)) }
 func (r *rows) Err() error             { return conv.DriverErr(r.ctx, "sqlite", r.r.Err()) }
 func (r *rows) Close() error           { return conv.DriverErr(r.ctx, "sqlite", r.r.Close()) }
+
+// setupConnector opens connections through the driver and runs Config.ConnectSQL on each
+// before its first use.
+type setupConnector struct {
+	drv   driver.Driver
+	dsn   string
+	setup []string
+}
+
+func (c *setupConnector) Driver() driver.Driver { return c.drv }
+
+func (c *setupConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.drv.Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := dc.(driver.ExecerContext)
+	if !ok {
+		dc.Close()
+		return nil, errors.New("sqlite: the driver's connection cannot execute statements")
+	}
+	for _, stmt := range c.setup {
+		if _, err := ec.ExecContext(ctx, stmt, nil); err != nil {
+			dc.Close()
+			return nil, fmt.Errorf("sqlite: connection set-up statement %q: %w", stmt, err)
+		}
+	}
+	return dc, nil
+}
