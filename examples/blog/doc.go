@@ -1,5 +1,5 @@
 // Command blog is a small blog's data layer written with the retort ORM: users, posts,
-// comments, tags (many-to-many through an association model), keyset pagination, a post
+// comments, tags (a many-to-many relationship through post_tags), keyset pagination, a post
 // page with its author, comments and tags, counts, a title edit (a hook keeps the slug,
 // update_default the updated_at), an ownership transfer through the unit of work (its 25
 // UPDATEs sent in one round trip on PostgreSQL) and as one bulk UPDATE, a raw SQL report

@@ -238,21 +238,9 @@ func (b *blog) publish(ctx context.Context, author *User, n int, tagNames ...str
 			return err
 		}
 		for i := range posts {
-			posts[i] = &Post{AuthorID: author.ID, Title: fmt.Sprintf("Post number %d", i+1), Body: "..."}
+			posts[i] = &Post{AuthorID: author.ID, Title: fmt.Sprintf("Post number %d", i+1), Body: "...", Tags: tags}
 		}
-		if err := orm.AddAll(s, posts); err != nil {
-			return err
-		}
-		if err := s.Flush(ctx); err != nil { // the posts' keys, for the association rows
-			return err
-		}
-		var links []*PostTag
-		for _, p := range posts {
-			for _, t := range tags {
-				links = append(links, &PostTag{PostID: p.ID, TagID: t.ID})
-			}
-		}
-		return orm.AddAll(s, links)
+		return orm.AddAll(s, posts)
 	})
 	return posts, err
 }
@@ -293,21 +281,17 @@ func (b *blog) pageAll(ctx context.Context, size int) (pages, total int, err err
 	}
 }
 
-// showPost loads a post with its author and comments (selectin) and its tags (a join).
+// showPost loads a post with its author, comments and tags (selectin loads).
 func (b *blog) showPost(ctx context.Context, id int64) (string, error) {
 	s := b.sm.New()
 	defer s.Close()
 	p, err := orm.ScalarOne(ctx, s, PostT.Select().Where(PostT.ID.Eq(id)).
-		Options(orm.SelectIn(PostT.Author), orm.SelectIn(PostT.Comments)))
+		Options(orm.SelectIn(PostT.Author), orm.SelectIn(PostT.Comments), orm.SelectIn(PostT.Tags)))
 	if err != nil {
 		return "", err
 	}
-	tags, err := orm.All(ctx, s, TagT.Select().Join(PostTagT.Core()).Where(PostTagT.PostID.Eq(id)).OrderBy(TagT.Name.Asc()))
-	if err != nil {
-		return "", err
-	}
-	names := make([]string, len(tags))
-	for i, t := range tags {
+	names := make([]string, len(p.Tags))
+	for i, t := range p.Tags {
 		names[i] = t.Name
 	}
 	return fmt.Sprintf("by %s, %d comments, tags %s", p.Author.Name, len(p.Comments), strings.Join(names, ",")), nil

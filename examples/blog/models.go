@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/retortdb/retort/orm"
+	"github.com/retortdb/retort/schema"
+	"github.com/retortdb/retort/types"
 )
 
 // User is a blog's author and commenter.
@@ -41,6 +43,7 @@ type Post struct {
 	UpdatedAt *time.Time `retort:"update_default=now()"`
 	Author    *User      `retort:"rel,back_populates=Posts"`
 	Comments  []*Comment `retort:"rel,back_populates=Post"`
+	Tags      []*Tag     `retort:"secondary=post_tags,order_by=name"`
 }
 
 // TableName names Post's table "posts".
@@ -84,16 +87,6 @@ type Tag struct {
 // TableName names Tag's table "tags".
 func (Tag) TableName() string { return "tags" }
 
-// PostTag is the association of posts and tags (many-to-many), mapped as a model of its
-// own with a composite primary key.
-type PostTag struct {
-	PostID int64 `retort:"pk,fk=posts.id,ondelete=cascade"`
-	TagID  int64 `retort:"pk,fk=tags.id,ondelete=cascade"`
-}
-
-// TableName names PostTag's table "post_tags".
-func (PostTag) TableName() string { return "post_tags" }
-
 var reg = orm.NewRegistry()
 
 // UserT is User's typed handle.
@@ -114,6 +107,7 @@ var PostT = struct {
 	CreatedAt orm.Column[time.Time]
 	Author    orm.Relation[Post, User]
 	Comments  orm.Relation[Post, Comment]
+	Tags      orm.Relation[Post, Tag]
 }{}
 
 // CommentT is Comment's typed handle.
@@ -130,17 +124,17 @@ var TagT = struct {
 	Name orm.Column[string]
 }{}
 
-// PostTagT is PostTag's typed handle.
-var PostTagT = struct {
-	orm.Table[PostTag]
-	PostID orm.Column[int64]
-	TagID  orm.Column[int64]
-}{}
-
 func init() {
+	// post_tags, the association table of Post.Tags (many-to-many), is a Core table of
+	// the registry's MetaData, defined before the models.
+	if _, err := reg.MetaData().Table("post_tags",
+		schema.Col("post_id", types.BigInt(), schema.PrimaryKey(), schema.ForeignKey("posts.id", schema.OnDelete("CASCADE"))),
+		schema.Col("tag_id", types.BigInt(), schema.PrimaryKey(), schema.ForeignKey("tags.id", schema.OnDelete("CASCADE"))),
+	); err != nil {
+		panic(err)
+	}
 	orm.MustRegister(reg, &UserT)
 	orm.MustRegister(reg, &PostT)
 	orm.MustRegister(reg, &CommentT)
 	orm.MustRegister(reg, &TagT)
-	orm.MustRegister(reg, &PostTagT)
 }
