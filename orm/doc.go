@@ -238,7 +238,9 @@
 // is built (UTC, to the microsecond) and written to the object as well, so that the object
 // holds what its row holds without reading it back (SQLAlchemy's onupdate=func.now()
 // leaves the attribute expired, to load on access, which Go cannot do); any other value is
-// a constant. An INSERT leaves the column to default= or server_default=:
+// a constant. The registration option OnUpdate gives a Go function instead, for a value
+// such as the current user (SQLAlchemy's onupdate= with a Python function). An INSERT
+// leaves the column to default= or server_default=:
 //
 //	UpdatedAt *time.Time `retort:"update_default=now()"`
 //

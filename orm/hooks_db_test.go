@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retortdb/retort/expr"
 )
 
 // Ticket exercises hooks, validation and update_default.
@@ -261,4 +263,65 @@ func TestAfterLoadStream(t *testing.T) {
 			t.Errorf("%d tickets streamed", n)
 		}
 	})
+}
+
+type Doc struct {
+	ID       int64
+	Body     string
+	EditedBy *string
+	Edits    int64
+}
+
+// TestOnUpdateOption: OnUpdate gives a column a value computed in Go by every UPDATE of
+// the flush and by bulk updates; its mistakes are reported at registration.
+func TestOnUpdateOption(t *testing.T) {
+	editor := "ann"
+	register := func(reg *Registry) error {
+		return Register[Doc](reg, OnUpdate("EditedBy", func() *string { e := editor; return &e }))
+	}
+	eachDB(t, register, func(e *env) {
+		t, ctx := e.t, e.ctx
+		editor = "ann"
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		s := sm.New()
+		defer s.Close()
+		d := &Doc{Body: "v1"}
+		if err := s.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d.EditedBy != nil {
+			t.Errorf("OnUpdate applied on INSERT: %q", *d.EditedBy)
+		}
+		d.Body = "v2"
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d.EditedBy == nil || *d.EditedBy != "ann" {
+			t.Errorf("after the flush's UPDATE: %v", d.EditedBy)
+		}
+		editor = "bob"
+		m, _ := e.reg.mapperOf(typeOf[Doc]())
+		var h struct{ Table[Doc] }
+		h.bindTable(m)
+		if _, err := Exec(ctx, s, Update(h).Set(expr.Set(m.table.C("edits"), 5))); err != nil {
+			t.Fatal(err)
+		}
+		if d.EditedBy == nil || *d.EditedBy != "bob" || d.Edits != 5 {
+			t.Errorf("after the bulk update: %v %d", d.EditedBy, d.Edits)
+		}
+	})
+	for _, c := range []struct {
+		opt  Option
+		want string
+	}{
+		{OnUpdate("Nope", func() int64 { return 1 }), "OnUpdate names a field"},
+		{OnUpdate("Edits", func() int { return 1 }), "OnUpdate gives a int for a field of type int64"},
+	} {
+		if err := Register[Doc](NewRegistry(), c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Register: %v, want %q", err, c.want)
+		}
+	}
 }

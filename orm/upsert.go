@@ -286,7 +286,11 @@ func (q *InsertStmt[A]) conflict(stmt *expr.InsertStmt, fields []*field, feat co
 		sets = append(sets, q.sets...)
 		for _, f := range q.m.updDefaults {
 			if !slices.ContainsFunc(sets, func(a expr.Assignment) bool { return a.Col != nil && a.Col.Name == f.col.Name }) {
-				sets = append(sets, expr.Set(f.col.ColumnClause, f.updDefault()))
+				v, err := updateValue(f)
+				if err != nil {
+					return err
+				}
+				sets = append(sets, expr.Set(f.col.ColumnClause, v))
 			}
 		}
 		if len(sets) == 0 {
