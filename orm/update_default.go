@@ -5,8 +5,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"unsafe"
 	"time"
+	"unsafe"
 
 	"github.com/retortdb/retort/types"
 )
