@@ -289,7 +289,8 @@
 // runs for every object to be inserted or updated. After hooks run once the flush's
 // statements succeeded, inside its transaction; AfterLoad runs when a query fills an object
 // from its row. Inside a hook the session may run queries (without autoflush) and Add
-// objects, but not Flush, Commit, Rollback or Close (ErrInHook).
+// objects, but not Flush, Commit, Rollback or Close (ErrInHook). AfterLoad of the objects
+// of a Stream runs while the stream holds the connection, so it cannot query there.
 //
 // An error from a before hook or from Validate fails the flush before any SQL, as a
 // *HookError or a *ValidationError (naming the model and wrapping the error): the

@@ -136,7 +136,8 @@ func (q *InsertStmt[A]) fields(op string, cols []expr.Expr) ([]*field, error) {
 // values (they come from the database, which the statement has just written), or new
 // persistent objects. One statement where the dialect has INSERT ... RETURNING (the
 // three, but MySQL); a SELECT by the target columns follows when some rows are not
-// returned (DoNothing on PostgreSQL and SQLite; every row on MySQL). Of the model hooks
+// returned (DoNothing on PostgreSQL and SQLite; every row on MySQL). Many rows go in
+// chunks, one statement each, as a flush's INSERTs do. Of the model hooks
 // only AfterLoad runs (SQLAlchemy's mapper events do not run for bulk statements either).
 func Upsert[A any](ctx context.Context, s *Session, q *InsertStmt[A]) ([]*A, error) {
 	if q.err != nil {
@@ -155,29 +156,39 @@ func Upsert[A any](ctx context.Context, s *Session, q *InsertStmt[A]) ([]*A, err
 	if err != nil {
 		return nil, err
 	}
-	stmt := insertStmt(m, fields, insertColumns(fields), rows, nil)
-	if err := q.conflict(stmt, fields, feat); err != nil {
-		return nil, err
-	}
-	if returning {
-		stmt.Returns = []expr.Expr{}
-		for _, f := range m.fields {
-			stmt.Returns = append(stmt.Returns, f.col.ColumnClause)
+	// One statement per chunk of rows, within the databases' parameter limits.
+	per := min(maxBatchRows, max(1, maxBatchParams/max(1, len(fields))))
+	cols := insertColumns(fields)
+	stmts := make([]*expr.InsertStmt, 0, (len(rows)+per-1)/per)
+	for start := 0; start < len(rows); start += per {
+		stmt := insertStmt(m, fields, cols, rows[start:min(start+per, len(rows))], nil)
+		if err := q.conflict(stmt, fields, feat); err != nil {
+			return nil, err
 		}
+		if returning {
+			stmt.Returns = make([]expr.Expr, len(m.fields))
+			for i, f := range m.fields {
+				stmt.Returns[i] = f.col.ColumnClause
+			}
+		}
+		stmts = append(stmts, stmt)
 	}
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.leave()
-	if err := s.beforeQuery(ctx, "Upsert", stmt); err != nil {
-		return nil, err
-	}
-	res, err := s.conn.Execute(ctx, stmt)
-	if err != nil {
+	if err := s.beforeQuery(ctx, "Upsert", stmts[0]); err != nil {
 		return nil, err
 	}
 	var sts []*state
-	if returning {
+	for _, stmt := range stmts {
+		res, err := s.conn.Execute(ctx, stmt)
+		if err != nil {
+			return nil, err
+		}
+		if !returning {
+			continue
+		}
 		for _, row := range res.All() {
 			st, err := s.hydrate(m, row.Values(), 0, true, nil)
 			if err != nil {
@@ -198,17 +209,20 @@ func Upsert[A any](ctx context.Context, s *Session, q *InsertStmt[A]) ([]*A, err
 			}
 			keys[i] = k
 		}
-		sel, err := s.conn.Execute(ctx, expr.Select(m.table).Where(inCondition(q.target, keys)))
-		if err != nil {
-			return nil, err
-		}
 		sts = sts[:0]
-		for _, row := range sel.All() {
-			st, err := s.hydrate(m, row.Values(), 0, true, nil)
+		for start := 0; start < len(keys); start += maxBatchRows {
+			chunk := keys[start:min(start+maxBatchRows, len(keys))]
+			sel, err := s.conn.Execute(ctx, expr.Select(m.table).Where(inCondition(q.target, chunk)))
 			if err != nil {
 				return nil, err
 			}
-			sts = append(sts, st)
+			for _, row := range sel.All() {
+				st, err := s.hydrate(m, row.Values(), 0, true, nil)
+				if err != nil {
+					return nil, err
+				}
+				sts = append(sts, st)
+			}
 		}
 	}
 	if len(s.loadedNow) > 0 {

@@ -1,6 +1,7 @@
 package orm
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/retortdb/retort/expr"
@@ -78,6 +79,26 @@ func TestUpsert(t *testing.T) {
 		}
 		if n, err := Count(ctx, s, memberT.Select()); err != nil || n != 4 {
 			t.Errorf("%d members (%v)", n, err)
+		}
+		// Many rows go in chunks of 1000.
+		many := make([]*Member, 2500)
+		for i := range many {
+			many[i] = &Member{Email: fmt.Sprintf("m%d@x", i), Name: "M"}
+		}
+		e.cap.take(false)
+		got, err = Upsert(ctx, s, Insert(memberT).Values(many...).OnConflict(memberT.Email).DoUpdate())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2500 || got[2499].Email != "m2499@x" || got[0].ID == 0 {
+			t.Errorf("%d members upserted", len(got))
+		}
+		want := 3
+		if e.mysql() {
+			want = 6
+		}
+		if n := len(e.cap.take(false)); n != want {
+			t.Errorf("2500 rows: %d statements, want %d", n, want)
 		}
 		if _, err := Upsert(ctx, s, Insert(memberT).Values(&Member{Email: "e@x"}).DoNothing()); err == nil {
 			t.Error("an upsert without a conflict target: no error")
