@@ -2,6 +2,7 @@ package compile
 
 import (
 	"github.com/retortdb/retort/expr"
+	"github.com/retortdb/retort/schema"
 	"github.com/retortdb/retort/types"
 )
 
@@ -21,6 +22,10 @@ type Compiled struct {
 	Columns []ResultColumn
 	// Returns reports whether executing the statement yields rows (SELECT, or DML with RETURNING).
 	Returns bool
+	// Table is the table an INSERT, UPDATE or DELETE writes, when its definition is
+	// known (a schema table); nil otherwise. Errors about a violated constraint use it to
+	// name the constraint's columns, or the constraint, that the database did not report.
+	Table *schema.Table
 }
 
 // Compile renders stmt for dialect d. Statements of the same shape (same structure,

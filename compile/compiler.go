@@ -123,7 +123,7 @@ func compileWith(d Dialect, stmt expr.Statement, useCache bool) (*Compiled, erro
 	}
 	if useCache {
 		if e := stmtCache.get(w.key); e != nil {
-			return e.instantiate(w), nil
+			return withTarget(e.instantiate(w), stmt), nil
 		}
 	}
 	e, err := render(d, stmt, w)
@@ -133,7 +133,27 @@ func compileWith(d Dialect, stmt expr.Statement, useCache bool) (*Compiled, erro
 	if useCache {
 		stmtCache.put(string(w.key), e)
 	}
-	return e.instantiate(w), nil
+	return withTarget(e.instantiate(w), stmt), nil
+}
+
+// withTarget sets c.Table to the schema table stmt writes, if any. It is taken from the
+// statement, not the cache, since tables of one shape may differ in their constraints.
+func withTarget(c *Compiled, stmt expr.Statement) *Compiled {
+	var target expr.TableLike
+	switch x := stmt.(type) {
+	case *expr.InsertStmt:
+		target = x.Table
+	case *expr.UpdateStmt:
+		target = x.Table
+	case *expr.DeleteStmt:
+		target = x.Table
+	default:
+		return c
+	}
+	if target != nil {
+		c.Table = schemaTableOf(target)
+	}
+	return c
 }
 
 func render(d Dialect, stmt expr.Statement, w *walker) (*entry, error) {
@@ -855,6 +875,9 @@ func (c *compiler) funcCall(f *expr.FuncCall) {
 		return
 	}
 	name, bare := c.d.FuncName(f.Name)
+	if bare && len(f.Args) > 0 {
+		name = f.Name // a bare spelling stands for the call without arguments only
+	}
 	c.put(name)
 	if bare && len(f.Args) == 0 {
 		return

@@ -67,8 +67,9 @@ type Dialect interface {
 	// The result is shared and must not be modified.
 	Syntax() *Syntax
 	// FuncName maps a function name, as given to expr.Fn (now, random, ...), to the
-	// dialect's spelling; bare reports that it is written without parentheses
-	// (CURRENT_TIMESTAMP). Names it does not know are returned unchanged.
+	// dialect's spelling; bare reports that the spelling is the whole call, written
+	// without an argument list (CURRENT_TIMESTAMP, now(6)), and then it replaces calls
+	// without arguments only. Names it does not know are returned unchanged.
 	FuncName(name string) (sql string, bare bool)
 	// AppendCastType appends the type name that CAST(x AS type) uses for t, or returns an
 	// error (wrapping ErrUnsupported) when the dialect cannot cast to t.

@@ -31,6 +31,7 @@ func TestAppendInline(t *testing.T) {
 		{"now", expr.Now(), map[string]string{"sqlite": "strftime('%Y-%m-%d %H:%M:%f000', 'now')", "postgresql": "now()",
 			"mariadb 10.11": "now(6)", "mysql 8.0.36": "now(6)"}},
 		{"function with literal", expr.Fn("lower", "ABC"), map[string]string{"*": "lower('ABC')"}},
+		{"now with an argument", expr.Fn("now", 3), map[string]string{"*": "now(3)"}},
 		{"timestamp", expr.Value(when, types.Timestamp(false)), map[string]string{"*": "'2024-01-02 03:04:05.6'"}},
 		{"date", expr.Value(when, types.Date()), map[string]string{"*": "'2024-01-02'"}},
 		{"bytes", expr.Value([]byte{0xde, 0xad}, types.Bytes()), map[string]string{

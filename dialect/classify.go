@@ -192,14 +192,15 @@ func (e *DataError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrData) true.
 func (e *DataError) Is(target error) bool { return target == ErrData }
 
-// Classified reports whether err already holds one of retryable, data, connection-lost
-// or integrity errors, so that a dialect's ClassifyError leaves it as it is.
+// Classified reports whether err already holds one of retryable, data, connection-lost,
+// read-only or integrity errors, so that a dialect's ClassifyError leaves it as it is.
 func Classified(err error) bool {
 	var (
 		ie *IntegrityError
 		re *RetryableError
 		de *DataError
 		ce *ConnectionLostError
+		ro *ReadOnlyError
 	)
-	return errors.As(err, &ie) || errors.As(err, &re) || errors.As(err, &de) || errors.As(err, &ce)
+	return errors.As(err, &ie) || errors.As(err, &re) || errors.As(err, &de) || errors.As(err, &ce) || errors.As(err, &ro)
 }

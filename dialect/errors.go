@@ -42,10 +42,22 @@ var ErrConvert = errors.New("dialect: cannot convert value")
 // concurrent reads once returned; it lives as long as the caller keeps it.
 type IntegrityError struct {
 	Kind       IntegrityKind
-	Constraint string // the constraint's name, when the database reports it
+	Constraint string // the constraint's name, when the database reports it or the table's definition gives it
 	Table      string // the table, when known
-	Column     string // the column, when known (NOT NULL, SQLite UNIQUE); "a, b" for several
+	Column     string // the constraint's column, when known; "a, b" for several
 	Err        error  // the driver's error
+}
+
+// ConstraintNamer is implemented by dialects whose database names the constraints that
+// DDL left unnamed in a way that can be predicted, so that the engine can tell which
+// constraint of a table's definition an error names (and name the one a database does
+// not report). Implementations are dialects: safe for concurrent use, living as long as
+// their engine.
+type ConstraintNamer interface {
+	// DefaultConstraintName returns the name the database gives an unnamed constraint
+	// of kind ("PRIMARY KEY", "UNIQUE" or "FOREIGN KEY") on table's columns, or "" when
+	// it cannot be predicted.
+	DefaultConstraintName(kind, table string, columns []string) string
 }
 
 // Error returns "dialect: <kind> constraint "<name>" violated (table T, column C)", the

@@ -15,6 +15,7 @@ import (
 func (c *Conn) compiledError(ctx context.Context, comp *compile.Compiled, err error) error {
 	err = c.statementError(ctx, comp.SQL, err)
 	describeData(err, comp)
+	c.eng.describeIntegrity(err, comp)
 	return err
 }
 

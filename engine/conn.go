@@ -34,8 +34,9 @@ type Conn struct {
 	dc    dialect.Conn // nil after Close or invalidation
 	state connState
 
-	txs    []*Tx // active transaction (txs[0]) and savepoints, innermost last
-	txLost bool  // the connection was discarded during a transaction
+	reads  *ReplicaSet // set for a replica connection from ConnectRead (see failover)
+	txs    []*Tx       // active transaction (txs[0]) and savepoints, innermost last
+	txLost bool        // the connection was discarded during a transaction
 	// sessionSet: a statement changed the connection's session (SET, USE); the
 	// connection is closed instead of going back to the pool.
 	sessionSet bool
@@ -174,7 +175,14 @@ func (c *Conn) Execute(ctx context.Context, stmt expr.Statement) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	return c.run(ctx, comp)
+	res, err := c.run(ctx, comp)
+	if err != nil && c.failover(ctx, stmt, err) {
+		if comp, err = compile.Compile(c.eng.dialect, stmt); err != nil {
+			return nil, err
+		}
+		return c.run(ctx, comp)
+	}
+	return res, err
 }
 
 // Scalar executes stmt and returns the first column of its first row (ErrNoResult when it
@@ -315,24 +323,37 @@ func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipel
 	if err != nil {
 		return nil, c.compiledError(ctx, comp, err)
 	}
+	res, rowErr, err := c.readResult(comp, rows)
+	if err != nil {
+		rows.Close()
+		if rowErr {
+			return nil, c.rowError(ctx, comp, err)
+		}
+		return nil, c.compiledError(ctx, comp, err)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, c.compiledError(ctx, comp, err)
+	}
+	return res, nil
+}
+
+// readResult reads every row of rows (which the caller closes) into a Result. On failure
+// it returns the error unclassified (the caller closes the rows first, then classifies
+// it: rowError when rowErr is set, compiledError otherwise).
+func (c *Conn) readResult(comp *compile.Compiled, rows dialect.Rows) (res *Result, rowErr bool, err error) {
 	meta := c.metaFor(comp, rows)
-	res := &Result{meta: meta}
+	res = &Result{meta: meta}
 	var flat []any
 	ncol := len(meta.cols)
 	n := 0
 	for rows.Next() {
 		if flat, err = c.readRow(rows, meta, flat); err != nil {
-			rows.Close()
-			return nil, c.rowError(ctx, comp, err)
+			return nil, true, err
 		}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, c.compiledError(ctx, comp, err)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, c.compiledError(ctx, comp, err)
+		return nil, false, err
 	}
 	if n == 1 {
 		res.one[0] = Row{vals: flat[:ncol:ncol], meta: meta}
@@ -344,7 +365,7 @@ func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipel
 		}
 	}
 	res.rowsAffected = int64(n)
-	return res, nil
+	return res, false, nil
 }
 
 // metaFor describes the result columns: the compiled names and types when they match the
@@ -473,7 +494,28 @@ func (c *Conn) Stream(ctx context.Context, stmt expr.Statement) iter.Seq2[Row, e
 			yield(Row{}, err)
 			return
 		}
-		c.stream(ctx, comp, yield)
+		if c.reads == nil {
+			c.stream(ctx, comp, yield)
+			return
+		}
+		// A replica connection: a read lost before its first row runs again on the
+		// primary (see failover).
+		started, again := false, false
+		c.stream(ctx, comp, func(r Row, err error) bool {
+			if err != nil && !started && c.failover(ctx, stmt, err) {
+				again = true
+				return false
+			}
+			started = true
+			return yield(r, err)
+		})
+		if again {
+			if comp, err = compile.Compile(c.eng.dialect, stmt); err != nil {
+				yield(Row{}, err)
+				return
+			}
+			c.stream(ctx, comp, yield)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"net/url"
@@ -26,6 +27,7 @@ type Engine struct {
 	slow    time.Duration // SlowStatements' threshold, or 0
 	// autocommitReads: see AutocommitReads.
 	autocommitReads bool
+	replicas        *ReplicaSet // Replicas' set, or nil
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -49,6 +51,8 @@ type options struct {
 	prePing     bool
 	isolation   string
 	connectSQL  []string
+	replicaURLs []string
+	replicaOpts []ReplicaOption
 }
 
 // Echo makes the engine log every statement it runs and every BEGIN / COMMIT / ROLLBACK
@@ -123,13 +127,26 @@ func OnConnect(stmts ...string) Option {
 // and returns the engine. ctx bounds the initial connection (drivers connect once to check
 // the server and detect its version). Errors never contain the password.
 func Create(ctx context.Context, url string, opts ...Option) (*Engine, error) {
-	u, err := ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
 	var o options
 	for _, opt := range opts {
 		opt(&o)
+	}
+	e, err := create(ctx, url, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.openReplicas(ctx, o); err != nil {
+		_ = e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// create opens the engine of url with the options o (its replicas left aside).
+func create(ctx context.Context, url string, o options) (*Engine, error) {
+	u, err := ParseURL(url)
+	if err != nil {
+		return nil, err
 	}
 	query, timeout, err := poolTimeoutOption(u, o)
 	if err != nil {
@@ -266,7 +283,7 @@ func (e *Engine) Stats() Stats {
 func (e *Engine) Close() error {
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
-		e.closeErr = e.pool.Close()
+		e.closeErr = errors.Join(e.pool.Close(), e.closeReplicas())
 	})
 	return e.closeErr
 }

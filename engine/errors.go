@@ -50,7 +50,15 @@ var (
 )
 
 // IntegrityError is a constraint violation reported by the database, classified the same
-// way on every dialect (see dialect.IntegrityError). Statement errors unwrap to it.
+// way on every dialect (see dialect.IntegrityError). Statement errors unwrap to it. For a
+// statement on a schema table (an INSERT, UPDATE or DELETE built with package expr, and
+// so every ORM flush), the engine completes it from the table's definition: the columns
+// of the constraint the database names (users_email_key is UNIQUE (email)), the name of
+// the constraint over the columns it names (SQLite reports no names), and on SQLite's
+// bare foreign key failure the one foreign key the statement sets. A constraint left
+// unnamed in the definition is known by the name the database gives it (PostgreSQL's
+// t_c_key, t_pkey, t_c_fkey; MariaDB's key named after its first column, PRIMARY), so
+// SQLite's unnamed constraints keep an empty Constraint.
 type IntegrityError = dialect.IntegrityError
 
 // IntegrityKind is the kind of constraint an IntegrityError violated.

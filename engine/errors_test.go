@@ -56,32 +56,32 @@ func TestErrorMessages(t *testing.T) {
 			{"unique", expr.Insert(parents).Values(map[string]any{"id": 2, "name": secret, "n": 1}), UniqueViolation,
 				byDialect(
 					"engine: statement failed: dialect: unique constraint violated (table parents, column name)",
-					`engine: statement failed: dialect: unique constraint "parents_name_key" violated (table parents)`,
-					`engine: statement failed: dialect: unique constraint "name" violated`) +
+					`engine: statement failed: dialect: unique constraint "parents_name_key" violated (table parents, column name)`,
+					`engine: statement failed: dialect: unique constraint "name" violated (table parents, column name)`) +
 					" [SQL: " + insParents + "]"},
 			{"primary key", expr.Insert(parents).Values(map[string]any{"id": 1, "name": "other", "n": 1}), UniqueViolation,
 				byDialect(
 					"engine: statement failed: dialect: unique constraint violated (table parents, column id)",
-					`engine: statement failed: dialect: unique constraint "parents_pkey" violated (table parents)`,
-					`engine: statement failed: dialect: unique constraint "PRIMARY" violated`) +
+					`engine: statement failed: dialect: unique constraint "parents_pkey" violated (table parents, column id)`,
+					`engine: statement failed: dialect: unique constraint "PRIMARY" violated (table parents, column id)`) +
 					" [SQL: " + insParents + "]"},
 			{"not null", expr.Insert(parents).Values(map[string]any{"id": 3, "name": nil, "n": 1}), NotNullViolation,
 				byDialect(
 					"engine: statement failed: dialect: not null constraint violated (table parents, column name)",
 					"engine: statement failed: dialect: not null constraint violated (table parents, column name)",
-					"engine: statement failed: dialect: not null constraint violated (column name)") +
+					"engine: statement failed: dialect: not null constraint violated (table parents, column name)") +
 					" [SQL: " + insParents + "]"},
 			{"check", expr.Insert(parents).Values(map[string]any{"id": 4, "name": secret + "2", "n": -5}), CheckViolation,
 				byDialect(
-					`engine: statement failed: dialect: check constraint "ck_parents_n" violated`,
-					`engine: statement failed: dialect: check constraint "ck_parents_n" violated (table parents)`,
-					`engine: statement failed: dialect: check constraint "ck_parents_n" violated (table parents)`) +
+					`engine: statement failed: dialect: check constraint "ck_parents_n" violated (table parents, column n)`,
+					`engine: statement failed: dialect: check constraint "ck_parents_n" violated (table parents, column n)`,
+					`engine: statement failed: dialect: check constraint "ck_parents_n" violated (table parents, column n)`) +
 					" [SQL: " + insParents + "]"},
 			{"foreign key", expr.Insert(kids).Values(map[string]any{"id": 1, "pid": 99}), ForeignKeyViolation,
 				byDialect(
-					"engine: statement failed: dialect: foreign key constraint violated",
-					`engine: statement failed: dialect: foreign key constraint "kids_pid_fkey" violated (table kids)`,
-					`engine: statement failed: dialect: foreign key constraint "kids_ibfk_1" violated (table kids)`) +
+					"engine: statement failed: dialect: foreign key constraint violated (table kids, column pid)",
+					`engine: statement failed: dialect: foreign key constraint "kids_pid_fkey" violated (table kids, column pid)`,
+					`engine: statement failed: dialect: foreign key constraint "kids_ibfk_1" violated (table kids, column pid)`) +
 					" [SQL: INSERT INTO kids (id, pid) VALUES (" + ph(1) + ", " + ph(2) + ")]"},
 			{"enum value", expr.Insert(parents).Values(map[string]any{"id": 5, "name": "e", "n": 1, "mood": "s3cret-mood"}), 0,
 				"engine: statement failed: parameter 4: " + d + `: cannot convert string to enum mood(calm,cross) column: "s3cret-mood" is not one of the allowed values ["calm", "cross"]` +

@@ -37,7 +37,9 @@
 //   - MySQL/MariaDB, whose DDL commits by itself, runs under GET_LOCK and marks a
 //     migration dirty in the version table while it runs: one that fails half-way stays
 //     dirty, later runs stop with ErrDirty, and Stamp records the revision after a
-//     repair;
+//     repair. On a Galera cluster GET_LOCK holds on one node only, so two runs through
+//     two nodes are not kept apart: run migrations through one node (see
+//     dialect/mysql's Galera notes);
 //   - SQLite runs the whole upgrade in one transaction that writes first (taking the
 //     database's write lock), each migration in a savepoint; what its ALTER TABLE cannot
 //     do (change or drop a column, add or drop a constraint) is done by rebuilding the

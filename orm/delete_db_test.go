@@ -66,14 +66,15 @@ func TestDeleteParentReleasesChildren(t *testing.T) {
 		}
 
 		// A child whose foreign key cannot be NULL stops the flush before any SQL.
+		added := &A{Bs: []*B{{}}}
 		if err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error {
-			return s.Add(&A{Bs: []*B{{}}})
+			return s.Add(added)
 		}); err != nil {
 			t.Fatal(err)
 		}
 		s2 := sm.New()
 		defer s2.Close()
-		a, err := GetOne[A](e.ctx, s2, 1)
+		a, err := GetOne[A](e.ctx, s2, added.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,13 +16,13 @@
 //   - Paginate: by keyset, ordering by (published, id) and asking for the rows after the
 //     last one seen with a row-value comparison, expr.Tuple(StoryT.Published,
 //     StoryT.ID).Gt(last.Published, last.ID); by offset, Limit and Offset with Count for the
-//     total. Example: All (paginate).
+//     total. Examples: All (paginate), the package (paginate).
 //   - Aggregate into a struct: a row query of objects and aggregates ([SelectRows] with
 //     GroupBy and Having) scanned by [ScanRows] into a struct embedding the model pointer.
-//     Example: ScanRows.
+//     Examples: ScanRows, ScanRows (authorStats).
 //   - Bulk update: [Update] and [Delete] by criteria, run by [Exec], keep the session's
 //     objects true to their rows. Example: Exec.
-//   - Raw SQL into a struct: [Scan] with expr.Text. Example: Scan.
+//   - Raw SQL into a struct: [Scan] with expr.Text. Examples: Scan, Scan (report).
 //   - Upsert: [Insert] ... OnConflict(...).DoUpdate(...), run by [Upsert], returns the
 //     session's objects of the rows. Example: Upsert.
 //   - Many-to-many: a []*T field tagged secondary=<association table>, loaded with
@@ -154,9 +154,10 @@
 // the field is converted (AT.Data.Eq(nil) is "data IS NULL"). Go has no operator
 // overloading, so SQLAlchemy's A.data == "x" is spelt AT.Data.Eq(ptr("x")), and a
 // column-to-column comparison expr.Eq(AT.ID, BT.AID). The generator cmd/retort-gen
-// writes the handle structs (and a RegisterHandles function) from the models
-// (//go:generate go run github.com/retortdb/retort/cmd/retort-gen -type A,B); generated
-// or hand-written, they are ordinary Go checked the same way at registration.
+// writes the handle structs (and a RegisterHandles function) of the models it finds in
+// a package (//go:generate go run github.com/retortdb/retort/cmd/retort-gen), named
+// after their models with a T (User gives UserT); generated or hand-written, they are
+// ordinary Go checked the same way at registration.
 //
 // # Sessions
 //
@@ -169,7 +170,8 @@
 //	defer s.Close()
 //	as, err := orm.All(ctx, s, orm.Select(AT).Options(orm.SelectIn(AT.Bs)).OrderBy(AT.ID.Asc()))
 //	for _, a := range as { ... a.Bs ... }
-//	a1, err := orm.ScalarOne(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()).Limit(1))
+//	all, err := orm.Scalars(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()))
+//	a1, err := all.First()
 //	a1.Data = ptr("new data")
 //	err = s.Commit(ctx) // UPDATE a SET data = ? WHERE a.id = ?
 //
@@ -416,12 +418,66 @@
 // # Relationships
 //
 // No I/O ever happens on field access. A relationship field holds what a loader put
-// there or what the application assigned. SelectIn(AT.Bs) (SQLAlchemy's selectinload)
-// runs one SELECT ... WHERE fk IN (...) per 500 parents after the main query and assigns
-// the collections (empty, non-nil slices for parents without children), filling the
-// back_populates side too; Load(ctx, s, AT.Bs, a1) does the same on demand (the explicit
-// form of SQLAlchemy's lazy load, await a1.awaitable_attrs.bs). IsLoaded distinguishes a
-// collection loaded empty from one never loaded.
+// there or what the application assigned.
+//
+// # Loading relationships
+//
+// Each relationship has a default loader strategy, its tag's lazy= option, and a query
+// may override it for any path with loader options (SQLAlchemy's relationship(lazy=...)
+// and .options(...)):
+//
+//   - select (the default when the tag says nothing): queries do not load it; Load does,
+//     explicitly (SQLAlchemy's lazy load, which Go cannot run on attribute access). This
+//     is what GORM and Bun users expect of a relation without Preload, with the
+//     difference that an unloaded relationship is never mistaken for an empty one (see
+//     Related).
+//   - selectin: SelectIn(AT.Bs), lazy=selectin. After the query, one SELECT of the
+//     related model per relationship and per 500 keys (ChunkSize), WHERE fk IN (...), or
+//     (a = ? AND b = ?) OR ... for a composite key. The collections are assigned
+//     (empty, non-nil slices for objects without related rows) and the back_populates
+//     side is filled. On PostgreSQL the loads of sibling relationships and the chunks of
+//     one go in one round trip (engine.Conn.ExecuteAll).
+//   - joined: Joined(AT.Bs), lazy=joined. A LEFT OUTER JOIN (InnerJoin: JOIN) of the
+//     related table under an alias (b_1) in the query itself. A query that joins a
+//     collection repeats each object once per related row; as in SQLAlchemy 2.0, which
+//     requires result.unique() there, such a query must be marked Unique, or Scalars,
+//     ScalarOne and ScalarOneOrNone return ErrUniqueRequired (Scalar, the first object,
+//     does not need it). With LIMIT or OFFSET the query becomes a subquery that the joins
+//     apply to, so that the limit counts objects.
+//   - raise: Raise(AT.Bs), lazy=raise. Not loaded, and reading it through Related is an
+//     error that says so (SQLAlchemy's raiseload); Load still loads it.
+//   - noload: NoLoad(AT.Bs), lazy=noload. Left empty on purpose, marked loaded.
+//
+// Options chain through paths: SelectIn(AT.Bs).SelectIn(BT.Cs) loads the B's and their
+// C's (three statements); DefaultLoad(AT.Bs).Joined(BT.Cs) keeps A.Bs's own strategy.
+// Default strategies apply at every level a load reaches, never back the way it came
+// (the back_populates side is filled anyway) nor twice along one path. Collections of
+// selectin and joined loads are in the order of the related model's primary key.
+//
+// Statement counts are part of the contract and tested: N objects (N <= 500) with one
+// selectin collection are 2 statements, three levels of selectin 3, a joined load 1,
+// 1,200 objects with one selectin collection 1 + 3.
+//
+// Load(ctx, s, AT.Bs, a1) loads a relationship on demand (await a1.awaitable_attrs.bs).
+// It is batched: the objects of one result (a query's objects, the objects one selectin
+// load brought, a stream's batch) form a group, and Load of one object loads the
+// relationship for every object of its group that lacks it, in one chunked IN query. So
+// the N+1 loop "for each a: Load(a.Bs)" costs 2 statements without changing the loop.
+// Load leaves a loaded relationship as it is (no SQL), as SQLAlchemy's attribute access
+// does; Expire or Refresh first to reload.
+//
+// Strictness without IsLoaded: Related(s, a, AT.Bs) returns the collection when it is
+// loaded and otherwise a *NotLoadedError (errors.Is(err, ErrNotLoaded)) that says
+// whether it was never loaded or marked raise, and names the option that would load it;
+// RelatedOne is its many-to-one form. Code that reads relationships through them can
+// never mistake an unloaded collection for an empty one; reading the field directly stays
+// possible (and is what IsLoaded guards).
+//
+// The N+1 detector (DetectNPlusOne, per SessionMaker or Session.DetectNPlusOne) reports
+// when one relationship is loaded one object at a time, or one statement shape runs again
+// and again in a session, naming the relationship and the loader option that would fix
+// it: a slog warning through the engine's logger, or in strict mode (for test suites) an
+// *NPlusOneError from the offending call.
 //
 // Deleting a parent: as SQLAlchemy does without a delete cascade, the children of its
 // one-to-many and one-to-one relationships are loaded (when they were not) and their foreign keys set
@@ -531,10 +587,62 @@
 // (delete-orphan) or set its foreign key to NULL. Loader options and Load refuse it
 // (ErrWriteOnly).
 //
-// Stream yields objects from the engine's stream (a server-side cursor on PostgreSQL).
-// The engine cannot run another statement on a connection while a stream is open, so
-// with loader options Stream reads the primary rows first and loads relationships per
-// chunk of 100 objects.
+// # Streaming
+//
+// Stream and StreamPartitions read a query in batches (YieldPer, 1000 by default): one
+// FETCH of a server-side cursor per batch on PostgreSQL. Each batch is hydrated, its
+// loader strategies run for it (selectin between two FETCHes on the same connection;
+// joined many-to-one in the rows; a joined collection cannot be streamed), and its
+// objects are yielded. As with SQLAlchemy's yield_per, whose identity map holds objects
+// weakly, the session lets go of each batch when it reads the next: the objects a batch
+// brought in that the loop did not modify become detached, so memory stays flat however
+// many rows the query returns (1,000,000 rows stream in a live heap of a few MB on
+// SQLite and PostgreSQL); modified objects, objects the session held before, and the
+// last batch stay. MySQL and MariaDB cannot run the selectin loads while a result is
+// open, so there a stream with selectin loads reads its primary rows first. See
+// stream.go.
+//
+// # Read replicas
+//
+// A session reads from a read replica while it has not written, in the spirit of
+// SQLAlchemy's get_bind and GORM's dbresolver. The replicas are configured on the engine
+// (engine.Create(ctx, primaryURL, engine.Replicas(replicaURLs))) or on the session maker
+// (ReadReplicas(set), with a set from engine.NewReplicaSet; ReadReplicas(nil) turns them
+// off). The rules:
+//
+//   - outside a transaction that has written, plain reads (queries, Get, loads, Refresh,
+//     Execute of a SELECT without a locking clause) run without a transaction on a
+//     connection from engine.ReplicaSet.ConnectRead: a replica chosen by the set's policy
+//     (round-robin, or an engine.ReplicaPolicy hook), or the primary when the replicas
+//     are down (after engine.FallbackWait, with a warning through the engine's logger;
+//     a plain read whose replica connection breaks runs again on the primary);
+//   - the first write (a flush with changes, Execute of anything else, a locking read,
+//     Begin, BeginNested) begins the transaction on the primary, and everything until
+//     Commit or Rollback runs there, reads included, so they see the transaction's own
+//     writes; after Commit the session reads from a replica again;
+//   - UsePrimary(ctx) sends the reads given that context to the primary: a replica lags,
+//     and a read right after a commit may not see it there (read your writes on the
+//     primary, or commit with synchronous replication such as PostgreSQL's
+//     synchronous_commit = remote_apply).
+//
+// A write that reaches a replica anyway (a session maker built on a replica's engine)
+// fails with the server's read-only error, engine.ErrReadOnly (*engine.ReadOnlyError),
+// and leaves the session wanting Rollback like any failed flush.
+//
+// # Sharding
+//
+// A ShardedSession (from NewShardedSessionMaker) spreads the same models over several
+// databases, possibly of different dialects, in the spirit of SQLAlchemy's
+// horizontal_shard: ShardConfig's ShardChooser places new objects (their related objects
+// go with them), IdentityChooser names the shards ShardGet asks (in order, until one has
+// the row), QueryChooser names the shards ShardScalars runs a query on (ShardKeys reads a
+// column's values from the query's WHERE clause); the results are merged in the query's
+// ORDER BY (columns of the model; NULLs as PostgreSQL sorts them; strings by their bytes)
+// or shard after shard, then cut to its OFFSET and LIMIT. The sharded session keeps one
+// Session, and so one identity map, per shard: an object's identity is its shard and its
+// key, and the same key on two shards is two objects (ShardOf says which shard holds an
+// object; Shard(id) gives the shard's Session for work on one shard). Commit flushes
+// every shard, then commits them one by one; commits across shards are not atomic.
 //
 // # Concurrency
 //

@@ -13,7 +13,7 @@ func TestSessionErrors(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
 		t := e.t
 		sm := NewSessionMaker(e.eng, e.reg)
-		seedAB(t, e, sm)
+		k1 := seedAB(t, e, sm)[0].ID
 		ctx := e.ctx
 		s := sm.New()
 		if err := s.Add(&unregistered{}); !errors.Is(err, ErrNotRegistered) || !strings.Contains(err.Error(), "orm.unregistered") {
@@ -53,7 +53,7 @@ func TestSessionErrors(t *testing.T) {
 			t.Errorf("Delete of a pending object: %v, status %v", err, s.Status(p))
 		}
 		// Begin inside a transaction.
-		if _, err := GetOne[A](ctx, s, 1); err != nil {
+		if _, err := GetOne[A](ctx, s, k1); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Begin(ctx, func(context.Context) error { return nil }); !errors.Is(err, ErrTxActive) {

@@ -170,7 +170,7 @@ func ExampleAll_paginate() {
 
 // Aggregate into a struct: a row query of an object and aggregates, scanned into a
 // struct whose embedded model pointer receives the object (from the identity map).
-func ExampleScanRows() {
+func ExampleScanRows_authorStats() {
 	ctx := context.Background()
 	eng, sm := openBlog(ctx)
 	defer eng.Close()
@@ -197,7 +197,7 @@ func ExampleScanRows() {
 }
 
 // Raw SQL into a struct: columns match fields by tag, snake_case name or name.
-func ExampleScan() {
+func ExampleScan_report() {
 	ctx := context.Background()
 	eng, sm := openBlog(ctx)
 	defer eng.Close()

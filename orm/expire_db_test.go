@@ -25,20 +25,20 @@ func TestExpireOnCommit(t *testing.T) {
 	eachDB(t, registerAB, func(e *env) {
 		t := e.t
 		ah, _ := bindAB(t, e)
-		seedAB(t, e, NewSessionMaker(e.eng, e.reg))
-		query := Select(*ah).Where(ah.ID.Eq(1))
+		k1 := seedAB(t, e, NewSessionMaker(e.eng, e.reg))[0].ID
+		query := Select(*ah).Where(ah.ID.Eq(k1))
 
 		// Default: Commit expires; the next query overwrites the object from its row.
 		s := NewSessionMaker(e.eng, e.reg).New()
 		defer s.Close()
-		a1, err := GetOne[A](e.ctx, s, 1)
+		a1, err := GetOne[A](e.ctx, s, k1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		setData(e, 1, "changed elsewhere")
+		setData(e, k1, "changed elsewhere")
 		if *a1.Data != "a1" {
 			t.Errorf("commit changed the fields: %q", *a1.Data)
 		}
@@ -49,14 +49,14 @@ func TestExpireOnCommit(t *testing.T) {
 		// ExpireOnCommit(false): the object keeps its values through later queries...
 		s2 := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false)).New()
 		defer s2.Close()
-		b1, err := GetOne[A](e.ctx, s2, 1)
+		b1, err := GetOne[A](e.ctx, s2, k1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := s2.Commit(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		setData(e, 1, "third")
+		setData(e, k1, "third")
 		if got, err := ScalarOne(e.ctx, s2, query); err != nil || got != b1 || *b1.Data != "changed elsewhere" {
 			t.Errorf("query without expire: data %q, %v", *b1.Data, err)
 		}
@@ -70,7 +70,7 @@ func TestExpireOnCommit(t *testing.T) {
 		if err := s2.Commit(e.ctx); err != nil { // end the snapshot of the read transaction
 			t.Fatal(err)
 		}
-		setData(e, 1, "fourth")
+		setData(e, k1, "fourth")
 		if err := s2.Refresh(e.ctx, b1); err != nil || *b1.Data != "fourth" {
 			t.Errorf("Refresh: data %q, %v", *b1.Data, err)
 		}

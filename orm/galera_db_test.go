@@ -109,6 +109,9 @@ func TestGaleraReadYourWrites(t *testing.T) {
 	}
 	e1 := galeraEngine(t, nodes[0])
 	e2 := galeraEngine(t, syncWait(nodes[1]))
+	if g, ok := e1.Dialect().(interface{ Galera() bool }); !ok || !g.Galera() {
+		t.Errorf("the dialect of a cluster node does not report Galera")
+	}
 	if err := e1.CreateAll(ctx, reg.MetaData()); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package orm
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -162,6 +163,70 @@ func TestTypedAssignment(t *testing.T) {
 		}
 		if got.Title != "final" || !got.CreatedAt.Equal(when) {
 			t.Fatalf("after the update: %+v", got)
+		}
+	})
+}
+
+// TestMemorySQLiteHeldConnection: on an in-memory SQLite engine, a connection held by
+// the caller does not stop a session from querying and flushing in the same goroutine.
+func TestMemorySQLiteHeldConnection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	eng, err := engine.Create(ctx, "sqlite://")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	reg := NewRegistry()
+	if err := Register[ksPost](reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.CreateAll(ctx, reg.MetaData()); err != nil {
+		t.Fatal(err)
+	}
+	held, err := eng.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	s := NewSessionMaker(eng, reg).New()
+	defer s.Close()
+	if err := s.Add(&ksPost{Title: "t"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx); err != nil {
+		t.Fatalf("commit while a connection is held: %v", err)
+	}
+	n, err := held.Scalar(ctx, expr.Select(expr.CountStar()).From(reg.MetaData().Tables[0]))
+	if err != nil || n != int64(1) {
+		t.Fatalf("rows seen by the held connection: %v, %v", n, err)
+	}
+}
+
+// ieUser has an unnamed unique email, for TestFlushIntegrityError.
+type ieUser struct {
+	ID    int64  `retort:"pk"`
+	Email string `retort:"size=100,unique"`
+}
+
+// TestFlushIntegrityError: a flush that breaks a unique constraint fails with an
+// IntegrityError naming the constraint (as the database names the unnamed one) and its
+// column on every dialect; SQLite names no constraint.
+func TestFlushIntegrityError(t *testing.T) {
+	eachDB(t, func(reg *Registry) error { return Register[ieUser](reg) }, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg)
+		if err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error { return s.Add(&ieUser{Email: "a@x"}) }); err != nil {
+			t.Fatal(err)
+		}
+		err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error { return s.Add(&ieUser{Email: "a@x"}) })
+		var ie *engine.IntegrityError
+		if !errors.As(err, &ie) {
+			t.Fatalf("duplicate email: %v", err)
+		}
+		want := map[string]string{"postgresql": "ie_user_email_key", "mariadb": "email", "mysql-features": "email"}[e.target.Name]
+		if ie.Kind != engine.UniqueViolation || ie.Constraint != want || ie.Column != "email" || ie.Table != "ie_user" {
+			t.Errorf("IntegrityError %+v, want constraint %q column email table ie_user", ie, want)
 		}
 	})
 }

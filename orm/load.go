@@ -40,16 +40,29 @@ func (s *Session) runLoads(ctx context.Context, nodes []*loadNode, sts []*state)
 	if len(sts) == 0 {
 		return nil
 	}
+	// The selectin loads of sibling relationships run together (one round trip on
+	// PostgreSQL), then what each loaded gets its own loads.
+	var jobs []selectInJob
+	var sel []*loadNode
+	for _, n := range nodes {
+		if n.strat == lazySelectIn {
+			jobs = append(jobs, selectInJob{r: n.r, sts: sts, chunk: n.chunkSize()})
+			sel = append(sel, n)
+		}
+	}
+	if len(jobs) > 0 {
+		done, err := s.selectInAll(ctx, jobs)
+		if err != nil {
+			return err
+		}
+		for i, n := range sel {
+			if err := s.runLoads(ctx, n.kids, done[i].loaded); err != nil {
+				return err
+			}
+		}
+	}
 	for _, n := range nodes {
 		switch n.strat {
-		case lazySelectIn:
-			related, err := s.selectIn(ctx, n.r, sts, n.chunkSize())
-			if err != nil {
-				return err
-			}
-			if err := s.runLoads(ctx, n.kids, related); err != nil {
-				return err
-			}
 		case lazyJoined:
 			if err := s.runLoads(ctx, n.kids, joinedTargets(s, n.r, sts)); err != nil {
 				return err

@@ -163,10 +163,10 @@ func TestUpdateToCurrentValueIsNotStale(t *testing.T) {
 		t := e.t
 		ah, _ := bindAB(t, e)
 		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
-		seedAB(t, e, sm)
+		k1 := seedAB(t, e, sm)[0].ID
 		s := sm.New()
 		defer s.Close()
-		a1, err := GetOne[A](e.ctx, s, int64(1))
+		a1, err := GetOne[A](e.ctx, s, k1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +174,7 @@ func TestUpdateToCurrentValueIsNotStale(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = e.eng.Begin(e.ctx, func(ctx context.Context, c *engine.Conn) error {
-			_, err := c.Execute(ctx, expr.Update(ah.Core()).Set(ah.Data.ColumnClause, "same").Where(ah.ID.Eq(1)))
+			_, err := c.Execute(ctx, expr.Update(ah.Core()).Set(ah.Data.ColumnClause, "same").Where(ah.ID.Eq(k1)))
 			return err
 		})
 		if err != nil {
@@ -185,6 +185,6 @@ func TestUpdateToCurrentValueIsNotStale(t *testing.T) {
 		if err := s.Commit(e.ctx); err != nil {
 			t.Fatalf("commit: %v", err)
 		}
-		e.expect(e.sql(`UPDATE a SET data = ? WHERE a.id = ? | ["same" 1]`, `UPDATE a SET data = $1 WHERE a.id = $2 | ["same" 1]`, `UPDATE a SET data = ? WHERE a.id = ? | ["same" 1]`))
+		e.expect(e.sqlf(`UPDATE a SET data = ? WHERE a.id = ? | ["same" %[1]d]`, `UPDATE a SET data = $1 WHERE a.id = $2 | ["same" %[1]d]`, `UPDATE a SET data = ? WHERE a.id = ? | ["same" %[1]d]`, k1))
 	})
 }

@@ -116,7 +116,7 @@ func TestReadsWithoutTransaction(t *testing.T) {
 		// BeginOnRead(true) brings BEGIN back; BeginOnRead(false) drops it anywhere.
 		for _, on := range []bool{true, false} {
 			s = NewSessionMaker(eng, reg, BeginOnRead(on)).New()
-			if _, err := GetOne[Acct](ctx, s, int64(1)); err != nil {
+			if _, err := GetOne[Acct](ctx, s, idA); err != nil {
 				t.Fatal(err)
 			}
 			s.Close()

@@ -136,15 +136,18 @@ func (e *StaleDataError) Is(target error) bool { return e.Version && target == e
 // Close: it lives as long as the caller keeps it (typically the whole program), and its
 // sessions work as long as its engine is open.
 type SessionMaker struct {
-	eng  *engine.Engine
-	reg  *Registry
-	opts sessionOptions
+	eng   *engine.Engine
+	reg   *Registry
+	opts  sessionOptions
+	reads *engine.ReplicaSet // where sessions read outside a written transaction; nil: eng
 }
 
 type sessionOptions struct {
 	expireOnCommit bool
 	autoflush      bool
 	beginOnRead    tristate
+	reads          *engine.ReplicaSet
+	readsSet       bool
 	nPlusOne       *NPlusOne // the N+1 detector's settings, nil when off
 }
 
@@ -195,6 +198,26 @@ func BeginOnRead(on bool) SessionOption {
 	}
 }
 
+// ReadReplicas sets where the sessions read (the read-replica routing of SQLAlchemy's
+// get_bind and GORM's dbresolver): outside a transaction that has written, plain reads
+// (queries, Get, loads, Refresh, Execute of a SELECT without a locking clause) run on a
+// connection from rs (a replica chosen by its policy, or the primary when it falls back);
+// writes, and everything after them until Commit or Rollback, run in the transaction on
+// the session maker's engine, which should be rs's primary. A context from
+// engine.UsePrimary (see UsePrimary) sends a read to the primary.
+//
+// The default is the engine's own set (engine.Replicas at Create), if it has one.
+// ReadReplicas(nil) makes the sessions read from the primary only. BeginOnRead(true)
+// keeps every read inside the primary's transaction, which also means no replica reads.
+func ReadReplicas(rs *engine.ReplicaSet) SessionOption {
+	return func(o *sessionOptions) { o.reads, o.readsSet = rs, true }
+}
+
+// UsePrimary returns a context that makes a session's reads, for the calls given it, run
+// on the primary instead of a replica: to read what was just committed, which a lagging
+// replica may not show yet. It is engine.UsePrimary.
+func UsePrimary(ctx context.Context) context.Context { return engine.UsePrimary(ctx) }
+
 // Autoflush sets whether queries flush pending changes first (default true), so that
 // they see the session's changes.
 func Autoflush(on bool) SessionOption { return func(o *sessionOptions) { o.autoflush = on } }
@@ -207,7 +230,11 @@ func NewSessionMaker(eng *engine.Engine, reg *Registry, opts ...SessionOption) *
 			opt(&o)
 		}
 	}
-	return &SessionMaker{eng: eng, reg: reg, opts: o}
+	sm := &SessionMaker{eng: eng, reg: reg, opts: o, reads: eng.Replicas()}
+	if o.readsSet {
+		sm.reads = o.reads
+	}
+	return sm
 }
 
 // New returns a new session. It does no I/O: the session checks out a connection and
@@ -216,6 +243,7 @@ func (sm *SessionMaker) New() *Session {
 	return &Session{
 		sm:       sm,
 		opts:     sm.opts,
+		reads:    sm.reads,
 		states:   map[unsafe.Pointer]*state{},
 		identity: map[identityKey]*state{},
 	}
@@ -243,6 +271,9 @@ type Session struct {
 	conn *engine.Conn
 	tx   *engine.Tx
 	join *joined // set for a session joined to an outer transaction
+
+	reads    *engine.ReplicaSet // read replicas (see ReadReplicas), or nil
+	readConn bool               // conn is a read connection from reads, without a transaction
 
 	states   map[unsafe.Pointer]*state // every tracked object: pending, persistent, deleted
 	identity map[identityKey]*state    // persistent (and deleted) objects by key
@@ -302,6 +333,9 @@ func (s *Session) connection(ctx context.Context) (*engine.Conn, error) {
 	}
 	if s.join != nil {
 		return s.joinConnection(ctx)
+	}
+	if s.readConn { // reads so far went to a replica: the transaction is the primary's
+		s.dropReadConn()
 	}
 	if s.conn == nil {
 		c, err := s.sm.eng.Connect(ctx)
@@ -695,20 +729,42 @@ func (s *Session) readConnection(ctx context.Context) (*engine.Conn, error) {
 	if s.join != nil || !s.readsOutsideTx() {
 		return s.connection(ctx)
 	}
+	replica := s.reads != nil && !engine.PrimaryRequested(ctx)
+	if s.conn != nil && s.readConn != replica {
+		s.dropReadConn()
+	}
 	if s.conn == nil {
-		c, err := s.sm.eng.Connect(ctx)
+		var c *engine.Conn
+		var err error
+		if replica {
+			c, err = s.reads.ConnectRead(ctx)
+		} else {
+			c, err = s.sm.eng.Connect(ctx)
+		}
 		if err != nil {
 			return nil, err
 		}
-		s.conn = c
+		s.conn, s.readConn = c, replica
 	}
 	s.readsBegun = true
 	return s.conn, nil
 }
 
+// dropReadConn returns the connection the session read from without a transaction to
+// its pool, to take another (a replica's or the primary's).
+func (s *Session) dropReadConn() {
+	if s.conn != nil {
+		_ = s.conn.Close()
+	}
+	s.conn, s.readConn = nil, false
+}
+
 // readsOutsideTx reports whether the session's reads run without a transaction until it
 // writes.
 func (s *Session) readsOutsideTx() bool {
+	if s.reads != nil && s.opts.beginOnRead != optOn {
+		return true
+	}
 	switch s.opts.beginOnRead {
 	case optOn:
 		return false

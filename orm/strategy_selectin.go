@@ -4,6 +4,7 @@ import (
 	"context"
 	"unsafe"
 
+	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
 )
 
@@ -68,67 +69,142 @@ func (s *Session) loadRelation(ctx context.Context, r *relation, sts []*state) e
 // returns the related objects it loaded (each once), which form one result group for
 // batched loads (see Load).
 func (s *Session) selectIn(ctx context.Context, r *relation, sts []*state, chunk int) ([]*state, error) {
-	if len(sts) == 0 {
-		return nil, nil
+	jobs, err := s.selectInAll(ctx, []selectInJob{{r: r, sts: sts, chunk: chunk}})
+	if err != nil {
+		return nil, err
 	}
-	if chunk <= 0 {
-		chunk = selectInChunk
-	}
-	if r.secondary != nil || r.writeOnly {
-		return s.loadOther(ctx, r, sts, chunk)
-	}
-	// The values each object matches on: its key columns for one-to-many (the children's
-	// foreign key references them), its foreign key for many-to-one.
-	own := r.parentCols
-	other := r.childCols
-	if r.kind == manyToOne {
-		own, other = r.childCols, r.parentCols
-	}
-	objKeys := make([]any, len(sts))
-	var keys [][]any
-	seen := map[any]bool{}
-	for i, st := range sts {
-		vals := make([]any, len(own))
-		for j, f := range own {
-			v, err := f.get(st.base)
+	return jobs[0].loaded, nil
+}
+
+// selectInJob is one relationship to load for some objects.
+type selectInJob struct {
+	r     *relation
+	sts   []*state
+	chunk int
+
+	objKeys []any // per object, the key it matches on (nil: NULL)
+	stmts   []expr.Statement
+	loaded  []*state // the related objects loaded, each once
+}
+
+// selectInAll runs the loads of jobs (relationships of the same objects, or of objects
+// loaded together), whose statements do not depend on each other: on PostgreSQL they all
+// go in one round trip (engine.Conn.ExecuteAll), chunks and siblings together.
+func (s *Session) selectInAll(ctx context.Context, jobs []selectInJob) ([]selectInJob, error) {
+	var stmts []expr.Statement
+	for i := range jobs {
+		j := &jobs[i]
+		if r := j.r; r.secondary != nil || r.writeOnly {
+			// Through a secondary table: loaded on its own (secondary.go).
+			loaded, err := s.loadOther(ctx, r, j.sts, j.chunk)
 			if err != nil {
 				return nil, err
 			}
-			vals[j] = v
+			j.loaded, j.sts = loaded, nil
+			continue
+		}
+		if err := s.selectInStatements(j); err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, j.stmts...)
+	}
+	var results []*engine.Result
+	switch len(stmts) {
+	case 0:
+	case 1:
+		res, err := s.conn.Execute(ctx, stmts[0])
+		if err != nil {
+			return nil, err
+		}
+		results = []*engine.Result{res}
+	default:
+		var err error
+		if results, err = s.conn.ExecuteAll(ctx, stmts); err != nil {
+			return nil, err
+		}
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		n := len(j.stmts)
+		if err := s.selectInAssign(j, results[:n]); err != nil {
+			return nil, err
+		}
+		results = results[n:]
+	}
+	return jobs, nil
+}
+
+// selectInStatements computes the keys of j's objects and the SELECT of each chunk.
+func (s *Session) selectInStatements(j *selectInJob) error {
+	if len(j.sts) == 0 {
+		return nil
+	}
+	r := j.r
+	if j.chunk <= 0 {
+		j.chunk = selectInChunk
+	}
+	// The values each object matches on: its key columns for one-to-many (the children's
+	// foreign key references them), its foreign key for many-to-one.
+	own, other := r.parentCols, r.childCols
+	if r.kind == manyToOne {
+		own, other = r.childCols, r.parentCols
+	}
+	j.objKeys = make([]any, len(j.sts))
+	var keys [][]any
+	seen := map[any]bool{}
+	for i, st := range j.sts {
+		vals := make([]any, len(own))
+		for k, f := range own {
+			v, err := f.get(st.base)
+			if err != nil {
+				return err
+			}
+			vals[k] = v
 		}
 		k, ok := groupKey(own, vals)
 		if !ok {
-			objKeys[i] = nil
 			continue
 		}
-		objKeys[i] = k
+		j.objKeys[i] = k
 		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, vals)
 		}
 	}
-	// Related rows, grouped by the values they match on.
-	groups := map[any][]unsafe.Pointer{}
 	target := r.target
-	var loaded []*state
-	var seenRel map[*state]bool
-	for start := 0; start < len(keys); start += chunk {
-		part := keys[start:min(start+chunk, len(keys))]
+	for start := 0; start < len(keys); start += j.chunk {
+		part := keys[start:min(start+j.chunk, len(keys))]
 		q := expr.Select(target.table).Where(inCondition(other, part)).OrderBy(r.orderExprs()...)
 		if err := s.noteStatement(q, r); err != nil {
-			return nil, err
+			return err
 		}
-		res, err := s.conn.Execute(ctx, q)
-		if err != nil {
-			return nil, err
-		}
+		j.stmts = append(j.stmts, q)
+	}
+	return nil
+}
+
+// selectInAssign hydrates the related rows of j and assigns the relationship.
+func (s *Session) selectInAssign(j *selectInJob, results []*engine.Result) error {
+	if len(j.sts) == 0 {
+		return nil
+	}
+	r := j.r
+	other := r.childCols
+	if r.kind == manyToOne {
+		other = r.parentCols
+	}
+	target := r.target
+	// Related rows, grouped by the values they match on.
+	groups := map[any][]unsafe.Pointer{}
+	var seenRel map[*state]bool
+	for _, res := range results {
 		sl := newSlab(target, res.Len())
 		for _, row := range res.All() {
 			vals := row.Values()
 			st, err := s.hydrate(target, vals, 0, false, sl)
 			if err != nil {
 				sl.done()
-				return nil, err
+				return err
 			}
 			if r.kind == manyToOne {
 				// Several objects may share one parent: each parent is listed once.
@@ -137,26 +213,25 @@ func (s *Session) selectIn(ctx context.Context, r *relation, sts []*state, chunk
 				}
 				if !seenRel[st] {
 					seenRel[st] = true
-					loaded = append(loaded, st)
+					j.loaded = append(j.loaded, st)
 				}
 			} else {
-				loaded = append(loaded, st)
+				j.loaded = append(j.loaded, st)
 			}
 			mv := make([]any, len(other))
-			for j, f := range other {
-				mv[j] = vals[f.pos]
+			for k, f := range other {
+				mv[k] = vals[f.pos]
 			}
-			k, ok := groupKey(other, mv)
-			if ok {
+			if k, ok := groupKey(other, mv); ok {
 				groups[k] = append(groups[k], st.base)
 			}
 		}
 		sl.done()
 	}
-	for i, st := range sts {
+	for i, st := range j.sts {
 		var related []unsafe.Pointer
-		if objKeys[i] != nil {
-			related = groups[objKeys[i]]
+		if j.objKeys[i] != nil {
+			related = groups[j.objKeys[i]]
 		}
 		p := unsafe.Add(st.base, r.offset)
 		if r.kind == oneToMany {
@@ -183,6 +258,6 @@ func (s *Session) selectIn(ctx context.Context, r *relation, sts []*state, chunk
 		st.loaded[r.pos] = true
 		snapRelations(st)
 	}
-	newGroup(loaded)
-	return loaded, nil
+	newGroup(j.loaded)
+	return nil
 }

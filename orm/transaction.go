@@ -270,7 +270,7 @@ func (s *Session) undoTransaction(keep bool) {
 // release ends the session's use of its connection: returns it to the pool, or for a
 // session joined to an outer transaction, leaves it to its owner.
 func (s *Session) release() {
-	s.tx, s.readsBegun, s.txWrote = nil, false, false
+	s.tx, s.readsBegun, s.txWrote, s.readConn = nil, false, false, false
 	s.frames = nil
 	if s.conn != nil && s.join == nil {
 		_ = s.conn.Close()

@@ -1,9 +1,13 @@
 // Command retort-gen writes the typed handle structs of retort ORM models (see package
 // orm, "Typed column handles"), so that they need not be written by hand:
 //
-//	//go:generate go run github.com/retortdb/retort/cmd/retort-gen -type A,B
+//	//go:generate go run github.com/retortdb/retort/cmd/retort-gen
 //
-// For each named struct type T of the package in the current directory it writes
+// It finds the models of the package in the current directory by itself: the struct
+// types with a primary key (a field tagged pk, or a field named ID, also inside an
+// embedded struct) and the structs other models' relationships point to, leaving out
+// the structs that others embed (a Base holding the ID) and handle structs. -type A,B
+// names them instead. For each model T it writes
 //
 //	// TT is the typed handle of T.
 //	var TT = struct {
@@ -21,7 +25,12 @@
 // every model) with orm.RegisterHandle. The generated handles are ordinary Go, checked
 // against the models at registration like hand-written ones.
 //
-// Flags: -type (comma-separated type names, required), -dir (package directory, default
-// "."), -o (output file, default retort_handles.go in -dir), -suffix (handle name suffix,
-// default "T").
+// Handles are named after their models with the suffix T (User gives UserT, A gives AT),
+// the convention of package orm's documentation. The output is gofmt'd, with its imports
+// grouped as goimports groups them (standard library first), so that neither tool
+// changes it.
+//
+// Flags: -type (comma-separated type names; default: every model of the package), -dir
+// (package directory, default "."), -o (output file, default retort_handles.go in -dir),
+// -suffix (handle name suffix, default "T").
 package main

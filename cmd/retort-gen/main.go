@@ -19,17 +19,16 @@ import (
 )
 
 func main() {
-	typesFlag := flag.String("type", "", "comma-separated names of the model struct types (required)")
+	typesFlag := flag.String("type", "", "comma-separated names of the model struct types (default: every model struct of the package)")
 	dir := flag.String("dir", ".", "directory of the package holding the models")
 	out := flag.String("o", "", "output file (default: retort_handles.go in -dir)")
 	suffix := flag.String("suffix", "T", "suffix of the handle names (A gives AT)")
 	flag.Parse()
-	if *typesFlag == "" {
-		fmt.Fprintln(os.Stderr, "retort-gen: -type is required")
-		flag.Usage()
-		os.Exit(2)
+	var names []string
+	if *typesFlag != "" {
+		names = strings.Split(*typesFlag, ",")
 	}
-	src, err := generate(*dir, strings.Split(*typesFlag, ","), *suffix)
+	src, err := generate(*dir, names, *suffix)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "retort-gen:", err)
 		os.Exit(1)
@@ -49,6 +48,7 @@ type pkgInfo struct {
 	name    string
 	structs map[string]*ast.StructType
 	files   map[string]*ast.File // struct name -> file declaring it
+	order   []string             // struct names in file and declaration order
 	fset    *token.FileSet
 }
 
@@ -83,6 +83,7 @@ func loadPackage(dir string) (*pkgInfo, error) {
 				if st, ok := ts.Type.(*ast.StructType); ok && ts.TypeParams == nil {
 					p.structs[ts.Name.Name] = st
 					p.files[ts.Name.Name] = f
+					p.order = append(p.order, ts.Name.Name)
 				}
 			}
 		}
@@ -99,11 +100,121 @@ type handleField struct {
 	typ  string // "orm.Column[...]" or "orm.Relation[A, B]"
 }
 
-// generate returns the source of the handles of the given types.
+// models returns the model structs of the package, in declaration order: the struct
+// types that have a primary key (a field tagged pk, or a field named ID, also inside an
+// embedded struct of the package) or are the target of another model's relationship,
+// leaving out the structs that other structs embed (field groups such as a Base with the
+// ID) and handle structs (those embedding orm.Table).
+func (p *pkgInfo) models() []string {
+	embedded := map[string]bool{}
+	for _, st := range p.structs {
+		for _, f := range st.Fields.List {
+			if len(f.Names) == 0 {
+				embedded[embeddedName(f.Type)] = true
+			}
+		}
+	}
+	isModel := map[string]bool{}
+	for _, n := range p.order {
+		if !embedded[n] && !isHandle(p.structs[n]) && p.hasKey(p.structs[n], nil) {
+			isModel[n] = true
+		}
+	}
+	// Relationship targets of models are models.
+	for changed := true; changed; {
+		changed = false
+		for _, n := range p.order {
+			if !isModel[n] {
+				continue
+			}
+			for _, f := range p.structs[n].Fields.List {
+				tag := fieldTag(f)
+				if target, ok := p.relationTarget(f.Type, tag); ok && len(f.Names) > 0 {
+					if _, local := p.structs[target]; local && !isModel[target] {
+						isModel[target], changed = true, true
+					}
+				}
+			}
+		}
+	}
+	var out []string
+	for _, n := range p.order {
+		if isModel[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// hasKey reports whether st (or a struct of the package it embeds) has a field tagged pk
+// or named ID.
+func (p *pkgInfo) hasKey(st *ast.StructType, seen []string) bool {
+	for _, f := range st.Fields.List {
+		tag := fieldTag(f)
+		if tag == "-" {
+			continue
+		}
+		if len(f.Names) == 0 {
+			name := embeddedName(f.Type)
+			if inner, ok := p.structs[name]; ok && !slices.Contains(seen, name) && p.hasKey(inner, append(seen, name)) {
+				return true
+			}
+			continue
+		}
+		for _, o := range strings.Split(tag, ",") {
+			if o = strings.TrimSpace(o); o == "pk" || o == "primary_key" {
+				return true
+			}
+		}
+		for _, n := range f.Names {
+			if n.Name == "ID" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isHandle reports whether st embeds orm.Table[...] (a handle struct, not a model).
+func isHandle(st *ast.StructType) bool {
+	for _, f := range st.Fields.List {
+		if len(f.Names) != 0 {
+			continue
+		}
+		if ix, ok := f.Type.(*ast.IndexExpr); ok {
+			if sel, ok := ix.X.(*ast.SelectorExpr); ok && sel.Sel.Name == "Table" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fieldTag returns the retort tag of a field ("" when it has none).
+func fieldTag(f *ast.Field) string {
+	if f.Tag == nil {
+		return ""
+	}
+	s, err := strconv.Unquote(f.Tag.Value)
+	if err != nil {
+		return ""
+	}
+	return reflect.StructTag(s).Get("retort")
+}
+
+// generate returns the source of the handles of the given types (every model of the
+// package when typeNames is empty). Each handle is named after its model with suffix
+// (User gives UserT), the convention of the package orm examples.
 func generate(dir string, typeNames []string, suffix string) ([]byte, error) {
 	p, err := loadPackage(dir)
 	if err != nil {
 		return nil, err
+	}
+	if len(typeNames) == 0 {
+		typeNames = p.models()
+		if len(typeNames) == 0 {
+			return nil, fmt.Errorf("package %s has no model structs (a struct with a field tagged pk or named ID); name them with -type", p.name)
+		}
 	}
 	imports := map[string]string{} // package name -> path, as used by the field types
 	var b bytes.Buffer
@@ -134,17 +245,34 @@ func generate(dir string, typeNames []string, suffix string) ([]byte, error) {
 		return nil, errors.Join(errs...)
 	}
 	fmt.Fprintf(&b, "// Code generated by retort-gen; DO NOT EDIT.\n\npackage %s\n\nimport (\n", p.name)
-	paths := []string{`"github.com/retortdb/retort/orm"`}
+	// Two groups, the standard library's then the others, each sorted by path, as
+	// goimports writes them.
+	std := []string{"errors"}
+	other := []string{"github.com/retortdb/retort/orm"}
+	named := map[string]string{}
 	for name, path := range imports {
-		imp := strconv.Quote(path)
 		if defaultName(path) != name {
-			imp = name + " " + imp
+			named[path] = name
 		}
-		paths = append(paths, imp)
+		if strings.Contains(strings.Split(path, "/")[0], ".") {
+			other = append(other, path)
+		} else if path != "errors" {
+			std = append(std, path)
+		}
 	}
-	sort.Strings(paths)
-	for _, ip := range paths {
-		fmt.Fprintf(&b, "\t%s\n", ip)
+	sort.Strings(std)
+	sort.Strings(other)
+	for i, group := range [][]string{std, other} {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		for _, path := range group {
+			if name, ok := named[path]; ok {
+				fmt.Fprintf(&b, "\t%s %q\n", name, path)
+			} else {
+				fmt.Fprintf(&b, "\t%q\n", path)
+			}
+		}
 	}
 	b.WriteString(")\n")
 	b.Write(body.Bytes())
@@ -153,7 +281,7 @@ func generate(dir string, typeNames []string, suffix string) ([]byte, error) {
 		fmt.Fprintf(&b, "\t\torm.RegisterHandle(reg, &%s),\n", h)
 	}
 	b.WriteString("\t)\n}\n")
-	src := bytes.Replace(b.Bytes(), []byte("import (\n"), []byte("import (\n\t\"errors\"\n"), 1)
+	src := b.Bytes()
 	out, err := format.Source(src)
 	if err != nil {
 		return nil, fmt.Errorf("formatting the generated code: %w\n%s", err, src)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"go/format"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,9 +12,13 @@ import (
 // TestGolden regenerates the handles of testdata/models and compares them with the
 // committed file (run `go generate ./cmd/retort-gen/testdata/models` after a change).
 func TestGolden(t *testing.T) {
-	got, err := generate("testdata/models", []string{"A", "B", "User", "Post"}, "T")
+	got, err := generate("testdata/models", nil, "T") // the models found by themselves
 	if err != nil {
 		t.Fatal(err)
+	}
+	named, err := generate("testdata/models", []string{"A", "B", "User", "Post"}, "T")
+	if err != nil || string(named) != string(got) {
+		t.Errorf("-type A,B,User,Post differs from the models found (%v):\n%s", err, named)
 	}
 	want, err := os.ReadFile("testdata/models/retort_handles.go")
 	if err != nil {
@@ -38,6 +43,76 @@ func TestGeneratedCodeRegisters(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(out)); got != "a a_id id User tags" {
 		t.Errorf("output %q", got)
+	}
+}
+
+// TestFormatTools checks that gofmt and goimports leave the generated file unchanged
+// (goimports when it is installed).
+func TestFormatTools(t *testing.T) {
+	src, err := os.ReadFile("testdata/models/retort_handles.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := format.Source(src); err != nil || string(out) != string(src) {
+		t.Errorf("gofmt changes the generated file (%v):\n%s", err, out)
+	}
+	path, err := exec.LookPath("goimports")
+	if err != nil {
+		t.Skip("goimports is not installed")
+	}
+	out, err := exec.Command(path, "-d", "testdata/models/retort_handles.go").CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("goimports changes the generated file (%v):\n%s", err, out)
+	}
+}
+
+// TestFindModels checks which structs count as models: not the embedded Base, not a
+// handle struct, not a struct without a key; a relationship's target even without one.
+func TestFindModels(t *testing.T) {
+	dir := t.TempDir()
+	src := `package m
+
+import "github.com/retortdb/retort/orm"
+
+type Base struct{ ID int64 }
+
+type Note struct{ Text string }
+
+type Owner struct {
+	Base
+	Pets []*Pet
+}
+
+type Pet struct {
+	Name    string
+	OwnerID int64 ` + "`retort:\"fk=owner.id\"`" + `
+}
+
+type Keyed struct {
+	Code string ` + "`retort:\"pk\"`" + `
+}
+
+type OwnerHandle struct {
+	orm.Table[Owner]
+	ID orm.Column[int64]
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "m.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := loadPackage(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(p.models(), ","); got != "Owner,Pet,Keyed" {
+		t.Errorf("models = %s, want Owner,Pet,Keyed", got)
+	}
+	empty := t.TempDir()
+	if err := os.WriteFile(filepath.Join(empty, "e.go"), []byte("package e\n\ntype Note struct{ Text string }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := generate(empty, nil, "T"); err == nil || !strings.Contains(err.Error(), "package e has no model structs") {
+		t.Errorf("package without models: %v", err)
 	}
 }
 

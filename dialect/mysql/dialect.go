@@ -21,7 +21,13 @@ type Dialect struct {
 	version  [3]int
 	features compile.Features
 	reserved map[string]struct{}
+	galera   bool // the server is a Galera cluster node (wsrep_on=ON)
 }
+
+// Galera reports whether the engine's server is a node of a Galera cluster (MariaDB
+// Galera Cluster, Percona XtraDB Cluster: wsrep_on=ON when the engine connected). See the
+// package doc for what differs there.
+func (d *Dialect) Galera() bool { return d.galera }
 
 // New returns the dialect for the given server flavor and version (major, minor, patch).
 // MariaDB 10.5+ gets INSERT/DELETE ... RETURNING; MySQL 8.0+ gets window functions, CTEs,

@@ -104,6 +104,16 @@ func (Driver) Open(ctx context.Context, cfg dialect.Config) (dialect.Dialect, di
 	if vs := cfg.Query["features"]; len(vs) > 0 && vs[len(vs)-1] == "mysql" {
 		d = d.limitTo(mysqlFeatures)
 	}
+	// A Galera node has wsrep_on=ON; MySQL and servers without wsrep have no such
+	// variable (no row).
+	var name, on string
+	switch err := p.db.QueryRowContext(ctx, "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'").Scan(&name, &on); {
+	case err == nil:
+		d.galera = strings.EqualFold(on, "ON")
+	case !errors.Is(err, sql.ErrNoRows):
+		p.Close()
+		return nil, nil, connectError(ctx, cfg, err)
+	}
 	p.name = d.Name()
 	return d, p, nil
 }

@@ -498,3 +498,30 @@ func TestOpenOptionErrors(t *testing.T) {
 		t.Errorf("charset = %q", got)
 	}
 }
+
+// TestGaleraDetected: Dialect.Galera follows the server's wsrep_on (scripts/test runs
+// this package on a Galera node too, where RETORT_TEST_GALERA is set).
+func TestGaleraDetected(t *testing.T) {
+	d, p := open(t, config(t))
+	c := acquire(t, p)
+	defer c.Release(false)
+	rows, err := c.Query(t.Context(), "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	on := false
+	for rows.Next() {
+		var name, val any
+		if err := rows.Scan(&name, &val); err != nil {
+			t.Fatal(err)
+		}
+		if b, ok := val.([]byte); ok {
+			val = string(b)
+		}
+		on = strings.EqualFold(fmt.Sprint(val), "ON")
+	}
+	rows.Close()
+	if d.Galera() != on {
+		t.Errorf("Galera() = %v, wsrep_on is %v", d.Galera(), on)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // reading names from the server's message:
 //   - 1062, 1586 duplicate entry: Constraint is the key's name (PRIMARY for the primary
 //     key); MySQL 8's "table.key" form also sets Table.
-//   - 1451, 1452 (and 1216, 1217) foreign key: Constraint and the child Table.
+//   - 1451, 1452 (and 1216, 1217) foreign key: Constraint, the child Table and Column.
 //   - 1048 column cannot be null, 1364 field has no default value: Column.
 //   - 3819 (MySQL) and 4025 (MariaDB) check constraint: Constraint (and Table on MariaDB).
 //
@@ -33,7 +33,8 @@ import (
 // is about a date or time), 1365 division by zero, 1265 truncated data. A broken
 // connection (1927 connection killed, 2006 server gone away, 2013 lost connection, 1053
 // server shutdown, 4031 disconnected by the server, the driver's "invalid connection")
-// becomes *dialect.ConnectionLostError.
+// becomes *dialect.ConnectionLostError. A write refused because the server runs with
+// read_only (1290) or the transaction is READ ONLY (1792) becomes *dialect.ReadOnlyError.
 //
 // Other errors are returned unchanged.
 func (d *Dialect) ClassifyError(err error) error {
@@ -59,6 +60,8 @@ func (d *Dialect) ClassifyError(err error) error {
 		return &dialect.RetryableError{Kind: dialect.Deadlock, Err: err}
 	case 1205:
 		return &dialect.RetryableError{Kind: dialect.LockTimeout, Err: err}
+	case 1290, 1792: // --read-only; a READ ONLY transaction
+		return &dialect.ReadOnlyError{Err: err}
 	case 1047, 1180, 1317:
 		if lower := strings.ToLower(msg); strings.Contains(lower, "primary component") || strings.Contains(lower, "wsrep has not yet prepared") {
 			return &dialect.RetryableError{Kind: dialect.NotPrimary, Err: err}
@@ -111,6 +114,11 @@ func (d *Dialect) ClassifyError(err error) error {
 		if i := strings.Index(msg, "fails ("); i >= 0 {
 			e.Table = qualifiedName(msg[i+len("fails ("):])
 		}
+		if i := strings.Index(msg, " FOREIGN KEY ("); i >= 0 {
+			if cols, _, ok := strings.Cut(msg[i+len(" FOREIGN KEY ("):], ")"); ok {
+				e.Column = strings.ReplaceAll(cols, "`", "") // `a`, `b` is a, b
+			}
+		}
 		return e
 	case 1048: // Column 'c' cannot be null
 		return &dialect.IntegrityError{Kind: dialect.NotNullViolation, Column: lastQuoted(msg, "Column '", '\''), Err: err}
@@ -126,6 +134,22 @@ func (d *Dialect) ClassifyError(err error) error {
 		return e
 	}
 	return err
+}
+
+// DefaultConstraintName returns the name MySQL and MariaDB give an unnamed constraint:
+// PRIMARY for the primary key, and for UNIQUE the key's first column (when no other key
+// of the table took that name first); "" for foreign keys (t_ibfk_N, numbered in
+// creation order) and other kinds.
+func (d *Dialect) DefaultConstraintName(kind, table string, columns []string) string {
+	switch kind {
+	case "PRIMARY KEY":
+		return "PRIMARY"
+	case "UNIQUE":
+		if len(columns) > 0 {
+			return columns[0]
+		}
+	}
+	return ""
 }
 
 // lastQuoted returns the text after the last marker in msg up to the quote character q.

@@ -26,8 +26,8 @@ func TestClassifyIntegrityErrors(t *testing.T) {
 	}{
 		{"INSERT INTO parent VALUES (2, 'x')", dialect.IntegrityError{Kind: dialect.UniqueViolation, Constraint: "uq_code"}},
 		{"INSERT INTO parent VALUES (1, 'y')", dialect.IntegrityError{Kind: dialect.UniqueViolation, Constraint: "PRIMARY"}},
-		{"INSERT INTO child VALUES (2, 99, 1)", dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Constraint: "fk_parent", Table: "child"}},
-		{"DELETE FROM parent", dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Constraint: "fk_parent", Table: "child"}},
+		{"INSERT INTO child VALUES (2, 99, 1)", dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Constraint: "fk_parent", Table: "child", Column: "parent_id"}},
+		{"DELETE FROM parent", dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Constraint: "fk_parent", Table: "child", Column: "parent_id"}},
 		{"INSERT INTO parent (id, code) VALUES (5, NULL)", dialect.IntegrityError{Kind: dialect.NotNullViolation, Column: "code"}},
 		{"INSERT INTO parent (id) VALUES (5)", dialect.IntegrityError{Kind: dialect.NotNullViolation, Column: "code"}},
 		{"INSERT INTO child VALUES (4, NULL, 0)", dialect.IntegrityError{Kind: dialect.CheckViolation, Constraint: "ck_qty", Table: "child"}},
@@ -66,7 +66,7 @@ func TestClassifyMySQLMessages(t *testing.T) {
 		{&gomysql.MySQLError{Number: 3819, Message: "Check constraint 'ck_qty' is violated."},
 			dialect.IntegrityError{Kind: dialect.CheckViolation, Constraint: "ck_qty"}},
 		{&gomysql.MySQLError{Number: 1452, Message: "Cannot add or update a child row: a foreign key constraint fails (`db`.`my``child`, CONSTRAINT `fk_p` FOREIGN KEY (`p`) REFERENCES `parent` (`id`))"},
-			dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Table: "my`child", Constraint: "fk_p"}},
+			dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Table: "my`child", Constraint: "fk_p", Column: "p"}},
 		{&gomysql.MySQLError{Number: 1364, Message: "Field 'name' doesn't have a default value"},
 			dialect.IntegrityError{Kind: dialect.NotNullViolation, Column: "name"}},
 	} {

@@ -35,8 +35,10 @@ import (
 // URL for servers behind a pooler without prepared-statement support.
 //
 // URL options (Config.Query) are libpq/pgx connection parameters (sslmode, sslrootcert,
-// application_name, connect_timeout, search_path, ...); "password" there is taken as the
-// password. The password is never written into the connection string pgx parses, so no
+// application_name, connect_timeout, search_path, timezone, ...); "password" there is
+// taken as the password. Sessions run with timezone UTC unless the URL sets timezone, so
+// that a naive TIMESTAMP the server fills in (a now() default) holds the UTC wall-clock
+// time, as the values retort binds do. The password is never written into the connection string pgx parses, so no
 // error can quote it.
 //
 // When a statement's context ends, pgx sends the server a cancel request at once (the
@@ -178,6 +180,15 @@ func poolConfig(cfg dialect.Config) (*pgxpool.Config, error) {
 	}
 	if password != "" {
 		pcfg.ConnConfig.Password = password
+	}
+	hasZone := false
+	for k := range pcfg.ConnConfig.RuntimeParams {
+		hasZone = hasZone || strings.EqualFold(k, "timezone")
+	}
+	if !hasZone {
+		// Naive timestamps hold UTC wall-clock times, as bound values are written, also
+		// when the server computes them (now() cast to a TIMESTAMP column's default).
+		pcfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	}
 	pcfg.ConnConfig.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: deadlineDelay}

@@ -385,3 +385,22 @@ func TestCancelledOpen(t *testing.T) {
 		t.Fatalf("Open with a cancelled context: %v", err)
 	}
 }
+
+// TestSessionTimeZone: sessions run in UTC unless the URL's timezone option says
+// otherwise, so a naive timestamp the server fills in holds UTC wall-clock time.
+func TestSessionTimeZone(t *testing.T) {
+	_, p := open(t, config(t))
+	c := acquire(t, p)
+	if got := queryOne(t, c, "SELECT current_setting('TimeZone')")[0]; got != "UTC" {
+		t.Errorf("default session time zone %v, want UTC", got)
+	}
+	c.Release(false)
+	cfg := config(t)
+	cfg.Query.Set("timezone", "Asia/Tokyo")
+	_, p2 := open(t, cfg)
+	c2 := acquire(t, p2)
+	defer c2.Release(false)
+	if got := queryOne(t, c2, "SELECT current_setting('TimeZone')")[0]; got != "Asia/Tokyo" {
+		t.Errorf("session time zone with ?timezone=Asia/Tokyo: %v", got)
+	}
+}

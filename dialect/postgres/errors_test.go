@@ -24,9 +24,9 @@ func TestClassifyIntegrityErrors(t *testing.T) {
 		sql  string
 		want dialect.IntegrityError
 	}{
-		{"INSERT INTO parent VALUES (2, 'x')", dialect.IntegrityError{Kind: dialect.UniqueViolation, Constraint: "uq_code", Table: "parent"}},
-		{"INSERT INTO parent VALUES (1, 'y')", dialect.IntegrityError{Kind: dialect.UniqueViolation, Constraint: "parent_pkey", Table: "parent"}},
-		{"INSERT INTO child VALUES (2, 99, 1)", dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Constraint: "fk_parent", Table: "child"}},
+		{"INSERT INTO parent VALUES (2, 'x')", dialect.IntegrityError{Kind: dialect.UniqueViolation, Constraint: "uq_code", Table: "parent", Column: "code"}},
+		{"INSERT INTO parent VALUES (1, 'y')", dialect.IntegrityError{Kind: dialect.UniqueViolation, Constraint: "parent_pkey", Table: "parent", Column: "id"}},
+		{"INSERT INTO child VALUES (2, 99, 1)", dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Constraint: "fk_parent", Table: "child", Column: "parent_id"}},
 		{"DELETE FROM parent", dialect.IntegrityError{Kind: dialect.ForeignKeyViolation, Constraint: "fk_parent", Table: "child"}},
 		{"INSERT INTO parent (id) VALUES (5)", dialect.IntegrityError{Kind: dialect.NotNullViolation, Table: "parent", Column: "code"}},
 		{"INSERT INTO child VALUES (4, NULL, 0)", dialect.IntegrityError{Kind: dialect.CheckViolation, Constraint: "ck_qty", Table: "child"}},

@@ -16,6 +16,7 @@ const (
 	codeLocked   = 6
 	codeTooBig   = 18
 	codeMismatch = 20
+	codeReadOnly = 8
 )
 
 // SQLite extended result codes of constraint violations.
@@ -39,7 +40,9 @@ const (
 // TooLong, SQLITE_MISMATCH ("datatype mismatch") one of kind InvalidText, and "integer
 // overflow" one of kind OutOfRange. SQLite does not check the length of String(n) values
 // nor the range of SmallInt and Integer columns (every integer is 64 bits), so those are
-// never data errors here. Other errors are returned unchanged.
+// never data errors here. SQLITE_READONLY (a read-only database file or connection,
+// PRAGMA query_only) becomes a *dialect.ReadOnlyError. Other errors are returned
+// unchanged.
 func (d *Dialect) ClassifyError(err error) error {
 	if err == nil || dialect.Classified(err) {
 		return err
@@ -56,6 +59,8 @@ func (d *Dialect) ClassifyError(err error) error {
 		return &dialect.DataError{Kind: dialect.TooLong, Err: err}
 	case codeMismatch:
 		return &dialect.DataError{Kind: dialect.InvalidText, Err: err}
+	case codeReadOnly:
+		return &dialect.ReadOnlyError{Err: err}
 	case codeError:
 		if strings.Contains(msg, "integer overflow") {
 			return &dialect.DataError{Kind: dialect.OutOfRange, Err: err}

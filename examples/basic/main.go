@@ -95,9 +95,15 @@ func run(ctx context.Context, url string, echo bool) error {
 		fmt.Println("streamed:", formatRow(row))
 	}
 
-	// Update and delete in a transaction of the connection.
+	// Update and delete in a transaction of the connection. The second row is updated by
+	// the key the database gave it (2 on a fresh table of one server, but a Galera
+	// cluster steps keys by its node count).
+	second, err := conn.Scalar(ctx, expr.Select(id).Where(name.Eq("some name 2")))
+	if err != nil {
+		return err
+	}
 	err = conn.Transaction(ctx, func(ctx context.Context, conn *engine.Conn) error {
-		res, err := conn.Execute(ctx, expr.Update(t1).Set(name, "new name 2").Where(id.Eq(2)))
+		res, err := conn.Execute(ctx, expr.Update(t1).Set(name, "new name 2").Where(id.Eq(second)))
 		if err != nil {
 			return err
 		}

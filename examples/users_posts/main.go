@@ -75,8 +75,8 @@ func (p *Post) String() string {
 // reg holds the mapping of User and Post and the MetaData of their tables.
 var reg = orm.NewRegistry()
 
-// UT is User's typed handle, checked against User at start-up.
-var UT = struct {
+// UserT is User's typed handle, checked against User at start-up.
+var UserT = struct {
 	orm.Table[User]
 	ID    orm.Column[int64]
 	Name  orm.Column[*string]
@@ -84,8 +84,8 @@ var UT = struct {
 	Posts orm.Relation[User, Post]
 }{}
 
-// PT is Post's typed handle, checked against Post at start-up.
-var PT = struct {
+// PostT is Post's typed handle, checked against Post at start-up.
+var PostT = struct {
 	orm.Table[Post]
 	ID     orm.Column[int64]
 	Title  orm.Column[*string]
@@ -94,8 +94,8 @@ var PT = struct {
 }{}
 
 func init() {
-	orm.MustRegister(reg, &UT)
-	orm.MustRegister(reg, &PT)
+	orm.MustRegister(reg, &UserT)
+	orm.MustRegister(reg, &PostT)
 }
 
 func main() {
@@ -266,7 +266,7 @@ func (a *app) queries(ctx context.Context, aliceID int64) error {
 	s := a.sessions.New()
 	defer s.Close()
 
-	users, err := orm.Scalars(ctx, s, orm.Select(UT).OrderBy(UT.ID.Asc()))
+	users, err := orm.Scalars(ctx, s, orm.Select(UserT).OrderBy(UserT.ID.Asc()))
 	if err != nil {
 		return err
 	}
@@ -275,7 +275,7 @@ func (a *app) queries(ctx context.Context, aliceID int64) error {
 		fmt.Fprintf(a.out, "  %v\n", u)
 	}
 
-	byName, err := orm.Scalars(ctx, s, orm.Select(UT).Where(UT.Name.Eq(ptr("Bob"))))
+	byName, err := orm.Scalars(ctx, s, orm.Select(UserT).Where(UserT.Name.Eq(ptr("Bob"))))
 	if err != nil {
 		return err
 	}
@@ -285,13 +285,13 @@ func (a *app) queries(ctx context.Context, aliceID int64) error {
 	}
 	fmt.Fprintf(a.out, "select(User).where(User.name == 'Bob') .scalars().first(): %v\n", bob)
 
-	one, err := orm.ScalarOne(ctx, s, orm.Select(UT).Where(UT.ID.Eq(aliceID)))
+	one, err := orm.ScalarOne(ctx, s, orm.Select(UserT).Where(UserT.ID.Eq(aliceID)))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "select(User).where(User.id == %d) .scalar_one(): %v\n", aliceID, one)
 
-	missing, ok, err := orm.ScalarOneOrNone(ctx, s, orm.Select(UT).Where(UT.ID.Eq(99)))
+	missing, ok, err := orm.ScalarOneOrNone(ctx, s, orm.Select(UserT).Where(UserT.ID.Eq(99)))
 	if err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ func (a *app) queries(ctx context.Context, aliceID int64) error {
 		fmt.Fprintln(a.out, "select(User).where(User.id == 99) .scalar_one_or_none(): None")
 	}
 
-	rows, err := s.Rows(ctx, orm.SelectRows(UT.ID, UT.Name, UT.Age).OrderBy(UT.ID.Asc()))
+	rows, err := s.Rows(ctx, orm.SelectRows(UserT.ID, UserT.Name, UserT.Age).OrderBy(UserT.ID.Asc()))
 	if err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func (a *app) queries(ctx context.Context, aliceID int64) error {
 // userByID is the tutorial's select(User).where(User.id == user_id) with
 // .scalar_one_or_none(): nil when there is no such user.
 func userByID(ctx context.Context, s *orm.Session, id int64) (*User, error) {
-	u, _, err := orm.ScalarOneOrNone(ctx, s, orm.Select(UT).Where(UT.ID.Eq(id)))
+	u, _, err := orm.ScalarOneOrNone(ctx, s, orm.Select(UserT).Where(UserT.ID.Eq(id)))
 	return u, err
 }
 
@@ -383,7 +383,7 @@ func (a *app) addPosts(ctx context.Context, userID int64, titles ...string) erro
 func (a *app) getUserPosts(ctx context.Context, userID int64) ([]*Post, error) {
 	s := a.sessions.New()
 	defer s.Close()
-	res, err := orm.Scalars(ctx, s, orm.Select(PT).Where(PT.UserID.Eq(&userID)).OrderBy(PT.ID.Asc()))
+	res, err := orm.Scalars(ctx, s, orm.Select(PostT).Where(PostT.UserID.Eq(&userID)).OrderBy(PostT.ID.Asc()))
 	if err != nil {
 		return nil, err
 	}
@@ -432,7 +432,7 @@ func (a *app) deleteUser(ctx context.Context, userID int64) error {
 func (a *app) postsWithAuthors(ctx context.Context) error {
 	s := a.sessions.New()
 	defer s.Close()
-	rows, err := s.Rows(ctx, orm.SelectRows(PT, UT.Name).OuterJoin(UT.Core()).OrderBy(PT.ID.Asc()))
+	rows, err := s.Rows(ctx, orm.SelectRows(PostT, UserT.Name).OuterJoin(UserT.Core()).OrderBy(PostT.ID.Asc()))
 	if err != nil {
 		return err
 	}
@@ -452,7 +452,7 @@ func (a *app) postsWithAuthors(ctx context.Context) error {
 func (a *app) toDict(ctx context.Context) error {
 	s := a.sessions.New()
 	defer s.Close()
-	users, err := orm.Scalars(ctx, s, orm.Select(UT).OrderBy(UT.ID.Asc()))
+	users, err := orm.Scalars(ctx, s, orm.Select(UserT).OrderBy(UserT.ID.Asc()))
 	if err != nil {
 		return err
 	}

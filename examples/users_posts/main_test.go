@@ -305,7 +305,7 @@ func checkState(t *testing.T, ctx context.Context, url string, keys *strings.Rep
 	}
 	defer conn.Close()
 
-	users, posts := UT.Core(), PT.Core()
+	users, posts := UserT.Core(), PostT.Core()
 	res, err := conn.Execute(ctx, expr.Select(users.C("id"), users.C("name"), users.C("age")).OrderBy(users.C("id").Asc()))
 	if err != nil {
 		t.Fatal(err)
@@ -354,7 +354,7 @@ func TestRelationshipBothWays(t *testing.T) {
 		defer eng.Close()
 		s := orm.NewSessionMaker(eng, reg).New()
 		defer s.Close()
-		alice, err := orm.ScalarOne(ctx, s, orm.Select(UT).Where(UT.Name.Eq(ptr("Alice"))).Options(orm.SelectIn(UT.Posts)))
+		alice, err := orm.ScalarOne(ctx, s, orm.Select(UserT).Where(UserT.Name.Eq(ptr("Alice"))).Options(orm.SelectIn(UserT.Posts)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,8 +362,8 @@ func TestRelationshipBothWays(t *testing.T) {
 			t.Fatalf("Alice has %d posts, want 2", len(alice.Posts))
 		}
 		for _, p := range alice.Posts {
-			if p.User != alice || !orm.IsLoaded(s, p, PT.User) {
-				t.Errorf("%v: user %p (loaded %v), want Alice %p", p, p.User, orm.IsLoaded(s, p, PT.User), alice)
+			if p.User != alice || !orm.IsLoaded(s, p, PostT.User) {
+				t.Errorf("%v: user %p (loaded %v), want Alice %p", p, p.User, orm.IsLoaded(s, p, PostT.User), alice)
 			}
 		}
 	})

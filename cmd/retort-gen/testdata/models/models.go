@@ -11,7 +11,7 @@ import (
 	"github.com/retortdb/retort/types"
 )
 
-//go:generate go run github.com/retortdb/retort/cmd/retort-gen -type A,B,User,Post
+//go:generate go run github.com/retortdb/retort/cmd/retort-gen
 
 // Base is embedded in models.
 type Base struct {

@@ -4,9 +4,10 @@ package main
 
 import (
 	"errors"
+	"time"
+
 	"github.com/retortdb/retort/orm"
 	"github.com/retortdb/retort/types"
-	"time"
 )
 
 // AT is the typed handle of A.
