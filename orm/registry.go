@@ -55,6 +55,7 @@ type Option func(*modelOptions)
 type modelOptions struct {
 	tableName string
 	items     []schema.TableItem
+	onUpdate  []onUpdateOption
 }
 
 // WithTableName sets the model's table name, overriding its TableName method and the
@@ -198,6 +199,7 @@ func (b *batch) analyze(t reflect.Type, o modelOptions) *pendingModel {
 	if len(m.fields) == 0 {
 		b.fail(m, "", "", "the struct has no mapped fields")
 	}
+	b.applyOnUpdate(m, o.onUpdate)
 	// Pull in the targets of relationships.
 	for _, rel := range m.rels {
 		et := relElem(rel.typ)
