@@ -231,7 +231,10 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 	if err != nil {
 		return err
 	}
-	return s.runLoads(ctx, planBelow(r), related)
+	if err := s.runLoads(ctx, planBelow(r), related); err != nil {
+		return err
+	}
+	return s.afterLoad(ctx)
 }
 
 // IsLoaded reports whether relationship rel of obj was loaded (by a loader strategy or
