@@ -613,10 +613,8 @@ func (e *emitter) extraBatch(ctx context.Context, b planBatch) error {
 	case opPostUpdate:
 		return e.postUpdates(ctx)
 	case opAssocDelete:
-		e.assoc = e.flushExtra.assoc
 		return e.assocDelete(ctx)
 	case opAssocInsert:
-		e.assoc = e.flushExtra.assoc
 		return e.assocInsert(ctx, e.lastBatch)
 	case opNullBeforeDelete:
 		return e.preDeleteNulls(ctx)
