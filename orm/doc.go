@@ -366,8 +366,9 @@
 //     related model per relationship and per 500 keys (ChunkSize), WHERE fk IN (...), or
 //     (a = ? AND b = ?) OR ... for a composite key. The collections are assigned
 //     (empty, non-nil slices for objects without related rows) and the back_populates
-//     side is filled. On PostgreSQL the loads of sibling relationships and the chunks of
-//     one go in one round trip (engine.Conn.ExecuteAll).
+//     side is filled. Loads run level by level, and on PostgreSQL all the loads of a
+//     level (sibling relationships, the chunks of each, the loads under joined ones) go
+//     in one round trip (engine.Conn.ExecuteAll).
 //   - joined: Joined(AT.Bs), lazy=joined. A LEFT OUTER JOIN (InnerJoin: JOIN) of the
 //     related table under an alias (b_1) in the query itself. A query that joins a
 //     collection repeats each object once per related row; as in SQLAlchemy 2.0, which
@@ -383,7 +384,8 @@
 // C's (three statements); DefaultLoad(AT.Bs).Joined(BT.Cs) keeps A.Bs's own strategy.
 // Default strategies apply at every level a load reaches, never back the way it came
 // (the back_populates side is filled anyway) nor twice along one path. Collections of
-// selectin and joined loads are in the order of the related model's primary key.
+// selectin and joined loads follow the relationship's order_by, else the related model's
+// primary key.
 //
 // Statement counts are part of the contract and tested: N objects (N <= 500) with one
 // selectin collection are 2 statements, three levels of selectin 3, a joined load 1,

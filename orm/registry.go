@@ -723,11 +723,18 @@ func (b *batch) link() {
 			}
 		}
 	}
-	if len(b.errs) > 0 {
-		return
-	}
+	// Relationships between models without a mistake so far are resolved even when
+	// other models have one; those touching a model with a mistake are not (its table
+	// may lack the field at fault, which would only add confusing errors).
+	tainted := b.failed()
 	for _, p := range b.list {
 		for i, r := range p.m.rels {
+			if len(b.errs) > 0 {
+				t := b.lookup(relElem(r.typ))
+				if tainted[p.m] || p.m.table == nil || t == nil || tainted[t] || t.table == nil {
+					continue
+				}
+			}
 			b.resolveRel(r, p.relTags[i])
 		}
 	}

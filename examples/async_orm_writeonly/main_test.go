@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strconv"
@@ -59,12 +60,70 @@ var wantOutput = []string{
 	"B(id=5, a_id=3, data=None)",
 }
 
-// checkOutput compares the printed lines with wantOutput and returns the create dates.
-func checkOutput(t *testing.T, got []string) []string {
+// idField matches a key printed in an A(...) or B(...) line.
+var idField = regexp.MustCompile(`(A\(id=|B\(id=|a_id=)(\d+)`)
+
+// genKeys holds the keys the database generated, read from the program's output: a for
+// a1, a2, a3 and b for the five B's, in the order they were added. They are 1, 2, 3, ...
+// on a fresh database of one server; a Galera cluster steps them by its node count, so
+// they are only required to ascend, and wantOutput numbers them by rank.
+type genKeys struct{ a, b []int64 }
+
+// keysOf reads the keys from the first listing of the output (its first 11 lines).
+func keysOf(t *testing.T, got []string) genKeys {
+	t.Helper()
+	var k genKeys
+	for _, line := range got[:min(11, len(got))] {
+		for _, m := range idField.FindAllStringSubmatch(line, -1) {
+			v, _ := strconv.ParseInt(m[2], 10, 64)
+			switch m[1] {
+			case "A(id=":
+				k.a = append(k.a, v)
+			case "B(id=":
+				k.b = append(k.b, v)
+			}
+		}
+	}
+	for _, ks := range [][]int64{k.a, k.b} {
+		for i := range ks {
+			if ks[i] <= 0 || (i > 0 && ks[i] <= ks[i-1]) {
+				t.Fatalf("generated keys a %v, b %v: not ascending", k.a, k.b)
+			}
+		}
+	}
+	if len(k.a) != 3 || len(k.b) != 5 {
+		t.Fatalf("generated keys a %v, b %v: want 3 and 5", k.a, k.b)
+	}
+	return k
+}
+
+// rank rewrites the generated keys of line into their ranks (1, 2, 3, ...), the numbering
+// of wantOutput.
+func (k genKeys) rank(line string) string {
+	return idField.ReplaceAllStringFunc(line, func(s string) string {
+		m := idField.FindStringSubmatch(s)
+		v, _ := strconv.ParseInt(m[2], 10, 64)
+		keys := k.a
+		if m[1] == "B(id=" {
+			keys = k.b
+		}
+		for i, key := range keys {
+			if key == v {
+				return m[1] + strconv.Itoa(i+1)
+			}
+		}
+		return s
+	})
+}
+
+// checkOutput compares the printed lines with wantOutput (keys by rank) and returns the
+// create dates and the generated keys.
+func checkOutput(t *testing.T, got []string) ([]string, genKeys) {
 	t.Helper()
 	if len(got) != len(wantOutput) {
 		t.Fatalf("%d lines of output, want %d:\n%s", len(got), len(wantOutput), strings.Join(got, "\n"))
 	}
+	keys := keysOf(t, got)
 	var dates []string
 	for i, want := range wantOutput {
 		if want == "created at: *" {
@@ -76,11 +135,11 @@ func checkOutput(t *testing.T, got []string) []string {
 			dates = append(dates, m[1])
 			continue
 		}
-		if got[i] != want {
-			t.Errorf("line %d = %q, want %q", i+1, got[i], want)
+		if keys.rank(got[i]) != want {
+			t.Errorf("line %d = %q, want %q (keys by rank)", i+1, got[i], want)
 		}
 	}
-	return dates
+	return dates, keys
 }
 
 // placeholders rewrites the ? of SQL into $1, $2, ... for PostgreSQL.
@@ -110,13 +169,14 @@ func TestRun(t *testing.T) {
 		if err := run(ctx, tg.URL, false, &plain); err != nil {
 			t.Fatalf("run: %v", err)
 		}
-		checkOutput(t, strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n"))
+		_, _ = checkOutput(t, strings.Split(strings.TrimSuffix(plain.String(), "\n"), "\n"))
 
 		tr := &transcript{}
 		if err := runLogged(ctx, tg.URL, slog.New(tr), tr); err != nil {
 			t.Fatalf("run with echo: %v", err)
 		}
-		dates := checkOutput(t, tr.Output())
+		dates, keys := checkOutput(t, tr.Output())
+		ka := keys.a
 
 		// add_all: one INSERT per table, the B's of the three write-only collections in one
 		// batch with their parents' keys. Each collection is read by its own SELECT; the
@@ -124,13 +184,13 @@ func TestRun(t *testing.T) {
 		// order, and the change made after it is never written.
 		q := func(sql string) string { return placeholders(tg.Name, sql) }
 		insertA := q("INSERT INTO a (data) VALUES (?), (?), (?) RETURNING id, create_date") + ` | ["a1" "a2" "a3"]`
-		insertB := q("INSERT INTO b (a_id, data) VALUES (?, ?), (?, ?), (?, ?), (?, ?), (?, ?) RETURNING id") + " | [1 NULL 1 NULL 2 NULL 3 NULL 3 NULL]"
+		insertB := q("INSERT INTO b (a_id, data) VALUES (?, ?), (?, ?), (?, ?), (?, ?), (?, ?) RETURNING id") + fmt.Sprintf(" | [%[1]d NULL %[1]d NULL %[2]d NULL %[3]d NULL %[3]d NULL]", ka[0], ka[1], ka[2])
 		if tg.Name == testdb.NameMariaDB {
 			insertA = "INSERT INTO a (data) VALUES (?), (?), (?) RETURNING id, create_date" + ` | ["a1" "a2" "a3"]`
 		}
 		selectA := "SELECT a.id, a.data, a.create_date FROM a"
-		selectB := func(id int) string {
-			return q("SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id = ?") + " | [" + strconv.Itoa(id) + "]"
+		selectB := func(rank int) string {
+			return q("SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id = ?") + fmt.Sprintf(" | [%d]", ka[rank-1])
 		}
 		want := []string{insertA, insertB, "COMMIT", "BEGIN", selectA}
 		out := wantOutput
@@ -168,6 +228,11 @@ func TestRun(t *testing.T) {
 			want = logcapture.AutocommitReads(want)
 		}
 		got := streamStatements(tr.from("INSERT INTO a"))
+		for i, e := range got {
+			if strings.HasPrefix(e, "> ") {
+				got[i] = keys.rank(e)
+			}
+		}
 		if len(got) != len(want) {
 			t.Fatalf("transcript from the first INSERT: %d entries, want %d:\n  got:\n    %s\n  want:\n    %s",
 				len(got), len(want), strings.Join(got, "\n    "), strings.Join(want, "\n    "))
@@ -177,7 +242,7 @@ func TestRun(t *testing.T) {
 				t.Errorf("transcript entry %d:\n  got:  %s\n  want: %s", i, got[i], want[i])
 			}
 		}
-		checkState(t, ctx, tg.URL)
+		checkState(t, ctx, tg.URL, keys)
 	})
 }
 
@@ -201,7 +266,7 @@ func streamStatements(entries []string) []string {
 
 // checkState opens the database the program left: the three A's as added (the last
 // change rolled back), each with a create date, and five B's under the right A's.
-func checkState(t *testing.T, ctx context.Context, url string) {
+func checkState(t *testing.T, ctx context.Context, url string, keys genKeys) {
 	t.Helper()
 	eng, err := engine.Create(ctx, url)
 	if err != nil {
@@ -230,8 +295,8 @@ func checkState(t *testing.T, ctx context.Context, url string) {
 			t.Fatal(err)
 		}
 		want := "a" + strconv.Itoa(i+1)
-		if id != int64(i+1) || data == nil || *data != want || created.IsZero() {
-			t.Errorf("a row %d: id=%d data=%s created %v, want id=%d data=%q", i, id, pyStr(data), created, i+1, want)
+		if id != keys.a[i] || data == nil || *data != want || created.IsZero() {
+			t.Errorf("a row %d: id=%d data=%s created %v, want id=%d data=%q", i, id, pyStr(data), created, keys.a[i], want)
 		}
 	}
 	b, _ := orm.TableOf[B](reg)
@@ -239,7 +304,8 @@ func checkState(t *testing.T, ctx context.Context, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantB := [][2]int64{{1, 1}, {2, 1}, {3, 2}, {4, 3}, {5, 3}}
+	ka, kb := keys.a, keys.b
+	wantB := [][2]int64{{kb[0], ka[0]}, {kb[1], ka[0]}, {kb[2], ka[1]}, {kb[3], ka[2]}, {kb[4], ka[2]}}
 	rows = res.All()
 	if len(rows) != len(wantB) {
 		t.Fatalf("%d rows in b, want %d", len(rows), len(wantB))
