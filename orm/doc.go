@@ -552,7 +552,8 @@
 // cascade=<names> (separated by |, or by commas inside quotes: cascade='all,
 // delete-orphan') takes SQLAlchemy's names: save-update, merge, expunge, delete,
 // delete-orphan, refresh-expire, all (all but delete-orphan) and none. The default is
-// save-update and merge.
+// save-update and merge. refresh-expire is accepted but not applied: Expire and Refresh
+// act on the one object given.
 //
 //   - save-update: objects reachable through the relationship join the session at Add
 //     and at every flush. It follows the fields the application set: an object that only
