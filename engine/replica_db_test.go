@@ -262,3 +262,55 @@ func TestReplicaFallback(t *testing.T) {
 		t.Fatalf("write on a lost replica connection: %v (moved to the primary: %v)", err, wc.Engine() == eng)
 	}
 }
+
+// TestReadOnlyError: a write inside a READ ONLY transaction fails with the server's
+// read-only error on every database (PostgreSQL 25006, MariaDB 1792, SQLite
+// SQLITE_READONLY under PRAGMA query_only), classified as ErrReadOnly; nothing is written.
+func TestReadOnlyError(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, tg testdb.Target) {
+		ctx := t.Context()
+		eng := openEngine(t, tg)
+		c := connect(t, eng)
+		mustExec(t, c, "CREATE TABLE ro_items (id integer PRIMARY KEY)")
+		err := eng.Begin(ctx, func(ctx context.Context, c *Conn) error {
+			_, err := exec(ctx, c, sqlf(eng, "INSERT INTO ro_items (id) VALUES (?)"), int64(1))
+			return err
+		}, ReadOnly())
+		var ro *ReadOnlyError
+		if !errors.Is(err, ErrReadOnly) || !errors.As(err, &ro) {
+			t.Fatalf("INSERT in a READ ONLY transaction: %v, want ErrReadOnly", err)
+		}
+		if n := count(t, c, "ro_items"); n != 0 {
+			t.Fatalf("%d rows written", n)
+		}
+	})
+}
+
+// TestReplicaFallbackWait: a replica that accepts connections and never answers (a hung
+// server) holds a read no longer than FallbackWait: the read goes to the primary, with a
+// warning.
+func TestReplicaFallbackWait(t *testing.T) {
+	primary, standby := testdb.PGReplica(t, false)
+	ctx := t.Context()
+	standby, outage := testdb.WithOutage(t, standby)
+	w := &warnings{}
+	eng := openEngine(t, primary, WithLogger(slog.New(w)))
+	r := openEngine(t, standby, PoolPrePing(true)) // every checkout is checked
+	rs, err := NewReplicaSet(eng, []*Engine{r}, FallbackWait(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := readConn(t, ctx, rs); !inRecovery(t, ctx, c) {
+		t.Fatal("read before the stall not on the standby")
+	} else {
+		c.Close()
+	}
+	outage.Stall()
+	c := readConn(t, ctx, rs)
+	if c.Engine() != eng || inRecovery(t, ctx, c) {
+		t.Fatal("read with a hung replica: not on the primary")
+	}
+	if got := w.all(); len(got) != 1 || !strings.Contains(got[0], "read replica unavailable") {
+		t.Fatalf("warnings: %q", got)
+	}
+}

@@ -114,7 +114,8 @@ func (q *DeleteStmt[A]) Synchronize(mode Synchronize) *DeleteStmt[A] {
 }
 
 // BulkStmt is an ORM bulk statement for Exec: *UpdateStmt[A] or *DeleteStmt[A]. Its
-// implementations are immutable and safe for concurrent use.
+// implementations are immutable and safe for concurrent use, and live as long as the
+// caller keeps them.
 type BulkStmt interface {
 	bulk() bulkSpec
 }
@@ -172,7 +173,11 @@ func Exec(ctx context.Context, s *Session, q BulkStmt) (int64, error) {
 	if b.delete {
 		stmt = expr.Delete(m.table).Where(b.wheres...)
 	} else {
-		stmt = b.updateStmt()
+		u, err := b.updateStmt()
+		if err != nil {
+			return 0, err
+		}
+		stmt = u
 	}
 	if err := s.beforeQuery(ctx, "Exec", stmt); err != nil {
 		return 0, err
@@ -187,11 +192,11 @@ func Exec(ctx context.Context, s *Session, q BulkStmt) (int64, error) {
 	if b.delete {
 		return s.bulkDelete(ctx, b)
 	}
-	return s.bulkUpdate(ctx, b)
+	return s.bulkUpdate(ctx, b, stmt.(*expr.UpdateStmt))
 }
 
 // updateStmt returns the UPDATE with the update_default= columns it does not set.
-func (b *bulkSpec) updateStmt() *expr.UpdateStmt {
+func (b *bulkSpec) updateStmt() (*expr.UpdateStmt, error) {
 	u := expr.Update(b.m.table)
 	u.Sets = append(u.Sets, b.sets...)
 	for _, f := range b.m.updDefaults {
@@ -202,10 +207,14 @@ func (b *bulkSpec) updateStmt() *expr.UpdateStmt {
 			}
 		}
 		if !set {
-			u.Sets = append(u.Sets, expr.Set(f.col.ColumnClause, f.updDefault()))
+			v, err := updateValue(f)
+			if err != nil {
+				return nil, err
+			}
+			u.Sets = append(u.Sets, expr.Set(f.col.ColumnClause, v))
 		}
 	}
-	return u.Where(b.wheres...)
+	return u.Where(b.wheres...), nil
 }
 
 // fieldOfClause returns the field of m whose column is c (by table and name).
@@ -267,9 +276,8 @@ func (s *Session) matchedKeys(ctx context.Context, m *mapper, wheres []expr.Expr
 	return keys, nil
 }
 
-func (s *Session) bulkUpdate(ctx context.Context, b bulkSpec) (int64, error) {
+func (s *Session) bulkUpdate(ctx context.Context, b bulkSpec, stmt *expr.UpdateStmt) (int64, error) {
 	m := b.m
-	stmt := b.updateStmt()
 	if s.sm.eng.Dialect().Features().Has(compile.UpdateReturning) {
 		res, err := s.conn.Execute(ctx, stmt.Returning(m.table))
 		if err != nil {

@@ -392,3 +392,37 @@ type Pang struct {
 	PongID *int64 `retort:"fk=pong.id"`
 	Pong   *Pong  `retort:"fk=pong_id"`
 }
+
+// TestMergeCascade: Merge of a detached folder merges the files it holds (the default
+// merge cascade): changed files become UPDATEs of the session's objects, a new file a
+// pending copy, and the merged folder's collection holds the session's objects.
+func TestMergeCascade(t *testing.T) {
+	eachDB(t, registerCascades, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		seedDir(t, e, sm)
+		s1 := sm.New()
+		d, err := ScalarOne(e.ctx, s1, SelectOf[Dir](e.reg).Options(selectInByName[Dir](e.reg, "Files")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s1.Close() // d and its files are detached
+		d.Name = "renamed"
+		d.Files[0].Name = "a2"
+		d.Files = append(d.Files, &DirFile{Name: "new"})
+		s2 := sm.New()
+		defer s2.Close()
+		m, err := Merge(e.ctx, s2, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m == d || len(m.Files) != 4 || m.Files[0] == d.Files[0] || m.Files[0].Name != "a2" || s2.Status(m.Files[3]) != Pending {
+			t.Fatalf("merged: %p files %v", m, m.Files)
+		}
+		if err := s2.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		assertRows(t, e, "SELECT d.name, f.name FROM dir_file f JOIN dir d ON d.id = f.dir_id ORDER BY f.name",
+			"renamed a2", "renamed b", "renamed c", "renamed new")
+	})
+}

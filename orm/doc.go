@@ -2,6 +2,44 @@
 // mapping, Session, unit of work, identity map) for plain Go structs, built on retort's
 // Core (packages expr, schema, engine).
 //
+// This documentation is a user's guide: the tasks first, each with an example that go test
+// runs, then the rules, section by section. How the package works inside is described for
+// contributors in DESIGN.md, next to this file.
+//
+// # Tasks
+//
+// Each task names its runnable example (on an in-memory SQLite database; the same code
+// runs on PostgreSQL and MySQL/MariaDB):
+//
+//   - Count rows: [Count] and [Exists] take any query (plain, joined, grouped, limited) and
+//     send one statement. Example: Count.
+//   - Paginate: by keyset, ordering by (published, id) and asking for the rows after the
+//     last one seen with a row-value comparison, expr.Tuple(StoryT.Published,
+//     StoryT.ID).Gt(last.Published, last.ID); by offset, Limit and Offset with Count for the
+//     total. Examples: All (paginate), the package (paginate).
+//   - Aggregate into a struct: a row query of objects and aggregates ([SelectRows] with
+//     GroupBy and Having) scanned by [ScanRows] into a struct embedding the model pointer.
+//     Examples: ScanRows, ScanRows (authorStats).
+//   - Bulk update: [Update] and [Delete] by criteria, run by [Exec], keep the session's
+//     objects true to their rows. Example: Exec.
+//   - Raw SQL into a struct: [Scan] with expr.Text. Examples: Scan, Scan (report).
+//   - Upsert: [Insert] ... OnConflict(...).DoUpdate(...), run by [Upsert], returns the
+//     session's objects of the rows. Example: Upsert.
+//   - Many-to-many: a []*T field tagged secondary=<association table>, loaded with
+//     SelectIn and written as the collections change (see Relationship kinds); an
+//     association with columns of its own is a model of its own. Example: SelectIn
+//     (manyToMany).
+//   - Transactions: [SessionMaker.Begin] commits when its function returns nil and rolls
+//     back on error or panic; [Session.BeginNested] for savepoints. Examples:
+//     SessionMaker.Begin, Session.Rollback.
+//   - Testing with a rolled-back transaction: [SessionMaker.JoinTransaction] binds a
+//     session to a connection whose transaction the test rolls back at the end. Example:
+//     SessionMaker.JoinTransaction.
+//   - Timestamps set on every change: update_default=now() on an UpdatedAt field (see
+//     Writing).
+//   - Hooks and validation: methods such as BeforeInsert(ctx, s) and Validate() on the
+//     model (see Hooks and validation).
+//
 // # Models
 //
 // A model is a plain struct. Register maps it:
@@ -93,17 +131,6 @@
 // defined in scratch MetaData values and only copied into the registry's when everything
 // checks out.
 //
-// # Per-type plans
-//
-// Registration computes, once per model, everything the hot paths need: each column
-// field's offset in the struct and a codec (see codec.go) chosen from the field's Go kind
-// and the column's type: typed reads and writes through unsafe pointers for the common
-// kinds, wrappers for pointer and types.Null fields, encoding/json only for JSON
-// documents of arbitrary types. Moving a row into a struct is then a loop over a slice of
-// fields calling precomputed functions: no reflection lookups by name and no maps per
-// row. Values cross the boundary as the canonical Go values of package types, which the
-// engine guarantees on every dialect.
-//
 // # Typed column handles
 //
 // Queries name columns through handle structs checked at registration (see Table,
@@ -136,22 +163,17 @@
 //
 //	sm := orm.NewSessionMaker(eng, reg, orm.ExpireOnCommit(false))
 //	err := sm.Begin(ctx, func(ctx context.Context, s *orm.Session) error {
-//		return s.AddAll(&A{Bs: []*B{{}, {}}, Data: ptr("a1")}, &A{Data: ptr("a2")})
+//		return orm.AddAll(s, []*A{{Bs: []*B{{}, {}}, Data: ptr("a1")}, {Data: ptr("a2")}})
 //	}) // flushed and committed, or rolled back on error or panic
 //
 //	s := sm.New()
 //	defer s.Close()
-//	as, err := orm.Scalars(ctx, s, orm.Select(AT).Options(orm.SelectIn(AT.Bs)).OrderBy(AT.ID.Asc()))
-//	for _, a := range as.All() { ... a.Bs ... }
+//	as, err := orm.All(ctx, s, orm.Select(AT).Options(orm.SelectIn(AT.Bs)).OrderBy(AT.ID.Asc()))
+//	for _, a := range as { ... a.Bs ... }
 //	all, err := orm.Scalars(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()))
 //	a1, err := all.First()
 //	a1.Data = ptr("new data")
 //	err = s.Commit(ctx) // UPDATE a SET data = ? WHERE a.id = ?
-//
-// Go methods cannot have type parameters, so the calls that return objects are generic
-// functions taking the session: Scalars, ScalarOne, ScalarOneOrNone, Stream, Get, GetOne,
-// Load. Everything else is a method of *Session. Every call that may do I/O takes a
-// context first.
 //
 // A Session follows SQLAlchemy's: it autobegins a transaction on the first statement and
 // holds one connection until Commit, Rollback or Close. Where the engine reports
@@ -165,6 +187,121 @@
 // key, a snapshot of the canonical column values last loaded or written, an expired mark
 // and a loaded mark per relationship; objects are tracked by their pointer.
 //
+// # Queries
+//
+// Go methods cannot have type parameters, so the calls that return objects are generic
+// functions taking the session, and every call that may do I/O takes a context first:
+//
+//	posts, err := orm.All(ctx, s, orm.Select(PostT).Where(PostT.UserID.Eq(uid)).OrderBy(PostT.ID.Desc()).Limit(20))
+//	u, err := UserT.Get(ctx, s, uid)        // by primary key, from the identity map when it is there
+//	n, err := orm.Count(ctx, s, orm.Select(PostT).Where(PostT.UserID.Eq(uid)))
+//
+// Select (or the handle's Select method) builds a query for a model's objects, with Where,
+// OrderBy, Limit, Offset, Join, OuterJoin, GroupBy, Having, Distinct, ForUpdate and loader
+// Options; [All] returns its objects as a slice, [Scalars] as a result, [ScalarOne] and
+// [ScalarOneOrNone] one object, [Stream] an iterator over a server-side cursor. [Get] and
+// [GetOne] (also methods of a handle: UserT.Get(ctx, s, id)) look up a primary key.
+// [SelectRows] builds a query of several items (objects and values) per row, run by
+// [Session.Rows] or scanned into structs by [ScanRows]; [Scan] scans a Core or raw
+// statement into structs; [Session.Execute] runs any Core statement.
+//
+// Missing rows follow one rule: a call whose name promises a row (GetOne, ScalarOne,
+// Scalar, and the First and One methods of results) returns an error wrapping
+// ErrNoResult (which is engine.ErrNoResult) when there is none; Get and the OrNone calls
+// report a missing row as a nil object (with ok false) and a nil error. Get follows
+// SQLAlchemy's session.get, which returns None; the others follow Go's database/sql, whose
+// QueryRow reports sql.ErrNoRows. An empty [All] is an empty slice and a nil error.
+//
+// Count rewrites a plain query to SELECT count(*) with the same FROM, joins and WHERE and
+// no ORDER BY; a query with DISTINCT, GROUP BY, LIMIT or OFFSET is counted as a subquery,
+// so that the count is that of the rows the query returns. Exists is SELECT EXISTS (q).
+//
+// # Writing
+//
+// Add (and [AddAll], which takes a []*A) makes objects pending; changed fields of
+// persistent objects are found by comparison with the values last loaded; Delete marks an
+// object for deletion. The flush writes everything in dependency order (parents before
+// children, children deleted before parents): one multi-row INSERT ... RETURNING per
+// batch of new objects (generated keys and server defaults read back in the same
+// statement; MySQL, which has no RETURNING, reads them back otherwise), one UPDATE per
+// changed object with a check that it matched its row (a *StaleDataError otherwise), one
+// DELETE ... WHERE key IN (...) per batch. UPDATEs of many objects go in one round trip on
+// PostgreSQL (a pipeline, SQLAlchemy's executemany); elsewhere one after another. Commit's
+// last statement carries the COMMIT where the driver can send them together, so a unit
+// of work of one statement costs one round trip on PostgreSQL.
+//
+// A failed flush leaves the database unchanged (its transaction is rolled back) and the
+// objects as they were before it (generated keys, copied foreign keys and defaults are
+// undone), and the session reports ErrPendingRollback, wrapping the cause, until Rollback.
+//
+// update_default= gives a column the value it takes whenever its row is updated without it
+// (SQLAlchemy's onupdate=): the flush's UPDATEs, ORM bulk updates and upserts add it to
+// their SET list. update_default=now() is the current time, taken in Go when the statement
+// is built (UTC, to the microsecond) and written to the object as well, so that the object
+// holds what its row holds without reading it back (SQLAlchemy's onupdate=func.now()
+// leaves the attribute expired, to load on access, which Go cannot do); any other value is
+// a constant. The registration option OnUpdate gives a Go function instead, for a value
+// such as the current user (SQLAlchemy's onupdate= with a Python function). An INSERT
+// leaves the column to default= or server_default=:
+//
+//	UpdatedAt *time.Time `retort:"update_default=now()"`
+//
+// Bulk statements: [Update] and [Delete] build an ORM-enabled UPDATE or DELETE of a
+// model's rows by criteria, run by [Exec] in the session's transaction after an autoflush:
+//
+//	n, err := orm.Exec(ctx, s, orm.Update(PostT).Where(PostT.UserID.Eq(from)).Set(PostT.UserID.Set(to)))
+//
+// The session's objects of the rows they change are never left stale. The default,
+// SyncFetch, finds the changed rows (UPDATE or DELETE ... RETURNING where the dialect has
+// it; otherwise a SELECT ... FOR UPDATE of the matched keys first) and updates the
+// session's objects of those rows with their new values, or marks them deleted; it costs
+// nothing when the session holds no object of the model. SQLAlchemy's default, "auto",
+// first tries to evaluate the criteria in Python; retort always fetches, which is exact for
+// any criteria and any SQL expression in the values. SyncNone sends the statement alone. A
+// rollback undoes the synchronisation as it undoes a flush.
+//
+// Upsert: [Insert] builds an INSERT of rows taken from objects, usually with OnConflict and
+// DoUpdate, DoUpdateSet or DoNothing; [Upsert] runs it and returns the session's objects of
+// the rows (existing objects in the identity map overwritten with the rows' new values). It
+// is ON CONFLICT on PostgreSQL and SQLite and ON DUPLICATE KEY UPDATE on MySQL and MariaDB,
+// one statement where INSERT ... RETURNING exists (PostgreSQL, SQLite, MariaDB).
+//
+// # Hooks and validation
+//
+// A model may implement hooks: methods on its pointer type that the session calls with
+// the operation's context and the session itself, as GORM, Bun and ent call theirs
+// ([BeforeInsertHook], [AfterInsertHook], [BeforeUpdateHook], [AfterUpdateHook],
+// [BeforeDeleteHook], [AfterDeleteHook], [AfterLoadHook]), and Validate ([Validator]):
+//
+//	func (u *User) BeforeInsert(ctx context.Context, s *orm.Session) error {
+//		u.Slug = slugify(u.Name)
+//		return nil
+//	}
+//
+//	func (u *User) Validate() error {
+//		if !strings.Contains(u.Email, "@") {
+//			return fmt.Errorf("email %q has no @", u.Email)
+//		}
+//		return nil
+//	}
+//
+// Before hooks run at flush, before any statement, for the objects the flush will insert,
+// update (those with changed columns) or delete; what they change is written by that
+// flush, and objects they add are flushed with it (and get their own hooks). Validate then
+// runs for every object to be inserted or updated. After hooks run once the flush's
+// statements succeeded, inside its transaction; AfterLoad runs when a query fills an object
+// from its row. Inside a hook the session may run queries (without autoflush) and Add
+// objects, but not Flush, Commit, Rollback or Close (ErrInHook). AfterLoad of the objects
+// of a Stream runs while the stream holds the connection, so it cannot query there.
+//
+// An error from a before hook or from Validate fails the flush before any SQL, as a
+// *HookError or a *ValidationError (naming the model and wrapping the error): the
+// database is unchanged, what the hooks wrote is undone, and the session stays usable
+// without Rollback, so the application can fix the object and flush again. An error from
+// an after hook fails the flush like a failed statement (rolled back, ErrPendingRollback
+// until Rollback). Bulk statements and upserts run no hooks but AfterLoad (SQLAlchemy's
+// mapper events do not run for bulk statements either).
+//
 // # Attaching and detaching
 //
 // An object belongs to one session at a time. Add of an object that another open
@@ -173,11 +310,7 @@
 // objects: a detached object remembers its identity and snapshot, and Add in another
 // session re-attaches it as persistent, so that the changes made to it meanwhile become
 // an UPDATE, never an INSERT (SQLAlchemy's rule). A detached object whose deletion was
-// committed cannot be added again (ErrDeletedObject). The process keeps this knowledge
-// in a registry keyed by the object's address, which lets go of an object when it is
-// detached (a weak pointer tells whether its memory is still the same object), so the
-// registry keeps nothing alive; a session dropped without Close has its objects detached
-// when it is garbage collected.
+// committed cannot be added again (ErrDeletedObject). A session dropped without Close has its objects detached when it is garbage collected.
 //
 // Identity map: within a session one primary key is one Go pointer. Get on a key already
 // loaded returns the same pointer without SQL; a query returning a row already present
@@ -282,70 +415,6 @@
 // (errors.As still finds the *engine.IntegrityError). NoAutoflush runs a function with
 // autoflush off, for building an object across queries (SQLAlchemy's no_autoflush block).
 //
-// # Unit of work
-//
-// A flush has four separate stages:
-//
-//  1. preparation (flush.go, prepareFlush): the save-update cascade (objects reachable
-//     through relationship fields join the session as pending; also done at Add), the
-//     synchronisation of foreign keys from relationships (a child in a parent's
-//     collection, or whose parent pointer is set, gets the parent's key; when the parent
-//     is new, the copy is scheduled for after the parent's INSERT), and the list of rows
-//     to write: INSERT for pending objects (with their column set: zero-valued
-//     columns that the database generates, an autoincrement key or a server default,
-//     are left out so that the database fills them), UPDATE with the changed columns for
-//     persistent objects, DELETE for objects marked deleted; plus the dependencies between
-//     rows (a child waits for its new parent, a deleted parent for its deleted children).
-//  2. planning (uow.go, plan): a pure function from rows and dependencies to ordered
-//     batches: saves in table dependency order (the rank of a table in
-//     MetaData.SortedTables), then deletes in reverse order, rows ordered topologically
-//     within (so self-referencing tables work level by level), consecutive rows with the
-//     same operation, table and column set grouped. Unit-tested without a database.
-//  3. emitting (flush.go, emitter): each batch runs through the engine: one multi-row
-//     INSERT ... RETURNING per chunk (up to 1000 rows or 30000 parameters) on dialects
-//     with compile.InsertReturning and compile.MultiValuesInsert, reading back the
-//     generated key and server defaults (create_date) in the same statement; returned
-//     rows are matched to objects by their key when the application gave it, or by the
-//     ascending order of the autoincrement key (which the three databases assign in
-//     VALUES order) — never by trusting the order of RETURNING; one UPDATE per row with
-//     a check that it matched exactly one row (0 rows matched is a *StaleDataError); one
-//     DELETE ... WHERE key IN (...) per chunk, which warns when it matched fewer rows.
-//     Rows of a self-referencing table (parent_id referencing the same table's key, with
-//     or without a relationship field) are deleted children first, one level of the tree
-//     per statement. Before each batch, foreign keys of its rows are copied from the
-//     parents written earlier.
-//     Dialects without INSERT ... RETURNING (MySQL; the dialect's features decide) get
-//     SQLAlchemy's treatment: when the autoincrement key is generated, one INSERT per row
-//     with the key read from the statement's last insert id (engine.Result.LastInsertID),
-//     otherwise multi-row INSERTs; other server-generated columns (create_date) are then
-//     read back by one SELECT key, columns ... WHERE key IN (...) per chunk of the batch
-//     (an OR of key matches for a composite key). SQLAlchemy leaves them expired, to load
-//     on first access; Go cannot intercept field reads, so they are fetched at once. A
-//     key column left to a server default cannot be read back that way: such a flush
-//     fails before any SQL with an error wrapping compile.ErrUnsupported. No statement
-//     of the flush needs UPDATE or DELETE ... RETURNING. On MySQL and MariaDB the driver
-//     counts the rows an UPDATE matched, not only those it changed (CLIENT_FOUND_ROWS),
-//     so an UPDATE writing a row's current values is no stale-data error.
-//  4. bookkeeping: new objects become persistent with a snapshot and enter the identity
-//     map, updated ones get a new snapshot, deleted ones leave the identity map.
-//
-// Every change the flush makes to objects (generated keys, fetched defaults, copied
-// foreign keys, client defaults) and to the session is journalled. If any statement
-// fails, the transaction is rolled back (the database is unchanged), the journal is
-// undone (objects and session are as before the flush), and the session reports
-// ErrPendingRollback, wrapping the cause (an *engine.IntegrityError, a *StaleDataError,
-// ...), until Rollback is called.
-//
-// Commit: flush, COMMIT, objects whose deletion was committed become detached, all
-// objects are expired if ExpireOnCommit, the connection goes back to the pool. The last
-// statement of Commit's flush carries the COMMIT (engine.Tx.CommitWith): on PostgreSQL
-// BEGIN, that statement and COMMIT go in one round trip, so a unit of work of one
-// statement (an INSERT of one or of many objects, an UPDATE, a DELETE) costs one round
-// trip. A statement that fails commits nothing, as before; an UPDATE carries COMMIT only
-// when it is the transaction's one write, since an UPDATE matching no row (a
-// StaleDataError) must not commit the statements before it. Rollback: see Transactions
-// and rollback.
-//
 // # Relationships
 //
 // No I/O ever happens on field access. A relationship field holds what a loader put
@@ -366,8 +435,9 @@
 //     related model per relationship and per 500 keys (ChunkSize), WHERE fk IN (...), or
 //     (a = ? AND b = ?) OR ... for a composite key. The collections are assigned
 //     (empty, non-nil slices for objects without related rows) and the back_populates
-//     side is filled. On PostgreSQL the loads of sibling relationships and the chunks of
-//     one go in one round trip (engine.Conn.ExecuteAll).
+//     side is filled. Loads run level by level, and on PostgreSQL all the loads of a
+//     level (sibling relationships, the chunks of each, the loads under joined ones) go
+//     in one round trip (engine.Conn.ExecuteAll).
 //   - joined: Joined(AT.Bs), lazy=joined. A LEFT OUTER JOIN (InnerJoin: JOIN) of the
 //     related table under an alias (b_1) in the query itself. A query that joins a
 //     collection repeats each object once per related row; as in SQLAlchemy 2.0, which
@@ -383,7 +453,8 @@
 // C's (three statements); DefaultLoad(AT.Bs).Joined(BT.Cs) keeps A.Bs's own strategy.
 // Default strategies apply at every level a load reaches, never back the way it came
 // (the back_populates side is filled anyway) nor twice along one path. Collections of
-// selectin and joined loads are in the order of the related model's primary key.
+// selectin and joined loads follow the relationship's order_by, else the related model's
+// primary key.
 //
 // Statement counts are part of the contract and tested: N objects (N <= 500) with one
 // selectin collection are 2 statements, three levels of selectin 3, a joined load 1,
@@ -463,7 +534,12 @@
 // removes it from the previous parent's. A collection is appended to only when it holds a
 // slice or belongs to a new object: a nil slice on a persistent object is a collection
 // not loaded, left alone (and a loaded collection set to nil is let go, not emptied; set
-// it to an empty slice to remove every member). When both sides were changed and
+// it to an empty slice to remove every member). A collection of a persistent object that
+// was not loaded and that the application fills is taken as additions: its members are
+// added (foreign keys set, association rows inserted) and nothing is removed, as with
+// SQLAlchemy's append to an unloaded collection; load it first to replace its content
+// (a many-to-many pair already in the database would be inserted twice otherwise).
+// When both sides were changed and
 // disagree, the collection wins. A many-to-one that was loaded (or written) pointing to
 // an object and is then set to nil sets the foreign key to NULL, overriding a value the
 // application set in the foreign key field (the relationship wins over the column, as in
@@ -581,7 +657,4 @@
 // (an atomic flag, not a lock), so a call from a second goroutine, or from inside a
 // Stream loop, returns ErrConcurrentUse instead of corrupting state. Registries,
 // session makers, handles and statements are safe for concurrent use.
-//
-// Flushes on dialects without INSERT ... RETURNING (MySQL) are tested against MariaDB
-// limited to MySQL's features (the features=mysql URL option of dialect/mysql).
 package orm

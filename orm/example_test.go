@@ -82,8 +82,12 @@ func Example() {
 		}
 	}
 
-	// select(A).order_by(A.id).limit(1) ... .one(); a1.data = "new data"; commit
-	a1, err := orm.ScalarOne(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()).Limit(1))
+	// select(A).order_by(A.id) ... .first(); a1.data = "new data"; commit
+	all, err := orm.Scalars(ctx, s, orm.Select(AT).OrderBy(AT.ID.Asc()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	a1, err := all.First()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -31,45 +31,53 @@ import (
 // failed statement does (the transaction is rolled back, ErrPendingRollback until
 // Rollback). Errors come wrapped in a *HookError, or a *ValidationError for Validate.
 
-// BeforeInsertHook is implemented by models that act before their INSERT.
+// BeforeInsertHook is implemented by models that acts before their INSERT. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type BeforeInsertHook interface {
+	// BeforeInsert runs at flush before the INSERT of the object; an error stops the flush before any SQL.
 	BeforeInsert(ctx context.Context, s *Session) error
 }
 
-// AfterInsertHook is implemented by models that act after their INSERT.
+// AfterInsertHook is implemented by models that acts after their INSERT. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterInsertHook interface {
+	// AfterInsert runs once the flush's statements have succeeded; an error fails the flush.
 	AfterInsert(ctx context.Context, s *Session) error
 }
 
-// BeforeUpdateHook is implemented by models that act before their UPDATE.
+// BeforeUpdateHook is implemented by models that acts before their UPDATE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type BeforeUpdateHook interface {
+	// BeforeUpdate runs at flush before the UPDATE of the object (one with changed columns); an error stops the flush before any SQL.
 	BeforeUpdate(ctx context.Context, s *Session) error
 }
 
-// AfterUpdateHook is implemented by models that act after their UPDATE.
+// AfterUpdateHook is implemented by models that acts after their UPDATE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterUpdateHook interface {
+	// AfterUpdate runs once the flush's statements have succeeded; an error fails the flush.
 	AfterUpdate(ctx context.Context, s *Session) error
 }
 
-// BeforeDeleteHook is implemented by models that act before their DELETE.
+// BeforeDeleteHook is implemented by models that acts before their DELETE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type BeforeDeleteHook interface {
+	// BeforeDelete runs at flush before the DELETE of the object; an error stops the flush before any SQL.
 	BeforeDelete(ctx context.Context, s *Session) error
 }
 
-// AfterDeleteHook is implemented by models that act after their DELETE.
+// AfterDeleteHook is implemented by models that acts after their DELETE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterDeleteHook interface {
+	// AfterDelete runs once the flush's statements have succeeded; an error fails the flush.
 	AfterDelete(ctx context.Context, s *Session) error
 }
 
-// AfterLoadHook is implemented by models that act when a query fills them from a row.
+// AfterLoadHook is implemented by models that acts when a query fills them from a row. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterLoadHook interface {
+	// AfterLoad runs when a query has filled the object from its row; an error fails the query.
 	AfterLoad(ctx context.Context, s *Session) error
 }
 
 // Validator is implemented by models that check their values before they are written:
 // Validate runs at flush for each object to be inserted or updated, after the before
-// hooks; an error rejects the flush before any SQL.
+// hooks; an error rejects the flush before any SQL. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type Validator interface {
+	// Validate returns an error describing what is wrong with the object, or nil.
 	Validate() error
 }
 

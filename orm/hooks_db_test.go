@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/retortdb/retort/expr"
 )
 
 // Ticket exercises hooks, validation and update_default.
@@ -231,5 +233,95 @@ func TestUpdateDefaultMapping(t *testing.T) {
 	}
 	if err := Register[BadUpd2](reg); err == nil || !strings.Contains(err.Error(), "update_default") {
 		t.Errorf("a non-integer on an integer: %v", err)
+	}
+}
+
+// TestAfterLoadStream: AfterLoad runs for objects a Stream yields, before they are
+// yielded.
+func TestAfterLoadStream(t *testing.T) {
+	eachDB(t, registerTickets, func(e *env) {
+		t, ctx := e.t, e.ctx
+		sm := NewSessionMaker(e.eng, e.reg)
+		if err := sm.Begin(ctx, func(ctx context.Context, s *Session) error {
+			return AddAll(s, []*Ticket{{Title: "a"}, {Title: "b"}, {Title: "c"}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s := sm.New()
+		defer s.Close()
+		n := 0
+		for tk, err := range Stream(ctx, s, ticketT.Select().OrderBy(ticketT.ID.Asc())) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tk.events) != 1 || tk.events[0] != "AfterLoad" {
+				t.Errorf("streamed ticket %s: events %v", tk.Title, tk.events)
+			}
+			n++
+		}
+		if n != 3 {
+			t.Errorf("%d tickets streamed", n)
+		}
+	})
+}
+
+type Doc struct {
+	ID       int64
+	Body     string
+	EditedBy *string
+	Edits    int64
+}
+
+// TestOnUpdateOption: OnUpdate gives a column a value computed in Go by every UPDATE of
+// the flush and by bulk updates; its mistakes are reported at registration.
+func TestOnUpdateOption(t *testing.T) {
+	editor := "ann"
+	register := func(reg *Registry) error {
+		return Register[Doc](reg, OnUpdate("EditedBy", func() *string { e := editor; return &e }))
+	}
+	eachDB(t, register, func(e *env) {
+		t, ctx := e.t, e.ctx
+		editor = "ann"
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		s := sm.New()
+		defer s.Close()
+		d := &Doc{Body: "v1"}
+		if err := s.Add(d); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d.EditedBy != nil {
+			t.Errorf("OnUpdate applied on INSERT: %q", *d.EditedBy)
+		}
+		d.Body = "v2"
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d.EditedBy == nil || *d.EditedBy != "ann" {
+			t.Errorf("after the flush's UPDATE: %v", d.EditedBy)
+		}
+		editor = "bob"
+		m, _ := e.reg.mapperOf(typeOf[Doc]())
+		var h struct{ Table[Doc] }
+		h.bindTable(m)
+		if _, err := Exec(ctx, s, Update(h).Set(expr.Set(m.table.C("edits"), 5))); err != nil {
+			t.Fatal(err)
+		}
+		if d.EditedBy == nil || *d.EditedBy != "bob" || d.Edits != 5 {
+			t.Errorf("after the bulk update: %v %d", d.EditedBy, d.Edits)
+		}
+	})
+	for _, c := range []struct {
+		opt  Option
+		want string
+	}{
+		{OnUpdate("Nope", func() int64 { return 1 }), "OnUpdate names a field"},
+		{OnUpdate("Edits", func() int { return 1 }), "OnUpdate gives a int for a field of type int64"},
+	} {
+		if err := Register[Doc](NewRegistry(), c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Register: %v, want %q", err, c.want)
+		}
 	}
 }

@@ -36,60 +36,84 @@ func newGroup(sts []*state) {
 
 // runLoads runs the resolved loader nodes for sts, objects of one mapper (joined nodes
 // were filled by the query's own rows: only their sub-nodes run here).
+//
+// Loads run level by level: every selectin load that can run at a level (the sibling
+// relationships of the objects, the loads under joined relationships, the nested loads of
+// every relationship loaded at the level before) goes in one engine.Conn.ExecuteAll,
+// which PostgreSQL sends in one round trip; a tree of loads costs one round trip per
+// level, whatever its width.
 func (s *Session) runLoads(ctx context.Context, nodes []*loadNode, sts []*state) error {
-	if len(sts) == 0 {
-		return nil
+	type level struct {
+		nodes []*loadNode
+		sts   []*state
 	}
-	// The selectin loads of sibling relationships run together (one round trip on
-	// PostgreSQL), then what each loaded gets its own loads.
-	var jobs []selectInJob
-	var sel []*loadNode
-	for _, n := range nodes {
-		if n.strat == lazySelectIn {
-			jobs = append(jobs, selectInJob{r: n.r, sts: sts, chunk: n.chunkSize()})
-			sel = append(sel, n)
+	todo := []level{{nodes, sts}}
+	for len(todo) > 0 {
+		var jobs []selectInJob
+		var kids [][]*loadNode
+		// todo grows while it is walked: the loads under joined relationships join the
+		// level (their objects are loaded already).
+		for k := 0; k < len(todo); k++ {
+			lv := todo[k]
+			if len(lv.sts) == 0 {
+				continue
+			}
+			for _, n := range lv.nodes {
+				switch n.strat {
+				case lazySelectIn:
+					jobs = append(jobs, selectInJob{r: n.r, sts: lv.sts, chunk: n.chunkSize()})
+					kids = append(kids, n.kids)
+				case lazyJoined:
+					if len(n.kids) > 0 {
+						todo = append(todo, level{n.kids, joinedTargets(s, n.r, lv.sts)})
+					}
+				case lazyRaise:
+					for _, st := range lv.sts {
+						if !st.loaded[n.r.pos] && n.r.pos < 64 {
+							st.raise |= 1 << n.r.pos
+						}
+					}
+				case lazyNoLoad:
+					noLoad(n.r, lv.sts)
+				}
+			}
 		}
-	}
-	if len(jobs) > 0 {
+		todo = todo[:0]
+		if len(jobs) == 0 {
+			break
+		}
 		done, err := s.selectInAll(ctx, jobs)
 		if err != nil {
 			return err
 		}
-		for i, n := range sel {
-			if err := s.runLoads(ctx, n.kids, done[i].loaded); err != nil {
-				return err
-			}
-		}
-	}
-	for _, n := range nodes {
-		switch n.strat {
-		case lazyJoined:
-			if err := s.runLoads(ctx, n.kids, joinedTargets(s, n.r, sts)); err != nil {
-				return err
-			}
-		case lazyRaise:
-			for _, st := range sts {
-				if !st.loaded[n.r.pos] && n.r.pos < 64 {
-					st.raise |= 1 << n.r.pos
-				}
-			}
-		case lazyNoLoad:
-			for _, st := range sts {
-				if st.loaded[n.r.pos] {
-					continue
-				}
-				p := unsafe.Add(st.base, n.r.offset)
-				if n.r.kind == oneToMany {
-					*(*[]unsafe.Pointer)(p) = []unsafe.Pointer{}
-				} else {
-					*(*unsafe.Pointer)(p) = nil
-				}
-				st.loaded[n.r.pos] = true
-				snapRelations(st)
+		for i := range done {
+			if len(kids[i]) > 0 {
+				todo = append(todo, level{kids[i], done[i].loaded})
 			}
 		}
 	}
 	return nil
+}
+
+// noLoad empties relationship r of the objects sts where it is not loaded, and marks it
+// loaded (NoLoad).
+func noLoad(r *relation, sts []*state) {
+	if r.writeOnly {
+		return // never loaded: nothing to empty
+	}
+	for _, st := range sts {
+		if st.loaded[r.pos] {
+			continue
+		}
+		p := unsafe.Add(st.base, r.offset)
+		if r.list() {
+			*(*[]unsafe.Pointer)(p) = []unsafe.Pointer{}
+		} else {
+			*(*unsafe.Pointer)(p) = nil
+		}
+		st.loaded[r.pos] = true
+		snapRelations(st)
+	}
 }
 
 // joinedTargets returns the objects that relationship r of sts holds (each once): the
@@ -108,7 +132,7 @@ func joinedTargets(s *Session, r *relation, sts []*state) []*state {
 	}
 	for _, st := range sts {
 		p := unsafe.Add(st.base, r.offset)
-		if r.kind == oneToMany {
+		if r.list() {
 			for _, c := range *(*[]unsafe.Pointer)(p) {
 				add(c)
 			}
@@ -207,7 +231,10 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 	if err != nil {
 		return err
 	}
-	return s.runLoads(ctx, planBelow(r), related)
+	if err := s.runLoads(ctx, planBelow(r), related); err != nil {
+		return err
+	}
+	return s.afterLoad(ctx)
 }
 
 // IsLoaded reports whether relationship rel of obj was loaded (by a loader strategy or

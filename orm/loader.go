@@ -323,7 +323,7 @@ func hasJoinedCollection(nodes []*loadNode) bool {
 		if n.strat != lazyJoined {
 			continue
 		}
-		if n.r.kind == oneToMany || hasJoinedCollection(n.kids) {
+		if n.r.list() || hasJoinedCollection(n.kids) {
 			return true
 		}
 	}

@@ -568,3 +568,38 @@ func TestNPlusOneDetector(t *testing.T) {
 		}
 	})
 }
+
+// TestJoinedOrderBy: a joined collection follows the relationship's order_by, as the
+// selectin load's ORDER BY does.
+func TestJoinedOrderBy(t *testing.T) {
+	eachDB(t, func(reg *Registry) error { return Register[Dir](reg) }, func(e *env) {
+		t := e.t
+		var dh struct {
+			Table[Dir]
+			Files Relation[Dir, DirFile]
+		}
+		if err := RegisterHandle(e.reg, &dh); err != nil {
+			t.Fatal(err)
+		}
+		sm := NewSessionMaker(e.eng, e.reg)
+		d := &Dir{Name: "d", Files: []*DirFile{{Name: "c"}, {Name: "a"}, {Name: "b"}}}
+		if err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error { return s.Add(d) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, opt := range []*Loader{Joined(dh.Files), SelectIn(dh.Files)} {
+			s := sm.New()
+			dirs, err := Scalars(e.ctx, s, Select(dh).Options(opt).Unique())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, f := range dirs.All()[0].Files {
+				names = append(names, f.Name)
+			}
+			if strings.Join(names, "") != "abc" {
+				t.Errorf("%s: files in order %v, want a b c", opt.steps[0].strat, names)
+			}
+			s.Close()
+		}
+	})
+}

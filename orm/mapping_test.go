@@ -394,6 +394,32 @@ func TestMappingErrorsAllAtOnce(t *testing.T) {
 	}
 }
 
+type badRoot struct {
+	ID     int64
+	Loose  []*badLoose
+	Broken []*badBroken
+}
+type badLoose struct{ ID int64 } // no foreign key to bad_root
+type badBroken struct {
+	ID     int64
+	RootID int64 `retort:"fk=bad_root.id,cascde"`
+}
+
+// TestMappingErrorsWithRelationships: a relationship mistake between sound models is
+// reported next to another model's mistake; the relationship of the model with the
+// mistake is not resolved (no error about it).
+func TestMappingErrorsWithRelationships(t *testing.T) {
+	errs := mappingErrors[badRoot](t, NewRegistry())
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Struct+"."+e.Field+": "+e.Problem)
+	}
+	if len(errs) != 2 || !strings.Contains(got[0]+got[1], `orm.badBroken.RootID: unknown tag option "cascde"`) ||
+		!strings.Contains(got[0]+got[1], "orm.badRoot.Loose: one-to-many relationship to orm.badLoose") {
+		t.Errorf("errors:\n%s", strings.Join(got, "\n"))
+	}
+}
+
 func TestMappingErrors(t *testing.T) {
 	reg := NewRegistry()
 	mustRegister[A](t, reg) // table a exists for the fk tests

@@ -55,6 +55,7 @@ type Option func(*modelOptions)
 type modelOptions struct {
 	tableName string
 	items     []schema.TableItem
+	onUpdate  []onUpdateOption
 }
 
 // WithTableName sets the model's table name, overriding its TableName method and the
@@ -198,6 +199,7 @@ func (b *batch) analyze(t reflect.Type, o modelOptions) *pendingModel {
 	if len(m.fields) == 0 {
 		b.fail(m, "", "", "the struct has no mapped fields")
 	}
+	b.applyOnUpdate(m, o.onUpdate)
 	// Pull in the targets of relationships.
 	for _, rel := range m.rels {
 		et := relElem(rel.typ)
@@ -723,11 +725,18 @@ func (b *batch) link() {
 			}
 		}
 	}
-	if len(b.errs) > 0 {
-		return
-	}
+	// Relationships between models without a mistake so far are resolved even when
+	// other models have one; those touching a model with a mistake are not (its table
+	// may lack the field at fault, which would only add confusing errors).
+	tainted := b.failed()
 	for _, p := range b.list {
 		for i, r := range p.m.rels {
+			if len(b.errs) > 0 {
+				t := b.lookup(relElem(r.typ))
+				if tainted[p.m] || p.m.table == nil || t == nil || tainted[t] || t.table == nil {
+					continue
+				}
+			}
 			b.resolveRel(r, p.relTags[i])
 		}
 	}

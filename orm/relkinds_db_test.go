@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
 	"github.com/retortdb/retort/schema"
 	"github.com/retortdb/retort/types"
@@ -544,5 +545,105 @@ func TestCompositeForeignKey(t *testing.T) {
 		if len(books.All()[0].Sheets) != 2 || books.All()[1].Sheets[0].Text != "q1" {
 			t.Errorf("sheets %v %v", books.All()[0].Sheets, books.All()[1].Sheets)
 		}
+	})
+}
+
+func TestRelationshipLazyErrors(t *testing.T) {
+	type WO struct {
+		ID   int64
+		Kids WriteOnly[Node] `retort:"lazy=selectin"`
+	}
+	reg := NewRegistry()
+	if err := Register[Node](reg); err != nil {
+		t.Fatal(err)
+	}
+	if err := Register[WO](reg); err == nil || !strings.Contains(err.Error(), "write-only collection is never loaded") {
+		t.Errorf("lazy=selectin on WriteOnly: %v", err)
+	}
+}
+
+// Self-referential many-to-many: a member follows members through follow(follower_id,
+// followed_id); fk= names the owner's columns.
+type Member struct {
+	ID        int64
+	Name      string
+	Following []*Member `retort:"secondary=follow,fk=follower_id,back_populates=Followers"`
+	Followers []*Member `retort:"secondary=follow,fk=followed_id,back_populates=Following"`
+}
+
+func registerMembers(reg *Registry) error {
+	if _, err := reg.MetaData().Table("follow",
+		schema.Col("follower_id", types.BigInt(), schema.PrimaryKey(), schema.ForeignKey("member.id")),
+		schema.Col("followed_id", types.BigInt(), schema.PrimaryKey(), schema.ForeignKey("member.id")),
+	); err != nil {
+		return err
+	}
+	return Register[Member](reg)
+}
+
+func TestSelfReferentialManyToMany(t *testing.T) {
+	eachDB(t, registerMembers, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		ann, bob, cy := &Member{Name: "ann"}, &Member{Name: "bob"}, &Member{Name: "cy"}
+		ann.Following = []*Member{bob, cy}
+		s := sm.New()
+		defer s.Close()
+		if err := s.AddAll(ann, bob, cy); err != nil {
+			t.Fatal(err)
+		}
+		if len(bob.Followers) != 1 || bob.Followers[0] != ann {
+			t.Errorf("bob.Followers = %v", bob.Followers)
+		}
+		if err := s.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		assertRows(t, e, "SELECT a.name, b.name FROM follow f JOIN member a ON a.id = f.follower_id JOIN member b ON b.id = f.followed_id ORDER BY b.name",
+			"ann bob", "ann cy")
+		// A failed flush (a pair already in the database, written again through a
+		// collection that was not loaded) leaves the database and the session as they were.
+		s2 := sm.New()
+		defer s2.Close()
+		b2, err := GetOne[Member](e.ctx, s2, bob.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a2, err := GetOne[Member](e.ctx, s2, ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2.Followers = []*Member{a2}
+		err = s2.Flush(e.ctx)
+		var ie *engine.IntegrityError
+		if !errors.As(err, &ie) {
+			t.Fatalf("duplicate pair: %v, want an integrity error", err)
+		}
+		if len(b2.Followers) != 1 || a2.Following != nil {
+			t.Errorf("after the failed flush: bob's followers %v, ann follows %v", b2.Followers, a2.Following)
+		}
+		if err := s2.Rollback(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		assertRows(t, e, "SELECT COUNT(*) FROM follow", "2")
+		// Loaded, both directions.
+		s3 := sm.New()
+		defer s3.Close()
+		ms, err := Scalars(e.ctx, s3, SelectOf[Member](e.reg).Options(selectInByName[Member](e.reg, "Following"), selectInByName[Member](e.reg, "Followers")).OrderBy(expr.Text("member.name")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a3, b3 := ms.All()[0], ms.All()[1]
+		if len(a3.Following) != 2 || a3.Following[0] != b3 || len(b3.Followers) != 1 || b3.Followers[0] != a3 || len(a3.Followers) != 0 {
+			t.Errorf("ann follows %v, bob's followers %v", a3.Following, b3.Followers)
+		}
+		// Unfollow through the other side.
+		b3.Followers = []*Member{}
+		if err := s3.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(a3.Following) != 1 {
+			t.Errorf("ann follows %v after bob lost his follower", a3.Following)
+		}
+		assertRows(t, e, "SELECT COUNT(*) FROM follow", "1")
 	})
 }

@@ -344,3 +344,58 @@ func TestSessionReplicaFallback(t *testing.T) {
 		t.Fatalf("%d warnings, want 1: %q", n, w.msgs)
 	}
 }
+
+// TestSessionReplicaRoundRobin: sessions of a session maker over two replicas read from
+// them in turn; a policy hook over the same replicas decides instead when given.
+func TestSessionReplicaRoundRobin(t *testing.T) {
+	e := newReplicaEnv(t)
+	ctx := e.ctx
+	cap2 := &capture{}
+	seng2, err := engine.Create(ctx, e.standby.URL, engine.Echo(true), engine.WithLogger(slog.New(cap2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seng2.Close()
+	e.replay(t)
+	rs, err := engine.NewReplicaSet(e.peng, []*engine.Engine{e.seng, seng2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := NewSessionMaker(e.peng, e.reg, ReadReplicas(rs))
+	var order []int
+	for range 4 {
+		s := sm.New()
+		if _, err := Scalars(ctx, s, Select(e.h)); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		switch {
+		case len(e.scap.take(false)) == 1:
+			order = append(order, 1)
+		case len(cap2.take(false)) == 1:
+			order = append(order, 2)
+		}
+	}
+	if len(order) != 4 || order[0] == order[1] || order[0] != order[2] || order[1] != order[3] {
+		t.Fatalf("replicas read in the order %v, want alternating", order)
+	}
+	if got := e.pcap.take(true); len(got) != 0 {
+		t.Fatalf("reads on the primary: %q", got)
+	}
+
+	second := func(c []*engine.Engine) *engine.Engine { return c[len(c)-1] }
+	rs, err = engine.NewReplicaSet(e.peng, []*engine.Engine{e.seng, seng2}, engine.ReadPolicy(second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSessionMaker(e.peng, e.reg, ReadReplicas(rs)).New()
+	defer s.Close()
+	for range 2 {
+		if _, err := Get[RAccount](ctx, s, int64(12345)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a, b := len(e.scap.take(false)), len(cap2.take(false)); a != 0 || b != 2 {
+		t.Fatalf("policy hook: %d reads on the first replica, %d on the second, want 0 and 2", a, b)
+	}
+}

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"fmt"
+	"iter"
 	"reflect"
 
 	"github.com/retortdb/retort/expr"
@@ -185,6 +186,22 @@ func (r *RowsResult) First() (Row, error) {
 		return Row{}, ErrNoResult
 	}
 	return r.rows[0], nil
+}
+
+// Partitions returns an iterator over the rows in slices of up to n rows (all in one slice
+// when n <= 0), as engine.Result.Partitions. The slices must not be modified.
+func (r *RowsResult) Partitions(n int) iter.Seq[[]Row] {
+	return func(yield func([]Row) bool) {
+		if n <= 0 {
+			n = max(len(r.rows), 1)
+		}
+		for i := 0; i < len(r.rows); i += n {
+			end := min(i+n, len(r.rows))
+			if !yield(r.rows[i:end:end]) {
+				return
+			}
+		}
+	}
 }
 
 // One returns the only row (ErrNoResult, ErrMultipleResults).

@@ -186,9 +186,7 @@ func (s *Session) assocChanges() *assocWork {
 				}
 				continue
 			}
-			if !st.loaded[i] && st.status != Pending {
-				continue
-			}
+			// A collection not loaded counts as additions (relChanges: nothing lost).
 			gained, lost := s.relChanges(st, i, r)
 			for _, c := range lost {
 				cst := s.states[c]

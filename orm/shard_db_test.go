@@ -288,6 +288,28 @@ func TestShardedSession(t *testing.T) {
 	if err != nil || eu2 != eu || eu.Name != "erika" {
 		t.Fatalf("erika after uma's update: %+v %v", eu2, err)
 	}
+	// A flush that fails on one shard commits nothing on any shard.
+	if err := ss.AddAll(&SUser{Region: "eu", Name: "new-eu"}, &SUser{ID: 7, Region: "us", Name: "dup"}); err != nil {
+		t.Fatal(err)
+	}
+	err = ss.Commit(ctx)
+	if !errors.Is(err, engine.ErrIntegrity) || !strings.Contains(err.Error(), `shard "pg-us"`) {
+		t.Fatalf("Commit with a duplicate key on pg-us: %v", err)
+	}
+	if err := ss.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range e.ids {
+		c, err := e.engs[id].Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.Scalar(ctx, expr.Select(expr.CountStar()).From(h.Core()).Where(h.Name.In("new-eu", "dup")))
+		c.Close()
+		if err != nil || n.(int64) != 0 {
+			t.Fatalf("shard %s has %v rows of the failed commit (%v)", id, n, err)
+		}
+	}
 }
 
 func sNames(us []*SUser) []string {

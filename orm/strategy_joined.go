@@ -19,8 +19,8 @@ import (
 // identity map turns into one object; such a query must be marked Unique (SQLAlchemy's
 // rule). When the query has LIMIT or OFFSET and joins a collection, the query itself
 // becomes a subquery (anon_1) that the joins apply to, so that the limit counts objects,
-// not rows, as SQLAlchemy does. A joined collection is ordered by the related model's
-// primary key, as a selectin collection is.
+// not rows, as SQLAlchemy does. A joined collection is in the order a selectin load gives:
+// the relationship's order_by, else the related model's primary key.
 
 // joinedStep is one joined relationship of a query.
 type joinedStep struct {
@@ -182,18 +182,32 @@ func (j *joinedRows) row(s *Session, top *state, vals []any) error {
 	return nil
 }
 
-// finish assigns the relationships of the owners seen, deepest steps first.
+// finish assigns the relationships of the owners seen; the related objects of each step
+// form a group for batched loads (see Load).
 func (j *joinedRows) finish(s *Session) {
 	for i, st := range j.steps {
 		r := st.node.r
+		var group []*state
+		seen := map[unsafe.Pointer]bool{}
+		for _, owner := range j.owners[i] {
+			for _, p := range j.held[i][owner] {
+				if !seen[p] {
+					seen[p] = true
+					if rst := s.states[p]; rst != nil {
+						group = append(group, rst)
+					}
+				}
+			}
+		}
+		newGroup(group)
 		for _, owner := range j.owners[i] {
 			related := j.held[i][owner]
 			p := unsafe.Add(owner.base, r.offset)
-			if r.kind == oneToMany {
+			if r.list() {
 				if related == nil {
 					related = []unsafe.Pointer{}
 				}
-				sortByKey(s, r.target, related)
+				sortRelated(s, r, related)
 				*(*[]unsafe.Pointer)(p) = related
 				if r.back != nil {
 					for _, c := range related {
@@ -217,22 +231,39 @@ func (j *joinedRows) finish(s *Session) {
 	}
 }
 
-// sortByKey orders objects of m by primary key.
-func sortByKey(s *Session, m *mapper, objs []unsafe.Pointer) {
+// sortRelated orders the objects of a collection of r as a selectin load's ORDER BY does:
+// by r's order_by, else by the target's primary key.
+func sortRelated(s *Session, r *relation, objs []unsafe.Pointer) {
 	if len(objs) < 2 {
 		return
+	}
+	type key struct {
+		pos  int
+		desc bool
+	}
+	var keys []key
+	for _, o := range r.orderBy {
+		keys = append(keys, key{o.f.pos, o.desc})
+	}
+	if len(keys) == 0 {
+		for _, f := range r.target.pk {
+			keys = append(keys, key{f.pos, false})
+		}
 	}
 	slices.SortStableFunc(objs, func(a, b unsafe.Pointer) int {
 		sa, sb := s.states[a], s.states[b]
 		if sa == nil || sb == nil {
 			return 0
 		}
-		for i := range m.pk {
-			pa, pb := sa.snap, sb.snap
-			if len(pa) <= m.pk[i].pos || len(pb) <= m.pk[i].pos {
+		for _, k := range keys {
+			if len(sa.snap) <= k.pos || len(sb.snap) <= k.pos {
 				return 0
 			}
-			if c := compareValues(pa[m.pk[i].pos], pb[m.pk[i].pos]); c != 0 {
+			c := compareValues(sa.snap[k.pos], sb.snap[k.pos])
+			if k.desc {
+				c = -c
+			}
+			if c != 0 {
 				return c
 			}
 		}

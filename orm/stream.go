@@ -176,7 +176,11 @@ func (s *Session) streamBatches(ctx context.Context, q ormQuery, n int, yield fu
 			jr.finish(s)
 		}
 		newGroup(sts)
-		if err := s.runLoads(ctx, plan, sts); err != nil {
+		err := s.runLoads(ctx, plan, sts)
+		if err == nil && len(s.loadedNow) > 0 {
+			err = s.afterLoad(ctx) // AfterLoad hooks, before the batch is yielded
+		}
+		if err != nil {
 			yield(nil, err)
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/retortdb/retort/types"
 )
@@ -18,6 +19,67 @@ import (
 // (SQLAlchemy's onupdate=func.now() runs the SQL function and leaves the attribute
 // expired, to load on access, which Go cannot do). Any other value is a constant, written
 // as default= writes it.
+
+// OnUpdate gives the model's field named fieldName (its Go name) the value fn returns in
+// every UPDATE of its row that does not set it, as update_default= does with a constant
+// or now(): SQLAlchemy's onupdate= with a Python function. fn runs in the goroutine of the
+// flush or bulk statement, once per row updated by a flush. The field's Go type must be
+// T (checked at registration):
+//
+//	orm.Register[Post](reg, orm.OnUpdate("EditedBy", func() string { return currentUser() }))
+func OnUpdate[T any](fieldName string, fn func() T) Option {
+	return func(o *modelOptions) {
+		o.onUpdate = append(o.onUpdate, onUpdateOption{field: fieldName, typ: reflect.TypeFor[T](),
+			make: func(f *field) func() any {
+				return func() any {
+					v := fn()
+					cv, err := f.codec.get(unsafe.Pointer(&v))
+					if err != nil {
+						return updateDefaultError{f.valueError(err)}
+					}
+					return cv
+				}
+			}})
+	}
+}
+
+// onUpdateOption is an OnUpdate given at registration.
+type onUpdateOption struct {
+	field string
+	typ   reflect.Type
+	make  func(f *field) func() any
+}
+
+// updateDefaultError is the value of an OnUpdate function whose result the field's codec
+// refused; writing it reports the error.
+type updateDefaultError struct{ err error }
+
+// applyOnUpdate binds the OnUpdate options of model m to its fields.
+func (b *batch) applyOnUpdate(m *mapper, opts []onUpdateOption) {
+	for _, o := range opts {
+		f := m.fieldByGoName(o.field)
+		switch {
+		case f == nil:
+			b.fail(m, o.field, "", "OnUpdate names a field %s does not map", m.name)
+		case f.typ != o.typ:
+			b.fail(m, o.field, f.tag, "OnUpdate gives a %s for a field of type %s", o.typ, f.typ)
+		case f.updDefault != nil:
+			b.fail(m, o.field, f.tag, "OnUpdate on a field that has update_default=")
+		default:
+			f.updDefault = o.make(f)
+		}
+	}
+}
+
+// updateValue returns f's update_default value, or the error of an OnUpdate function's
+// value the field refused.
+func updateValue(f *field) (any, error) {
+	v := f.updDefault()
+	if e, ok := v.(updateDefaultError); ok {
+		return nil, e.err
+	}
+	return v, nil
+}
 
 // parseUpdateDefault returns the function giving the canonical value of update_default=s
 // for a column of type ct held by a field of Go type ft with codec c.
@@ -50,7 +112,11 @@ func applyUpdateDefaults(st *state, changed []*field, undo *undoLog) ([]*field, 
 		if slices.Contains(changed, f) {
 			continue
 		}
-		if err := undo.setField(st, f, f.updDefault()); err != nil {
+		v, err := updateValue(f)
+		if err != nil {
+			return nil, err
+		}
+		if err := undo.setField(st, f, v); err != nil {
 			return nil, err
 		}
 		changed = append(changed, f)

@@ -19,6 +19,13 @@
 // the targets it names and skips the others; scripts/test uses it to run the MySQL-target
 // tests a second time with RETORT_TEST_MYSQL pointing at a node of a Galera cluster.
 //
+// RETORT_TEST_PG_REPLICA holds a PostgreSQL primary's URL and its hot standby's
+// (scripts/cluster pg-replica up prints both): PGReplica gives a test a database on the
+// primary and the same database through the standby, WaitReplay waits for the standby to
+// catch up, and WithOutage puts a proxy in front of a server that the test can cut or
+// stall. scripts/test sets the variable only for the step that runs the replica tests;
+// elsewhere those tests are skipped.
+//
 // testdb is for tests only. It imports the PostgreSQL and MySQL drivers directly, which
 // is allowed for this package alone (outside dialect/*), and never prints passwords.
 package testdb

@@ -133,11 +133,12 @@ func pgExec(ctx context.Context, u *url.URL, sql string) error {
 // server that stops: Cut closes every connection through it and refuses new ones. It is
 // safe for concurrent use and lives until the test that made it ends.
 type Outage struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-	cut   bool
-	wg    sync.WaitGroup
+	ln      net.Listener
+	mu      sync.Mutex
+	conns   []net.Conn
+	cut     bool
+	stalled bool
+	wg      sync.WaitGroup
 }
 
 // WithOutage returns tg with its URL pointing at an Outage proxy in front of tg's server.
@@ -174,6 +175,12 @@ func WithOutage(t testing.TB, tg Target) (Target, *Outage) {
 				server.Close()
 				continue
 			}
+			if o.stalled { // accepted, never answered
+				server.Close()
+				o.conns = append(o.conns, client)
+				o.mu.Unlock()
+				continue
+			}
 			o.conns = append(o.conns, client, server)
 			o.mu.Unlock()
 			o.wg.Add(2)
@@ -185,6 +192,18 @@ func WithOutage(t testing.TB, tg Target) (Target, *Outage) {
 	pu.Host = ln.Addr().String()
 	tg.URL = pu.String()
 	return tg, o
+}
+
+// Stall plays a server that hangs: the connections through the proxy are closed, and new
+// ones are accepted but never answered.
+func (o *Outage) Stall() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.stalled = true
+	for _, c := range o.conns {
+		c.Close()
+	}
+	o.conns = nil
 }
 
 // Cut closes every connection through the proxy and stops accepting new ones: clients
