@@ -7,15 +7,15 @@ import (
 	"github.com/retortdb/retort/expr"
 )
 
-type Member struct {
+type Subscriber struct {
 	ID     int64
 	Email  string `retort:"size=100,unique"`
 	Name   string
 	Visits int64
 }
 
-var memberT = struct {
-	Table[Member]
+var subscriberT = struct {
+	Table[Subscriber]
 	ID     Column[int64]
 	Email  Column[string]
 	Name   Column[string]
@@ -26,7 +26,7 @@ var memberT = struct {
 // given: new rows as new persistent objects, conflicting rows through the identity map
 // (overwritten with the updated row), in one statement where INSERT ... RETURNING exists.
 func TestUpsert(t *testing.T) {
-	eachDB(t, func(reg *Registry) error { return RegisterHandle(reg, &memberT) }, func(e *env) {
+	eachDB(t, func(reg *Registry) error { return RegisterHandle(reg, &subscriberT) }, func(e *env) {
 		t, ctx := e.t, e.ctx
 		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
 		s := sm.New()
@@ -35,8 +35,8 @@ func TestUpsert(t *testing.T) {
 		if e.mysql() {
 			stmts = 2 // no RETURNING: the rows are read back by their emails
 		}
-		got, err := Upsert(ctx, s, Insert(memberT).Values(&Member{Email: "a@x", Name: "A"}, &Member{Email: "b@x", Name: "B"}).
-			OnConflict(memberT.Email).DoUpdate(memberT.Name))
+		got, err := Upsert(ctx, s, Insert(subscriberT).Values(&Subscriber{Email: "a@x", Name: "A"}, &Subscriber{Email: "b@x", Name: "B"}).
+			OnConflict(subscriberT.Email).DoUpdate(subscriberT.Name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,15 +46,15 @@ func TestUpsert(t *testing.T) {
 		if len(got) != 2 || got[0].Email != "a@x" || got[1].Name != "B" || got[0].ID == 0 || got[0].ID == got[1].ID {
 			t.Fatalf("inserted: %+v", got)
 		}
-		if again, err := memberT.Get(ctx, s, got[0].ID); err != nil || again != got[0] {
+		if again, err := subscriberT.Get(ctx, s, got[0].ID); err != nil || again != got[0] {
 			t.Errorf("Get after the upsert: %p %v, want the upsert's %p", again, err, got[0])
 		}
 		e.cap.take(false)
 		a := got[0]
 
 		// A conflict updates the row, and the session's object with it.
-		got, err = Upsert(ctx, s, Insert(memberT).Values(&Member{Email: "c@x", Name: "C"}, &Member{Email: "a@x", Name: "A2"}).
-			OnConflict(memberT.Email).DoUpdate(memberT.Name).DoUpdateSet(expr.Set(memberT.Visits.Expr(), memberT.Visits.Add(1))))
+		got, err = Upsert(ctx, s, Insert(subscriberT).Values(&Subscriber{Email: "c@x", Name: "C"}, &Subscriber{Email: "a@x", Name: "A2"}).
+			OnConflict(subscriberT.Email).DoUpdate(subscriberT.Name).DoUpdateSet(expr.Set(subscriberT.Visits.Expr(), subscriberT.Visits.Add(1))))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,8 +66,8 @@ func TestUpsert(t *testing.T) {
 		}
 
 		// DoNothing leaves the row alone and still returns its object.
-		got, err = Upsert(ctx, s, Insert(memberT).Values(&Member{Email: "a@x", Name: "ignored"}, &Member{Email: "d@x", Name: "D"}).
-			OnConflict(memberT.Email).DoNothing())
+		got, err = Upsert(ctx, s, Insert(subscriberT).Values(&Subscriber{Email: "a@x", Name: "ignored"}, &Subscriber{Email: "d@x", Name: "D"}).
+			OnConflict(subscriberT.Email).DoNothing())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,16 +77,16 @@ func TestUpsert(t *testing.T) {
 		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := Count(ctx, s, memberT.Select()); err != nil || n != 4 {
+		if n, err := Count(ctx, s, subscriberT.Select()); err != nil || n != 4 {
 			t.Errorf("%d members (%v)", n, err)
 		}
 		// Many rows go in chunks of 1000.
-		many := make([]*Member, 2500)
+		many := make([]*Subscriber, 2500)
 		for i := range many {
-			many[i] = &Member{Email: fmt.Sprintf("m%d@x", i), Name: "M"}
+			many[i] = &Subscriber{Email: fmt.Sprintf("m%d@x", i), Name: "M"}
 		}
 		e.cap.take(false)
-		got, err = Upsert(ctx, s, Insert(memberT).Values(many...).OnConflict(memberT.Email).DoUpdate())
+		got, err = Upsert(ctx, s, Insert(subscriberT).Values(many...).OnConflict(subscriberT.Email).DoUpdate())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,10 +100,10 @@ func TestUpsert(t *testing.T) {
 		if n := len(e.cap.take(false)); n != want {
 			t.Errorf("2500 rows: %d statements, want %d", n, want)
 		}
-		if _, err := Upsert(ctx, s, Insert(memberT).Values(&Member{Email: "e@x"}).DoNothing()); err == nil {
+		if _, err := Upsert(ctx, s, Insert(subscriberT).Values(&Subscriber{Email: "e@x"}).DoNothing()); err == nil {
 			t.Error("an upsert without a conflict target: no error")
 		}
-		if _, err := Upsert(ctx, s, Insert(memberT).Values(&Member{Email: "e@x"}).OnConflict(writerT.Name)); err == nil {
+		if _, err := Upsert(ctx, s, Insert(subscriberT).Values(&Subscriber{Email: "e@x"}).OnConflict(writerT.Name)); err == nil {
 			t.Error("a conflict target of another table: no error")
 		}
 	})
