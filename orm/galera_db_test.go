@@ -59,6 +59,29 @@ func galeraNodes(t *testing.T) []string {
 		}
 		admin.Close()
 	})
+	// The CREATE DATABASE replicates to the other nodes in total order, but they may
+	// apply it a moment later: a read with wsrep_sync_wait on each node waits for it.
+	for i, r := range raw {
+		eng, err := engine.Create(ctx, syncWait(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := eng.Connect(ctx)
+		if err == nil {
+			var res *engine.Result
+			res, err = c.Execute(ctx, expr.Text("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = :db", expr.Param("db", db)))
+			if err == nil {
+				if v, _ := res.Scalar(); fmt.Sprint(v) != "1" {
+					err = fmt.Errorf("database %s not on node %d", db, i+1)
+				}
+			}
+			c.Close()
+		}
+		eng.Close()
+		if err != nil {
+			t.Fatalf("node %d: %v", i+1, err)
+		}
+	}
 	out := make([]string, len(raw))
 	for i, r := range raw {
 		u, err := url.Parse(r)
@@ -83,8 +106,15 @@ func execText(ctx context.Context, eng *engine.Engine, sql string) error {
 
 // syncWait makes every connection of an engine wait, before each read, until its node
 // has applied what the cluster committed before (read-your-writes across nodes).
-func syncWait(u string) string {
-	return u + "?" + url.Values{engine.InitCommandOption: {"SET SESSION wsrep_sync_wait = 1"}}.Encode()
+func syncWait(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // the engine reports the bad URL
+	}
+	q := u.Query()
+	q.Add(engine.InitCommandOption, "SET SESSION wsrep_sync_wait = 1")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func galeraEngine(t *testing.T, u string, opts ...engine.Option) *engine.Engine {
