@@ -261,7 +261,7 @@ func TestOneToOne(t *testing.T) {
 			t.Fatal(got, err)
 		}
 		g := got.All()[0]
-		if g.Passport == nil || g.Passport.Number != "X1" {
+		if g.Passport == nil || g.Passport.Number != "X1" || g.Passport.Person != g {
 			t.Fatalf("loaded passport: %+v", g.Passport)
 		}
 		// Replacing the one-to-one releases the old passport (its foreign key set to NULL).

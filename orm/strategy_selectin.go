@@ -254,6 +254,14 @@ func (s *Session) selectInAssign(j *selectInJob, results []*engine.Result) error
 				ref = related[0]
 			}
 			*(*unsafe.Pointer)(p) = ref
+			if r.kind == oneToOne && r.back != nil && ref != nil {
+				// The child of a one-to-one points back to its owner.
+				*(*unsafe.Pointer)(unsafe.Add(ref, r.back.offset)) = st.base
+				if cst := s.states[ref]; cst != nil {
+					cst.loaded[r.back.pos] = true
+					snapRelations(cst)
+				}
+			}
 		}
 		st.loaded[r.pos] = true
 		snapRelations(st)
