@@ -49,6 +49,7 @@ const (
 	CommentOn                              // column comments set by COMMENT ON COLUMN (PostgreSQL)
 	InlineComment                          // column comments in the column definition: COMMENT 'text' (MySQL)
 	PartialIndexes                         // CREATE INDEX ... WHERE condition (PostgreSQL, SQLite)
+	PipelinedBatches                       // several statements sent in one round trip (engine.Conn.ExecBatch)
 )
 
 // Dialect is what the compiler asks of a SQL dialect. Implementations live in

@@ -226,7 +226,10 @@
 // statement; MySQL, which has no RETURNING, reads them back otherwise), one UPDATE per
 // changed object with a check that it matched its row (a *StaleDataError otherwise), one
 // DELETE ... WHERE key IN (...) per batch. UPDATEs of many objects go in one round trip on
-// PostgreSQL (a pipeline, SQLAlchemy's executemany); elsewhere one after another. Commit's
+// PostgreSQL (a pipeline, SQLAlchemy's executemany); elsewhere, for a single-column key
+// and no version counter, the objects changing the same columns merge into one UPDATE t
+// SET c = CASE key WHEN k1 THEN v1 ... END WHERE key IN (k1, ...) per chunk, which must
+// match all its rows (a *StaleDataError otherwise), and the rest go one after another. Commit's
 // last statement carries the COMMIT where the driver can send them together, so a unit
 // of work of one statement costs one round trip on PostgreSQL.
 //

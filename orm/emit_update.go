@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/expr"
 )
 
@@ -28,6 +29,9 @@ func (e *emitter) update(ctx context.Context, b planBatch) error {
 		}
 		return checkUpdated(m, res.RowsAffected())
 	}
+	if !e.feat.Has(compile.PipelinedBatches) && len(m.pk) == 1 && m.version == nil {
+		return e.mergedUpdate(ctx, b)
+	}
 	for start := 0; start < len(b.items); start += maxBatchRows {
 		chunk := b.items[start:min(start+maxBatchRows, len(b.items))]
 		stmts := make([]expr.Statement, len(chunk))
@@ -46,6 +50,48 @@ func (e *emitter) update(ctx context.Context, b planBatch) error {
 			if err := checkUpdated(m, r.RowsAffected()); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// mergedUpdate writes a batch of rows that change the same columns where the connection
+// cannot send several statements in one round trip (MySQL, MariaDB, SQLite): one UPDATE
+// per chunk, SET c = CASE key WHEN k1 THEN v1 WHEN k2 THEN v2 ... END for each column,
+// WHERE key IN (k1, k2, ...). The statement must match every row of its chunk, or the
+// flush fails with a StaleDataError (a row deleted or its key changed by someone else).
+// It never carries the transaction's COMMIT: a chunk that matches only some rows must
+// leave nothing committed.
+func (e *emitter) mergedUpdate(ctx context.Context, b planBatch) error {
+	m := b.m
+	pk := m.pk[0]
+	fields := e.work[b.items[0]].fields
+	// Each row binds its key twice (WHEN and IN) and one value per column.
+	per := max(maxBatchParams/(len(fields)+2), 1)
+	for start := 0; start < len(b.items); start += min(per, maxBatchRows) {
+		chunk := b.items[start:min(start+min(per, maxBatchRows), len(b.items))]
+		keys := make([]any, len(chunk))
+		for k, i := range chunk {
+			keys[k] = e.items[i].st.snap[pk.pos]
+		}
+		stmt := expr.Update(m.table)
+		for _, f := range fields {
+			whens := make([]expr.When, len(chunk))
+			for k, i := range chunk {
+				v, err := f.get(e.items[i].st.base)
+				if err != nil {
+					return err
+				}
+				whens[k] = expr.When{Cond: expr.ToExpr(keys[k], pk.col.Type), Result: expr.ToExpr(v, f.col.Type)}
+			}
+			stmt = stmt.Set(f.col.ColumnClause, &expr.CaseExpr{Value: pk.col.ColumnClause, Whens: whens})
+		}
+		res, err := e.exec(ctx, stmt.Where(pk.col.ColumnClause.In(keys...)), false)
+		if err != nil {
+			return err
+		}
+		if n := res.RowsAffected(); n != int64(len(chunk)) {
+			return &StaleDataError{Op: "UPDATE", Table: m.table.Name, Expected: int64(len(chunk)), Matched: n}
 		}
 	}
 	return nil

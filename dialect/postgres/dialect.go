@@ -25,7 +25,7 @@ func New() *Dialect {
 		compile.OnConflict, compile.NativeInterval, compile.NativeUUID, compile.NativeEnum,
 		compile.AlterAddConstraint, compile.TransactionalDDL, compile.BooleanLiterals,
 		compile.AlterColumnInPlace, compile.AlterTypeUsing, compile.CommentOn,
-		compile.PartialIndexes,
+		compile.PartialIndexes, compile.PipelinedBatches,
 	} {
 		f = f.With(x)
 	}

@@ -29,6 +29,9 @@ func TestBlog(t *testing.T) {
 		"raw report into a struct":             {1, 1},
 		"delete a post (comments cascade)":     {2, 2},
 	}
+	// merged: the statements where the flush merges UPDATEs of many rows into one (every
+	// database but PostgreSQL, which pipelines one UPDATE per row in one round trip).
+	merged := map[string]int{"transfer ownership (25 posts)": 2}
 	run := func(t *testing.T, tg testdb.Target) {
 		var out bytes.Buffer
 		counts, err := runCounted(context.Background(), tg.URL, false, &out)
@@ -48,6 +51,9 @@ func TestBlog(t *testing.T) {
 			n := w[0]
 			if mysql {
 				n = w[1]
+			}
+			if m, ok := merged[c.Op]; ok && tg.Name != testdb.NamePostgres {
+				n = m
 			}
 			if c.Stmts != n {
 				t.Errorf("%s: %d statements, want %d", c.Op, c.Stmts, n)

@@ -1,6 +1,7 @@
 package testdb
 
 import (
+	"encoding/binary"
 	"net"
 	"net/url"
 	"sync"
@@ -9,9 +10,14 @@ import (
 )
 
 // RoundTrips counts the round trips between clients and a database server through a
-// loopback proxy: a round trip is a burst of bytes from a client that follows an answer
-// of the server (or opens the connection), so a pipeline of statements sent in one write
-// counts once. It is safe for concurrent use and lives as long as the test that made it.
+// loopback proxy. For PostgreSQL it reads the client's protocol messages: a round trip is
+// a message that makes the server answer and wait for the client (Sync, which ends an
+// extended-protocol exchange or a pipeline, a simple Query, a message of the start-up
+// and authentication), so a pipeline counts once however its bytes are split on the way.
+// The proxied PostgreSQL URL has sslmode=disable, so that the messages can be read. For
+// other servers a round trip is a burst of bytes from a client that follows an answer
+// of the server (or opens the connection). It is safe for concurrent use and lives as
+// long as the test that made it.
 type RoundTrips struct {
 	n atomic.Int64
 }
@@ -52,6 +58,7 @@ func Proxy(t testing.TB, tg Target) (Target, *RoundTrips) {
 		wg.Wait()
 	})
 	target := u.Host
+	postgres := u.Scheme == "postgres" || u.Scheme == "postgresql"
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -70,6 +77,7 @@ func Proxy(t testing.TB, tg Target) (Target, *RoundTrips) {
 			mu.Unlock()
 			var answered atomic.Bool
 			answered.Store(true)
+			var pg pgMessages
 			wg.Add(2)
 			go func() { // client -> server
 				defer wg.Done()
@@ -78,7 +86,9 @@ func Proxy(t testing.TB, tg Target) (Target, *RoundTrips) {
 				for {
 					n, err := client.Read(buf)
 					if n > 0 {
-						if answered.Swap(false) {
+						if postgres {
+							rt.n.Add(pg.waits(buf[:n]))
+						} else if answered.Swap(false) {
 							rt.n.Add(1)
 						}
 						if _, werr := server.Write(buf[:n]); werr != nil {
@@ -111,6 +121,63 @@ func Proxy(t testing.TB, tg Target) (Target, *RoundTrips) {
 	}()
 	pu := *u
 	pu.Host = ln.Addr().String()
+	if postgres {
+		// The messages must be readable on the way: no TLS between client and proxy.
+		q := pu.Query()
+		q.Set("sslmode", "disable")
+		pu.RawQuery = q.Encode()
+	}
 	tg.URL = pu.String()
 	return tg, rt
+}
+
+// pgMessages splits a PostgreSQL client's byte stream into protocol messages: untyped
+// start-up messages (SSLRequest, GSSENCRequest, StartupMessage) first, then messages of a
+// type byte and a length.
+type pgMessages struct {
+	started bool   // the StartupMessage has gone: messages are typed
+	head    []byte // the header of the message being read, until complete
+	skip    int    // bytes of the current message's body still to come
+}
+
+// waits reads the next bytes of the stream and returns how many messages among them make
+// the client wait for the server.
+func (p *pgMessages) waits(b []byte) int64 {
+	var n int64
+	for len(b) > 0 {
+		if p.skip > 0 {
+			k := min(p.skip, len(b))
+			p.skip -= k
+			b = b[k:]
+			continue
+		}
+		size := 5 // type byte and length
+		if !p.started {
+			size = 8 // length and protocol code
+		}
+		k := min(size-len(p.head), len(b))
+		p.head = append(p.head, b[:k]...)
+		b = b[k:]
+		if len(p.head) < size {
+			break
+		}
+		if !p.started {
+			length := int(binary.BigEndian.Uint32(p.head[:4]))
+			code := binary.BigEndian.Uint32(p.head[4:8])
+			// 80877103 is SSLRequest, 80877104 GSSENCRequest; anything else is the
+			// StartupMessage, after which messages are typed.
+			p.started = code != 80877103 && code != 80877104
+			p.skip = length - 8
+			n++
+		} else {
+			length := int(binary.BigEndian.Uint32(p.head[1:5]))
+			switch p.head[0] {
+			case 'S', 'Q', 'p', 'F':
+				n++
+			}
+			p.skip = length - 4
+		}
+		p.head = p.head[:0]
+	}
+	return n
 }
