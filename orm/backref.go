@@ -252,15 +252,29 @@ func (s *Session) relChanges(st *state, i int, r *relation) (gained, lost []unsa
 	if !known && len(cur) == 0 || known && slices.Equal(cur, old) {
 		return nil, nil // a many-to-one not loaded and nil says nothing; or no change
 	}
+	inOld, inCur := memberTest(old), memberTest(cur)
 	for _, c := range cur {
-		if c != nil && !slices.Contains(old, c) {
+		if c != nil && !inOld(c) {
 			gained = append(gained, c)
 		}
 	}
 	for _, c := range old {
-		if !slices.Contains(cur, c) {
+		if !inCur(c) {
 			lost = append(lost, c)
 		}
 	}
 	return gained, lost
+}
+
+// memberTest returns a membership test for list: a scan for short lists, a set for long
+// ones (a change to a large collection costs linear time, not quadratic).
+func memberTest(list []unsafe.Pointer) func(unsafe.Pointer) bool {
+	if len(list) <= 16 {
+		return func(p unsafe.Pointer) bool { return slices.Contains(list, p) }
+	}
+	set := make(map[unsafe.Pointer]struct{}, len(list))
+	for _, p := range list {
+		set[p] = struct{}{}
+	}
+	return func(p unsafe.Pointer) bool { _, ok := set[p]; return ok }
 }

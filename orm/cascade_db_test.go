@@ -426,3 +426,27 @@ func TestMergeCascade(t *testing.T) {
 			"renamed a2", "renamed b", "renamed c", "renamed new")
 	})
 }
+
+// TestForeignKeySetDirectly: setting the foreign key field of an object whose many-to-one
+// is loaded and unchanged writes the new key (the relationship syncs only its changes).
+func TestForeignKeySetDirectly(t *testing.T) {
+	eachDB(t, registerCascades, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		s1, s2 := &Shelf{Name: "one"}, &Shelf{Name: "two"}
+		x := &Box{Label: "x", Shelf: s1}
+		s := sm.New()
+		defer s.Close()
+		if err := s.AddAll(s1, s2, x); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		x.ShelfID = &s2.ID
+		if err := s.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		assertRows(t, e, "SELECT s.name FROM box b JOIN shelf s ON s.id = b.shelf_id", "two")
+	})
+}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/retortdb/retort/compile"
+	"github.com/retortdb/retort/engine"
 	"github.com/retortdb/retort/expr"
 )
 
@@ -44,6 +46,31 @@ type NPlusOne struct {
 // session may change it with Session.DetectNPlusOne).
 func DetectNPlusOne(d NPlusOne) SessionOption {
 	return func(o *sessionOptions) { o.nPlusOne = &d }
+}
+
+// engineNPlusOne holds the engine-wide defaults of DetectNPlusOneOn, by engine.
+var engineNPlusOne sync.Map // *engine.Engine -> *NPlusOne
+
+// DetectNPlusOneOn sets the N+1 detector's default for every SessionMaker made afterwards
+// on eng (nil removes it): one call where a test suite creates its engine makes every
+// session of the suite report N+1 patterns, strict mode failing the tests. A
+// DetectNPlusOne option of a SessionMaker, and Session.DetectNPlusOne, take precedence.
+func DetectNPlusOneOn(eng *engine.Engine, d *NPlusOne) {
+	if d == nil {
+		engineNPlusOne.Delete(eng)
+		return
+	}
+	c := *d
+	engineNPlusOne.Store(eng, &c)
+}
+
+// engineDetector returns the engine-wide detector settings of eng, or nil.
+func engineDetector(eng *engine.Engine) *NPlusOne {
+	if v, ok := engineNPlusOne.Load(eng); ok {
+		c := *v.(*NPlusOne)
+		return &c
+	}
+	return nil
 }
 
 // DetectNPlusOne turns the N+1 detector on (or, with a nil d, off) for this session,

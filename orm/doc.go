@@ -475,7 +475,8 @@
 // never mistake an unloaded collection for an empty one; reading the field directly stays
 // possible (and is what IsLoaded guards).
 //
-// The N+1 detector (DetectNPlusOne, per SessionMaker or Session.DetectNPlusOne) reports
+// The N+1 detector (DetectNPlusOne per SessionMaker, DetectNPlusOneOn per engine for a
+// test suite, Session.DetectNPlusOne per session) reports
 // when one relationship is loaded one object at a time, or one statement shape runs again
 // and again in a session, naming the relationship and the loader option that would fix
 // it: a slog warning through the engine's logger, or in strict mode (for test suites) an
@@ -551,7 +552,8 @@
 // cascade=<names> (separated by |, or by commas inside quotes: cascade='all,
 // delete-orphan') takes SQLAlchemy's names: save-update, merge, expunge, delete,
 // delete-orphan, refresh-expire, all (all but delete-orphan) and none. The default is
-// save-update and merge.
+// save-update and merge. refresh-expire is accepted but not applied: Expire and Refresh
+// act on the one object given.
 //
 //   - save-update: objects reachable through the relationship join the session at Add
 //     and at every flush. It follows the fields the application set: an object that only

@@ -345,6 +345,12 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 				}
 				continue
 			}
+			if st.status == Persistent && !r.writeOnly && st.loaded[i] && st.rsnap != nil {
+				// Only what the relationship gained since it was loaded or flushed: a
+				// foreign key the application set directly is not overwritten by an
+				// unchanged relationship (SQLAlchemy syncs on relationship changes).
+				related, _ = s.relChanges(st, i, r)
+			}
 			for _, p := range related {
 				other := s.states[p]
 				if other == nil || other.status == Deleted {
@@ -613,10 +619,8 @@ func (e *emitter) extraBatch(ctx context.Context, b planBatch) error {
 	case opPostUpdate:
 		return e.postUpdates(ctx)
 	case opAssocDelete:
-		e.assoc = e.flushExtra.assoc
 		return e.assocDelete(ctx)
 	case opAssocInsert:
-		e.assoc = e.flushExtra.assoc
 		return e.assocInsert(ctx, e.lastBatch)
 	case opNullBeforeDelete:
 		return e.preDeleteNulls(ctx)

@@ -31,43 +31,43 @@ import (
 // failed statement does (the transaction is rolled back, ErrPendingRollback until
 // Rollback). Errors come wrapped in a *HookError, or a *ValidationError for Validate.
 
-// BeforeInsertHook is implemented by models that acts before their INSERT. The session calls it on the goroutine using the session; an implementation lives as long as its object.
+// BeforeInsertHook is implemented by models that act before their INSERT. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type BeforeInsertHook interface {
 	// BeforeInsert runs at flush before the INSERT of the object; an error stops the flush before any SQL.
 	BeforeInsert(ctx context.Context, s *Session) error
 }
 
-// AfterInsertHook is implemented by models that acts after their INSERT. The session calls it on the goroutine using the session; an implementation lives as long as its object.
+// AfterInsertHook is implemented by models that act after their INSERT. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterInsertHook interface {
 	// AfterInsert runs once the flush's statements have succeeded; an error fails the flush.
 	AfterInsert(ctx context.Context, s *Session) error
 }
 
-// BeforeUpdateHook is implemented by models that acts before their UPDATE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
+// BeforeUpdateHook is implemented by models that act before their UPDATE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type BeforeUpdateHook interface {
 	// BeforeUpdate runs at flush before the UPDATE of the object (one with changed columns); an error stops the flush before any SQL.
 	BeforeUpdate(ctx context.Context, s *Session) error
 }
 
-// AfterUpdateHook is implemented by models that acts after their UPDATE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
+// AfterUpdateHook is implemented by models that act after their UPDATE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterUpdateHook interface {
 	// AfterUpdate runs once the flush's statements have succeeded; an error fails the flush.
 	AfterUpdate(ctx context.Context, s *Session) error
 }
 
-// BeforeDeleteHook is implemented by models that acts before their DELETE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
+// BeforeDeleteHook is implemented by models that act before their DELETE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type BeforeDeleteHook interface {
 	// BeforeDelete runs at flush before the DELETE of the object; an error stops the flush before any SQL.
 	BeforeDelete(ctx context.Context, s *Session) error
 }
 
-// AfterDeleteHook is implemented by models that acts after their DELETE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
+// AfterDeleteHook is implemented by models that act after their DELETE. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterDeleteHook interface {
 	// AfterDelete runs once the flush's statements have succeeded; an error fails the flush.
 	AfterDelete(ctx context.Context, s *Session) error
 }
 
-// AfterLoadHook is implemented by models that acts when a query fills them from a row. The session calls it on the goroutine using the session; an implementation lives as long as its object.
+// AfterLoadHook is implemented by models that act when a query fills them from a row. The session calls it on the goroutine using the session; an implementation lives as long as its object.
 type AfterLoadHook interface {
 	// AfterLoad runs when a query has filled the object from its row; an error fails the query.
 	AfterLoad(ctx context.Context, s *Session) error

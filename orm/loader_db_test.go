@@ -542,6 +542,22 @@ func TestNPlusOneDetector(t *testing.T) {
 			t.Errorf("strict repeated statement: %v", err)
 		}
 
+		// The engine-wide default: every SessionMaker made on the engine afterwards.
+		DetectNPlusOneOn(e.eng, &NPlusOne{Threshold: 2, Strict: true})
+		em := NewSessionMaker(e.eng, e.reg)
+		DetectNPlusOneOn(e.eng, nil)
+		s4 := em.New()
+		defer s4.Close()
+		for _, id := range ids[:2] {
+			_, err = Get[ldA](ctx, s4, id)
+		}
+		if !errors.As(err, &ne) {
+			t.Errorf("engine-wide strict detector: %v", err)
+		}
+		if NewSessionMaker(e.eng, e.reg).opts.nPlusOne != nil {
+			t.Error("DetectNPlusOneOn(eng, nil) left the default on")
+		}
+
 		// Warning mode: logged once through the engine's logger.
 		var buf bytes.Buffer
 		log := slog.New(slog.NewTextHandler(&buf, nil))

@@ -224,7 +224,7 @@ func Autoflush(on bool) SessionOption { return func(o *sessionOptions) { o.autof
 
 // NewSessionMaker returns a session factory for eng and the models of reg.
 func NewSessionMaker(eng *engine.Engine, reg *Registry, opts ...SessionOption) *SessionMaker {
-	o := sessionOptions{expireOnCommit: true, autoflush: true}
+	o := sessionOptions{expireOnCommit: true, autoflush: true, nPlusOne: engineDetector(eng)}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)

@@ -49,6 +49,14 @@ func (k opKind) String() string {
 		return "UPDATE"
 	case opDelete:
 		return "DELETE"
+	case opPostUpdate:
+		return "post-UPDATE"
+	case opAssocDelete:
+		return "association DELETE"
+	case opAssocInsert:
+		return "association INSERT"
+	case opNullBeforeDelete:
+		return "UPDATE to NULL before DELETE"
 	}
 	return "?"
 }

@@ -150,3 +150,26 @@ func TestPlanEmpty(t *testing.T) {
 		t.Errorf("plan(nil) = %v, %v", b, err)
 	}
 }
+
+// TestExtraBatchesBetweenPhases: post-updates and association rows go after the saves,
+// the NULLs of post_update keys just before the deletes.
+func TestExtraBatchesBetweenPhases(t *testing.T) {
+	x := &flushExtra{
+		post:  []postUpdate{{}},
+		nulls: []postUpdate{{}},
+		assoc: &assocWork{inserts: []assocPair{{}}, deletes: []assocPair{{}}},
+	}
+	got := x.insertBatches([]planBatch{{kind: opInsert}, {kind: opUpdate}, {kind: opDelete}})
+	want := []opKind{opInsert, opUpdate, opPostUpdate, opAssocDelete, opAssocInsert, opNullBeforeDelete, opDelete}
+	if len(got) != len(want) {
+		t.Fatalf("%d batches, want %d", len(got), len(want))
+	}
+	for i, k := range want {
+		if got[i].kind != k {
+			t.Errorf("batch %d is %v, want %v", i, got[i].kind, k)
+		}
+	}
+	if n := len((&flushExtra{assoc: &assocWork{}}).insertBatches(nil)); n != 0 {
+		t.Errorf("%d batches without extra work", n)
+	}
+}
