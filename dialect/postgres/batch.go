@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -36,30 +37,11 @@ func (c *conn) ExecBatch(ctx context.Context, sqls []string, args [][]any) ([]di
 		}
 		return out, nil
 	}
-	pc := c.c.Conn()
+	mrr, begin, err := c.sendBatch(ctx, sqls, args)
+	if err != nil {
+		return out, err
+	}
 	s := c.s
-	var b pgconn.Batch
-	begin := c.begin
-	if begin != "" {
-		b.ExecParams(begin, nil, nil, nil, nil)
-	}
-	for i, sql := range sqls {
-		sd := s.stmts[sql]
-		if sd == nil {
-			var err error
-			if sd, err = s.prepare(ctx, pc.PgConn(), sql); err != nil {
-				return out, c.fail(ctx, err)
-			}
-		}
-		if err := s.eqb.Build(pc.TypeMap(), sd, args[i]); err != nil {
-			s.invalidate(sql)
-			return out, c.fail(ctx, err)
-		}
-		b.ExecStatement(sd, s.eqb.ParamValues, s.eqb.ParamFormats, append([]int16(nil), s.eqb.ResultFormats...))
-	}
-	c.begin = ""
-	mrr := pc.PgConn().ExecBatch(ctx, &b)
-	var err error
 	if begin != "" {
 		if !mrr.NextResult() {
 			err = errors.New("postgresql: BEGIN returned no result")
@@ -86,4 +68,36 @@ func (c *conn) ExecBatch(ctx context.Context, sqls []string, args [][]any) ([]di
 		return out, c.fail(ctx, err)
 	}
 	return out, nil
+}
+
+// sendBatch sends sqls with args as one pgconn batch, one sync, with the transaction's
+// pending BEGIN in front (begin is what was sent, "" for none), and returns the batch's
+// results to read in order. Each statement is prepared by the driver for the connection
+// first when it is new; every argument is encoded before anything is sent, so a bad
+// argument or a statement the server cannot prepare fails with nothing sent (a pending
+// BEGIN stays pending). pgconn encodes each statement's Bind message when it is added,
+// so the builder's buffers may be reused for the next one.
+func (c *conn) sendBatch(ctx context.Context, sqls []string, args [][]any) (mrr *pgconn.MultiResultReader, begin string, err error) {
+	pc := c.c.Conn()
+	s := c.s
+	var b pgconn.Batch
+	begin = c.begin
+	if begin != "" {
+		b.ExecParams(begin, nil, nil, nil, nil)
+	}
+	for i, sql := range sqls {
+		sd := s.stmts[sql]
+		if sd == nil {
+			if sd, err = s.prepare(ctx, pc.PgConn(), sql); err != nil {
+				return nil, "", c.fail(ctx, err)
+			}
+		}
+		if err := s.eqb.Build(pc.TypeMap(), sd, args[i]); err != nil {
+			s.invalidate(sql)
+			return nil, "", c.fail(ctx, err)
+		}
+		b.ExecStatement(sd, s.eqb.ParamValues, s.eqb.ParamFormats, slices.Clone(s.eqb.ResultFormats))
+	}
+	c.begin = ""
+	return pc.PgConn().ExecBatch(ctx, &b), begin, nil
 }

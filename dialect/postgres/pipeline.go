@@ -3,10 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/retortdb/retort/dialect"
 )
@@ -26,36 +24,12 @@ func (c *conn) PipelinesQueries() bool { return c.pool.prepared }
 
 // QueryPipeline runs the queries in one round trip and hands their rows to read in order.
 func (c *conn) QueryPipeline(ctx context.Context, sqls []string, args [][]any, read func(i int, rows dialect.Rows) error) error {
+	mrr, begin, err := c.sendBatch(ctx, sqls, args)
+	if err != nil {
+		return err
+	}
 	pc := c.c.Conn()
 	s := c.s
-	var b pgconn.Batch
-	begin := c.begin
-	if begin != "" {
-		b.ExecParams(begin, nil, nil, nil, nil)
-	}
-	for i, sql := range sqls {
-		sd := s.stmts[sql]
-		if sd == nil {
-			var err error
-			if sd, err = s.prepare(ctx, pc.PgConn(), sql); err != nil {
-				return c.fail(ctx, err)
-			}
-		}
-		if err := s.eqb.Build(pc.TypeMap(), sd, args[i]); err != nil {
-			s.invalidate(sql)
-			return c.fail(ctx, err)
-		}
-		// The builder's buffers are reused by the next Build: the batch keeps copies.
-		vals := make([][]byte, len(s.eqb.ParamValues))
-		for k, v := range s.eqb.ParamValues {
-			if v != nil {
-				vals[k] = slices.Clone(v)
-			}
-		}
-		b.ExecStatement(sd, vals, slices.Clone(s.eqb.ParamFormats), slices.Clone(s.eqb.ResultFormats))
-	}
-	c.begin = ""
-	mrr := pc.PgConn().ExecBatch(ctx, &b)
 	fail := func(err error, sql string) error {
 		if cerr := mrr.Close(); err == nil {
 			err = cerr
