@@ -241,7 +241,7 @@ func structFields(st reflect.Type) *fieldSet {
 					s.byTag[name] = f
 				}
 			}
-			if sn := snakeCase(sf.Name); sn != "" {
+			if sn := SnakeCase(sf.Name); sn != "" {
 				if _, dup := s.bySnake[sn]; !dup {
 					s.bySnake[sn] = f
 				}
@@ -282,9 +282,12 @@ func tagColumn(tag string) string {
 	return first
 }
 
-// snakeCase turns a Go name into the snake_case column name the ORM gives it
-// (CreateDate create_date, UserID user_id, HTTPServer http_server).
-func snakeCase(s string) string {
+// SnakeCase turns a Go identifier into the snake_case SQL name that ScanAll matches a
+// field with and the ORM gives a field's column: "CreateDate" is "create_date",
+// "BlogPost" "blog_post", "ID" "id", "UserID" "user_id", "HTTPServer" "http_server". An
+// upper-case letter starts a new word after a lower-case letter or a digit, and at the
+// end of an acronym (the last upper-case letter before a lower-case one).
+func SnakeCase(s string) string {
 	runes := []rune(s)
 	out := make([]byte, 0, len(s)+4)
 	for i, r := range runes {
