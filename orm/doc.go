@@ -507,8 +507,8 @@
 //     are the same table). Both sides may declare it, linked by back_populates; an
 //     association row is written once whichever side lists the pair. The selectin
 //     strategy loads it with one SELECT of the target's columns and the association's
-//     owner columns FROM target JOIN association per chunk of owners; joined loading
-//     is not supported for it.
+//     owner columns FROM target JOIN association per chunk of owners; the joined
+//     strategy joins the association table and the target in the query itself.
 //   - association object: a model of its own (with its own columns) reached as a
 //     one-to-many from one side and a many-to-one to the other; its key is typically
 //     the pair of foreign keys (composite key).

@@ -331,13 +331,11 @@ func hasJoinedCollection(nodes []*loadNode) bool {
 }
 
 // checkStrategy reports a loader strategy relationship r cannot have: a write-only
-// collection is never loaded, and a many-to-many one loads with selectin (or Load).
+// collection is never loaded.
 func checkStrategy(r *relation, strat strategy) error {
 	switch {
 	case r.writeOnly && strat != lazySelect && strat != lazyNoLoad && strat != lazyDefault:
 		return fmt.Errorf("%w: %s.%s cannot be loaded (%s); read it with its Select", ErrWriteOnly, r.m.name, r.goName, strat)
-	case r.kind == manyToMany && strat == lazyJoined:
-		return fmt.Errorf("orm: joined loading of the many-to-many relationship %s.%s is not supported; use SelectIn", r.m.name, r.goName)
 	}
 	return nil
 }

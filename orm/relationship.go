@@ -431,9 +431,6 @@ func (b *batch) resolveOptions(r *relation, tag fieldTag) {
 	if r.writeOnly && r.lazy != lazySelect && r.lazy != lazyNoLoad {
 		b.fail(r.m, r.goName, r.tag, "lazy=%s: a write-only collection is never loaded", r.lazy)
 	}
-	if r.kind == manyToMany && r.lazy == lazyJoined {
-		b.fail(r.m, r.goName, r.tag, "lazy=joined is not supported for a many-to-many relationship; use lazy=selectin")
-	}
 }
 
 // relatedAt returns the objects r's field of the struct at base holds: the collection,

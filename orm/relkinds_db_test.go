@@ -375,6 +375,24 @@ func TestManyToMany(t *testing.T) {
 		if len(a.Courses[1].Students) != 1 || a.Courses[1].Students[0] != a {
 			t.Errorf("math's students %v", a.Courses[1].Students)
 		}
+		// Joined: one statement, the association table and the courses joined under
+		// aliases; the collections in order_by's order, each course once per student.
+		s3 := sm.New()
+		defer s3.Close()
+		e.cap.take(true)
+		joined, err := Scalars(e.ctx, s3, SelectOf[Student](e.reg).Options(newLoader(relationOf[Student, Course](e.reg, "Courses").r, lazyJoined)).
+			OrderBy(expr.Text("student.name")).Unique())
+		if err != nil {
+			t.Fatal(err)
+		}
+		stmts := e.cap.take(false)
+		if len(stmts) != 1 || !strings.Contains(stmts[0], "LEFT OUTER JOIN enrollment AS enrollment_1 ON student.id = enrollment_1.student_id LEFT OUTER JOIN course AS course_1 ON enrollment_1.course_id = course_1.id") {
+			t.Errorf("joined many-to-many: %q", stmts)
+		}
+		if js := joined.All(); len(js) != 2 || len(js[0].Courses) != 2 || js[0].Courses[0].Title != "bio" || js[0].Courses[1].Title != "math" ||
+			js[1].Courses == nil || len(js[1].Courses) != 0 || !IsLoaded(s3, js[1], relationOf[Student, Course](e.reg, "Courses")) {
+			t.Errorf("joined many-to-many loaded %d students: %+v", len(js), js)
+		}
 		// Deleting a student deletes its association rows first.
 		if err := s2.Delete(a); err != nil {
 			t.Fatal(err)

@@ -20,7 +20,9 @@ import (
 // rule). When the query has LIMIT or OFFSET and joins a collection, the query itself
 // becomes a subquery (anon_1) that the joins apply to, so that the limit counts objects,
 // not rows, as SQLAlchemy does. A joined collection is in the order a selectin load gives:
-// the relationship's order_by, else the related model's primary key.
+// the relationship's order_by, else the related model's primary key. A many-to-many
+// relationship joins its association table (under an alias of its own) and the target
+// through it; as in SQLAlchemy, the other side's collection is not filled.
 
 // joinedStep is one joined relationship of a query.
 type joinedStep struct {
@@ -80,6 +82,38 @@ func joinedStatement(m *mapper, core *expr.SelectStmt, steps []joinedStep, colle
 	}
 	for i, st := range steps {
 		r := st.node.r
+		inner := st.node.inner
+		for p := st.parent; p >= 0 && inner; p = steps[p].parent {
+			inner = steps[p].node.inner // an inner join under an outer one stays outer
+		}
+		join := q.OuterJoin
+		if inner {
+			join = q.Join
+		}
+		cols := make([]any, 0, len(r.target.fields))
+		for _, f := range r.target.fields {
+			cols = append(cols, st.alias.C(f.col.Name))
+		}
+		if sj := r.secondary; sj != nil {
+			// Many-to-many: the association table joins under an alias of its own, then
+			// the target through it.
+			sec := expr.Alias(sj.table, fmt.Sprintf("%s_%d", sj.table.Name, i+1))
+			toSec := make([]expr.Expr, len(sj.ownCols))
+			for k, c := range sj.ownCols {
+				toSec[k] = expr.Eq(col(st.parent, sj.ownFields[k]), sec.C(c.Name))
+			}
+			toTarget := make([]expr.Expr, len(sj.tgtCols))
+			for k, c := range sj.tgtCols {
+				toTarget[k] = expr.Eq(sec.C(c.Name), col(i, sj.tgtFields[k]))
+			}
+			q = join(sec, toSec...).AddColumns(cols...)
+			if inner {
+				q = q.Join(st.alias, toTarget...)
+			} else {
+				q = q.OuterJoin(st.alias, toTarget...)
+			}
+			continue
+		}
 		own, other := r.parentCols, r.childCols
 		if r.kind == manyToOne {
 			own, other = r.childCols, r.parentCols
@@ -88,20 +122,7 @@ func joinedStatement(m *mapper, core *expr.SelectStmt, steps []joinedStep, colle
 		for k := range own {
 			conds[k] = expr.Eq(col(st.parent, own[k]), col(i, other[k]))
 		}
-		cols := make([]any, 0, len(r.target.fields))
-		for _, f := range r.target.fields {
-			cols = append(cols, st.alias.C(f.col.Name))
-		}
-		q = q.AddColumns(cols...)
-		inner := st.node.inner
-		for p := st.parent; p >= 0 && inner; p = steps[p].parent {
-			inner = steps[p].node.inner // an inner join under an outer one stays outer
-		}
-		if inner {
-			q = q.Join(st.alias, conds...)
-		} else {
-			q = q.OuterJoin(st.alias, conds...)
-		}
+		q = join(st.alias, conds...).AddColumns(cols...)
 	}
 	return q, nil
 }
@@ -209,7 +230,7 @@ func (j *joinedRows) finish(s *Session) {
 				}
 				sortRelated(s, r, related)
 				*(*[]unsafe.Pointer)(p) = related
-				if r.back != nil {
+				if r.back != nil && !r.back.list() {
 					for _, c := range related {
 						*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = owner.base
 						if cst := s.states[c]; cst != nil {
