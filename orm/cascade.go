@@ -172,8 +172,11 @@ func (s *Session) cascadeDeletes(ctx context.Context, undo *undoLog) error {
 				undo.add(func() { cst.status = Persistent })
 				next = append(next, cst)
 			case Pending:
-				// Never written: it leaves the session with its parent.
-				s.toTransient(cst)
+				// Never written: it leaves the session with its parent, for good once
+				// the flush has succeeded (a failed flush leaves it pending).
+				s.forget(cst)
+				undo.add(func() { s.states[cst.base] = cst })
+				undo.afterSuccess(func() { s.toTransient(cst) })
 			}
 		}
 		type job struct {

@@ -450,3 +450,82 @@ func TestForeignKeySetDirectly(t *testing.T) {
 		assertRows(t, e, "SELECT s.name FROM box b JOIN shelf s ON s.id = b.shelf_id", "two")
 	})
 }
+
+// TestDeleteCascadePendingChild: a pending object reached by a delete cascade is never
+// written and leaves the session once the flush succeeds; a flush that fails leaves it
+// pending, as it was.
+func TestDeleteCascadePendingChild(t *testing.T) {
+	eachDB(t, registerCascades, func(e *env) {
+		t := e.t
+		sm := NewSessionMaker(e.eng, e.reg, ExpireOnCommit(false))
+		d := &Dir{Name: "d", Files: []*DirFile{{Name: "old"}}}
+		if err := sm.Begin(e.ctx, func(ctx context.Context, s *Session) error { return s.Add(d) }); err != nil {
+			t.Fatal(err)
+		}
+
+		// The flush fails (a file of a folder that does not exist): the new file stays
+		// pending.
+		s := sm.New()
+		defer s.Close()
+		dir, err := GetOne[Dir](e.ctx, s, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Load(e.ctx, s, relationOf[Dir, DirFile](e.reg, "Files"), dir); err != nil {
+			t.Fatal(err)
+		}
+		fresh := &DirFile{Name: "new"}
+		dir.Files = append(dir.Files, fresh)
+		if err := s.Add(fresh); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(dir); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Add(&DirFile{Name: "stray", DirID: d.ID + 1000}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(e.ctx); err == nil {
+			t.Fatal("a flush with a file of a missing folder succeeded")
+		}
+		if st := s.Status(fresh); st != Pending {
+			t.Errorf("after the failed flush the new file is %v, want pending", st)
+		}
+		if err := s.Rollback(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+
+		// The flush succeeds: the folder and its stored file are deleted, the new file is
+		// never INSERTed and is transient.
+		s2 := sm.New()
+		defer s2.Close()
+		dir, err = GetOne[Dir](e.ctx, s2, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Load(e.ctx, s2, relationOf[Dir, DirFile](e.reg, "Files"), dir); err != nil {
+			t.Fatal(err)
+		}
+		fresh = &DirFile{Name: "new"}
+		dir.Files = append(dir.Files, fresh)
+		if err := s2.Add(fresh); err != nil {
+			t.Fatal(err)
+		}
+		if err := s2.Delete(dir); err != nil {
+			t.Fatal(err)
+		}
+		e.cap.take(true)
+		if err := s2.Commit(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range e.cap.take(false) {
+			if strings.HasPrefix(q, "INSERT") {
+				t.Errorf("the pending file was written: %s", q)
+			}
+		}
+		if st := s2.Status(fresh); st != Transient {
+			t.Errorf("after the commit the new file is %v, want transient", st)
+		}
+		assertRows(t, e, "SELECT COUNT(*) FROM dir_file", "0")
+	})
+}

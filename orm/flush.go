@@ -49,9 +49,11 @@ type fkFill struct {
 }
 
 // undoLog restores objects and session bookkeeping after a failed flush. Field writes
-// are recorded as entries (no closure per write); other changes as functions.
+// are recorded as entries (no closure per write); other changes as functions. Changes
+// that cannot be undone wait in onSuccess until the flush has succeeded.
 type undoLog struct {
-	entries []undoEntry
+	entries   []undoEntry
+	onSuccess []func()
 }
 
 type undoEntry struct {
@@ -69,7 +71,19 @@ func (u *undoLog) add(fn func()) { u.entries = append(u.entries, undoEntry{fn: f
 // addWrite records the undo of a write to an object's relationship field.
 func (u *undoLog) addWrite(fn func()) { u.entries = append(u.entries, undoEntry{fn: fn, write: true}) }
 
+// afterSuccess records fn to run once the flush has succeeded (and never if it fails).
+func (u *undoLog) afterSuccess(fn func()) { u.onSuccess = append(u.onSuccess, fn) }
+
+// succeeded runs the functions waiting for the flush's success.
+func (u *undoLog) succeeded() {
+	for _, fn := range u.onSuccess {
+		fn()
+	}
+	u.onSuccess = nil
+}
+
 func (u *undoLog) run() {
+	u.onSuccess = nil
 	for i := len(u.entries) - 1; i >= 0; i-- {
 		e := u.entries[i]
 		if e.fn != nil {
@@ -141,6 +155,7 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 	if len(items) == 0 && extra.empty() {
 		s.clearWriteOnly()
 		s.snapChangedRelations(nil)
+		undo.succeeded()
 		return false, nil
 	}
 	ranks, err := s.sm.reg.ranks()
@@ -198,6 +213,7 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 	}
 	s.clearWriteOnly()
 	s.recordFlush(f, &undo)
+	undo.succeeded()
 	return f.committed, nil
 }
 
