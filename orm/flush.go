@@ -1,10 +1,10 @@
 package orm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"unsafe"
 )
@@ -17,7 +17,7 @@ const (
 )
 
 func sortStates(sts []*state) {
-	sort.Slice(sts, func(i, j int) bool { return sts[i].seq < sts[j].seq })
+	slices.SortFunc(sts, func(a, b *state) int { return cmp.Compare(a.seq, b.seq) })
 }
 
 // relSlice returns the elements of the []*T relationship field of r in the struct at base.
@@ -123,6 +123,9 @@ func (s *Session) flush(ctx context.Context) error {
 func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool, err error) {
 	if s.hookDepth > 0 {
 		return false, ErrInHook
+	}
+	if len(s.states) == 0 {
+		return false, nil // nothing tracked: nothing to write
 	}
 	var undo undoLog
 	// Cascades and relationship rules, before the rows are listed: objects reachable
