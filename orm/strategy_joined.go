@@ -223,31 +223,10 @@ func (j *joinedRows) finish(s *Session) {
 		newGroup(group)
 		for _, owner := range j.owners[i] {
 			related := j.held[i][owner]
-			p := unsafe.Add(owner.base, r.offset)
 			if r.list() {
-				if related == nil {
-					related = []unsafe.Pointer{}
-				}
 				sortRelated(s, r, related)
-				*(*[]unsafe.Pointer)(p) = related
-				if r.back != nil && !r.back.list() {
-					for _, c := range related {
-						*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = owner.base
-						if cst := s.states[c]; cst != nil {
-							cst.loaded[r.back.pos] = true
-							snapRelations(cst)
-						}
-					}
-				}
-			} else {
-				var ref unsafe.Pointer
-				if len(related) > 0 {
-					ref = related[0]
-				}
-				*(*unsafe.Pointer)(p) = ref
 			}
-			owner.loaded[r.pos] = true
-			snapRelations(owner)
+			s.setLoaded(r, owner, related)
 		}
 	}
 }

@@ -233,39 +233,44 @@ func (s *Session) selectInAssign(j *selectInJob, results []*engine.Result) error
 		if j.objKeys[i] != nil {
 			related = groups[j.objKeys[i]]
 		}
-		p := unsafe.Add(st.base, r.offset)
-		if r.kind == oneToMany {
-			if related == nil {
-				related = []unsafe.Pointer{}
-			}
-			*(*[]unsafe.Pointer)(p) = related
-			if r.back != nil {
-				for _, c := range related {
-					*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = st.base
-					if cst := s.states[c]; cst != nil {
-						cst.loaded[r.back.pos] = true
-						snapRelations(cst)
-					}
-				}
-			}
-		} else {
-			var ref unsafe.Pointer
-			if len(related) > 0 {
-				ref = related[0]
-			}
-			*(*unsafe.Pointer)(p) = ref
-			if r.kind == oneToOne && r.back != nil && ref != nil {
-				// The child of a one-to-one points back to its owner.
-				*(*unsafe.Pointer)(unsafe.Add(ref, r.back.offset)) = st.base
-				if cst := s.states[ref]; cst != nil {
-					cst.loaded[r.back.pos] = true
-					snapRelations(cst)
-				}
-			}
-		}
-		st.loaded[r.pos] = true
-		snapRelations(st)
+		s.setLoaded(r, st, related)
 	}
 	newGroup(j.loaded)
 	return nil
+}
+
+// setLoaded assigns relationship r of owner the related objects a load found (the
+// collection, or the first object for a reference), points the back_populates reference
+// of each related object at owner where that side is a reference (the many-to-one of a
+// one-to-many's children, the child of a one-to-one; never a many-to-many's other
+// collection), and marks r loaded.
+func (s *Session) setLoaded(r *relation, owner *state, related []unsafe.Pointer) {
+	p := unsafe.Add(owner.base, r.offset)
+	back := related
+	if r.list() {
+		if related == nil {
+			related = []unsafe.Pointer{}
+		}
+		*(*[]unsafe.Pointer)(p) = related
+	} else {
+		var ref unsafe.Pointer
+		if len(related) > 0 {
+			ref, back = related[0], related[:1]
+		}
+		*(*unsafe.Pointer)(p) = ref
+		if r.kind != oneToOne {
+			back = nil // a many-to-one's other side is a collection
+		}
+	}
+	if r.back != nil && !r.back.list() {
+		for _, c := range back {
+			*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = owner.base
+			if cst := s.states[c]; cst != nil {
+				cst.loaded[r.back.pos] = true
+				snapRelations(cst)
+			}
+		}
+	}
+	owner.loaded[r.pos] = true
+	snapRelations(owner)
 }
