@@ -92,13 +92,11 @@ func (s *Session) loadSecondary(ctx context.Context, r *relation, sts []*state, 
 		}
 	}
 	for i, st := range sts {
-		related := []unsafe.Pointer{}
-		if objKeys[i] != nil && groups[objKeys[i]] != nil {
+		var related []unsafe.Pointer
+		if objKeys[i] != nil {
 			related = groups[objKeys[i]]
 		}
-		*(*[]unsafe.Pointer)(unsafe.Add(st.base, r.offset)) = related
-		st.loaded[r.pos] = true
-		snapRelations(st)
+		s.setLoaded(r, st, related)
 	}
 	newGroup(loaded)
 	return loaded, nil
