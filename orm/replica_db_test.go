@@ -248,6 +248,11 @@ func TestEngineReplicasSession(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The standby must have replayed the table first, or the write fails because the
+	// table is missing there rather than because the server is read-only.
+	if err := testdb.WaitReplay(ctx, e.primary.URL, e.standby.URL); err != nil {
+		t.Fatal(err)
+	}
 	wrong := NewSessionMaker(e.seng, e.reg).New()
 	defer wrong.Close()
 	if err := wrong.Add(&RAccount{Name: "lost"}); err != nil {
