@@ -175,7 +175,7 @@ func (s *Session) cascadeDeletes(ctx context.Context, undo *undoLog) error {
 				// Never written: it leaves the session with its parent, for good once
 				// the flush has succeeded (a failed flush leaves it pending).
 				s.forget(cst)
-				undo.add(func() { s.states[cst.base] = cst })
+				undo.add(func() { s.states[cst.base] = cst; s.trackedChanged() })
 				undo.afterSuccess(func() { s.toTransient(cst) })
 			}
 		}

@@ -19,8 +19,11 @@ import (
 // A codec moves one field's value between the struct and the canonical Go value of its
 // column type (see types.Kind): get reads the field as a canonical value (nil for NULL),
 // set stores a canonical value read from the database into the field, zero reports
-// whether the field holds its zero value (nil pointer, invalid Null, zero value). The
-// pointer they take is the address of the field itself.
+// whether the field holds its zero value (nil pointer, invalid Null, zero value), and eq
+// (nil for the kinds without it) reports, without boxing, that the field holds the
+// canonical value v: true only when get would return a value equal to v (false may be
+// wrong, and callers then compare through get). The pointer they take is the address of
+// the field itself.
 //
 // Codecs are chosen once per field at registration, from the field's Go kind and the
 // column's type kind: the common kinds read and write memory directly through typed
@@ -30,6 +33,7 @@ type codec struct {
 	get  func(p unsafe.Pointer) (any, error)
 	set  func(p unsafe.Pointer, v any) error
 	zero func(p unsafe.Pointer) bool
+	eq   func(p unsafe.Pointer, v any) bool
 }
 
 var (
@@ -154,6 +158,7 @@ func pointerCodec(et reflect.Type, ec codec) codec {
 			return nil
 		},
 		zero: func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil },
+		eq:   wrapEq(ec.eq, func(p unsafe.Pointer) unsafe.Pointer { return *(*unsafe.Pointer)(p) }),
 	}
 }
 
@@ -180,6 +185,27 @@ func nullCodec(et reflect.Type, vOff, validOff uintptr, ec codec) codec {
 			return nil
 		},
 		zero: func(p unsafe.Pointer) bool { return !*(*bool)(unsafe.Add(p, validOff)) },
+		eq: wrapEq(ec.eq, func(p unsafe.Pointer) unsafe.Pointer {
+			if !*(*bool)(unsafe.Add(p, validOff)) {
+				return nil
+			}
+			return unsafe.Add(p, vOff)
+		}),
+	}
+}
+
+// wrapEq is the eq of a nullable wrapper whose value is at elem(p) (nil for NULL), given
+// the eq of the value's codec (nil: the wrapper has none either).
+func wrapEq(eq func(unsafe.Pointer, any) bool, elem func(unsafe.Pointer) unsafe.Pointer) func(unsafe.Pointer, any) bool {
+	if eq == nil {
+		return nil
+	}
+	return func(p unsafe.Pointer, v any) bool {
+		ep := elem(p)
+		if ep == nil {
+			return v == nil
+		}
+		return v != nil && eq(ep, v)
 	}
 }
 
@@ -210,6 +236,10 @@ func elemCodec(t reflect.Type, ct types.Type) (codec, error) {
 				return nil
 			},
 			zero: func(p unsafe.Pointer) bool { return !*(*bool)(p) },
+			eq: func(p unsafe.Pointer, v any) bool {
+				b, ok := v.(bool)
+				return ok && b == *(*bool)(p)
+			},
 		}, nil
 	case types.KindFloat, types.KindDouble:
 		switch k {
@@ -274,6 +304,10 @@ func elemCodec(t reflect.Type, ct types.Type) (codec, error) {
 				return nil
 			},
 			zero: func(p unsafe.Pointer) bool { return (*(*time.Time)(p)).IsZero() },
+			eq: func(p unsafe.Pointer, v any) bool {
+				tm, ok := v.(time.Time)
+				return ok && tm.Equal(*(*time.Time)(p))
+			},
 		}, nil
 	case types.KindTime, types.KindInterval:
 		if k != reflect.Int64 {
@@ -396,6 +430,10 @@ func signedCodec[N signedInt]() codec {
 			return nil
 		},
 		zero: func(p unsafe.Pointer) bool { return *(*N)(p) == 0 },
+		eq: func(p unsafe.Pointer, v any) bool {
+			n, ok := v.(int64)
+			return ok && n == int64(*(*N)(p))
+		},
 	}
 }
 
@@ -420,6 +458,10 @@ func unsignedCodec[N unsignedInt]() codec {
 			return nil
 		},
 		zero: func(p unsafe.Pointer) bool { return *(*N)(p) == 0 },
+		eq: func(p unsafe.Pointer, v any) bool {
+			n, ok := v.(int64)
+			return ok && n >= 0 && uint64(n) == uint64(*(*N)(p))
+		},
 	}
 }
 
@@ -435,6 +477,10 @@ func floatCodec[F float32 | float64](t reflect.Type) codec {
 			return nil
 		},
 		zero: func(p unsafe.Pointer) bool { return *(*F)(p) == 0 },
+		eq: func(p unsafe.Pointer, v any) bool {
+			f, ok := v.(float64)
+			return ok && f == float64(*(*F)(p))
+		},
 	}
 }
 
@@ -450,6 +496,10 @@ func stringCodec(t reflect.Type) codec {
 			return nil
 		},
 		zero: func(p unsafe.Pointer) bool { return *(*string)(p) == "" },
+		eq: func(p unsafe.Pointer, v any) bool {
+			x, ok := v.(string)
+			return ok && x == *(*string)(p)
+		},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/engine"
@@ -18,7 +19,9 @@ type emitter struct {
 	items []planItem
 	work  []flushWork
 	feat  compile.Features
-	done  []int // items written, in order
+	done  []int   // items written, in order
+	vals  [][]any // per item, the values its statement bound (see bound)
+	back  []returnedRow
 
 	// Writes outside the plan (post-updates, association rows).
 	*flushExtra
@@ -111,19 +114,33 @@ func (e *emitter) checkDeleted(ctx context.Context, m *mapper, expected, matched
 // identity map. Every change is recorded for undo, in case the flush fails later.
 func (e *emitter) finish() error {
 	s := e.s
+	n, inserts := 0, 0
 	for _, i := range e.done {
+		if k := e.items[i].kind; k == opInsert || k == opUpdate {
+			n += len(e.items[i].st.m.fields)
+			if k == opInsert {
+				inserts++
+			}
+		}
+	}
+	if len(s.identity) == 0 && inserts > 8 {
+		s.identity = make(map[identityKey]*state, inserts) // sized once, not grown
+	}
+	snaps := make([]any, n) // the new snapshots, one allocation
+	recs := make([]recordUndo, len(e.done))
+	e.undo.entries = slices.Grow(e.undo.entries, len(e.done))
+	for d, i := range e.done {
 		it := e.items[i]
 		st := it.st
-		oldStatus, oldSnap, oldKey, oldExpired := st.status, st.snap, st.key, st.expired
+		rec := &recs[d]
+		*rec = recordUndo{op: it.kind, status: st.status, snap: st.snap, key: st.key, expired: st.expired, identity: s.identity}
 		switch it.kind {
 		case opInsert, opUpdate:
-			snap := make([]any, len(st.m.fields))
-			for k, f := range st.m.fields {
-				v, err := f.get(st.base)
-				if err != nil {
-					return err
-				}
-				snap[k] = cloneValue(v)
+			nf := len(st.m.fields)
+			snap := snaps[:nf:nf]
+			snaps = snaps[nf:]
+			if err := e.snapshot(i, snap); err != nil {
+				return err
 			}
 			key, ok := st.m.keyOf(snap, 0)
 			if !ok {
@@ -134,26 +151,84 @@ func (e *emitter) finish() error {
 				st.status, st.key = Persistent, key
 				s.identity[key] = st
 				e.inserted = append(e.inserted, st)
-				e.undo.add(func() { delete(s.identity, key) })
 			} else {
-				e.updated = append(e.updated, updatedState{st: st, before: frameSnap{snap: oldSnap, key: oldKey}})
-				if key != oldKey {
-					delete(s.identity, oldKey)
+				e.updated = append(e.updated, updatedState{st: st, before: frameSnap{snap: rec.snap, key: rec.key}})
+				if key != rec.key {
+					delete(s.identity, rec.key)
 					st.key = key
 					s.identity[key] = st
-					e.undo.add(func() { delete(s.identity, key); s.identity[oldKey] = st })
 				}
 			}
 		case opDelete:
 			st.flushedDelete = true
 			delete(s.identity, st.key)
 			e.deleted = append(e.deleted, st)
-			e.undo.add(func() {
-				st.flushedDelete = false
-				s.identity[oldKey] = st
-			})
 		}
-		e.undo.add(func() { st.status, st.snap, st.key, st.expired = oldStatus, oldSnap, oldKey, oldExpired })
+		e.undo.entries = append(e.undo.entries, undoEntry{st: st, rec: rec})
 	}
 	return nil
+}
+
+// snapshot fills snap with the canonical values of item i's fields as written. A value
+// the statement bound (e.vals) or the previous snapshot held is reused when the field
+// still holds it, so that each value is boxed once per flush; the others are read anew.
+func (e *emitter) snapshot(i int, snap []any) error {
+	st := e.items[i].st
+	written := e.work[i].fields // in field order
+	var bound []any
+	if i < len(e.vals) {
+		bound = e.vals[i]
+	}
+	var back returnedRow
+	if i < len(e.back) {
+		back = e.back[i]
+	}
+	j := 0
+	for k, f := range st.m.fields {
+		var cand any
+		have := false
+		for j < len(written) && written[j].pos < f.pos {
+			j++
+		}
+		if r := slices.Index(back.fields, f); r >= 0 && r < len(back.vals) {
+			cand, have = back.vals[r], true
+		} else if j < len(written) && written[j] == f && j < len(bound) {
+			cand, have = bound[j], true
+		} else if st.snap != nil {
+			cand, have = st.snap[k], true
+		}
+		if have && f.codec.eq != nil && f.codec.eq(f.ptr(st.base), cand) {
+			snap[k] = cand
+			continue
+		}
+		v, err := f.get(st.base)
+		if err != nil {
+			return err
+		}
+		snap[k] = cloneValue(v)
+	}
+	return nil
+}
+
+// returnedRow is what RETURNING (or a read-back) gave an item: values of fields.
+type returnedRow struct {
+	fields []*field
+	vals   []any
+}
+
+// returned records the values read back for item i's fields, for its snapshot.
+func (e *emitter) returned(i int, fields []*field, vals []any) {
+	if e.back == nil {
+		e.back = make([]returnedRow, len(e.items))
+	}
+	e.back[i] = returnedRow{fields: fields, vals: vals}
+}
+
+// bound records the values bound for item i's written fields (its row of an INSERT, its
+// SET values of an UPDATE, in the order of its work fields), for its snapshot.
+func (e *emitter) bound(i int, vals []any) {
+	if e.vals == nil {
+		e.vals = make([][]any, len(e.items))
+	}
+	e.vals[i] = vals
 }

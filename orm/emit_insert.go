@@ -1,10 +1,10 @@
 package orm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/engine"
@@ -18,9 +18,10 @@ func (e *emitter) insert(ctx context.Context, b planBatch) error {
 	fields := e.work[b.items[0]].fields
 	// Values, with client-side defaults applied to zero fields.
 	rows := make([][]any, len(b.items))
+	flat := make([]any, len(b.items)*len(fields))
 	for n, i := range b.items {
 		st := e.items[i].st
-		row := make([]any, len(fields))
+		row := flat[n*len(fields) : (n+1)*len(fields) : (n+1)*len(fields)]
 		for k, f := range fields {
 			if f.hasDefault && f.isZero(st.base) {
 				if err := e.undo.setField(st, f, f.defVal); err != nil {
@@ -34,6 +35,7 @@ func (e *emitter) insert(ctx context.Context, b planBatch) error {
 			row[k] = v
 		}
 		rows[n] = row
+		e.bound(i, row)
 	}
 	// What must be read back: generated columns left out of the INSERT.
 	var fetch []*field
@@ -271,15 +273,17 @@ func (e *emitter) readBack(m *mapper, items []int, res *engine.Result, returning
 	default:
 		// Generated keys increase in the order the rows were inserted.
 		k := slices.Index(returning, m.autoinc)
-		sort.SliceStable(order, func(a, b int) bool {
-			x, _ := rows[order[a]].Get(k).(int64)
-			y, _ := rows[order[b]].Get(k).(int64)
-			return x < y
+		slices.SortStableFunc(order, func(a, b int) int {
+			x, _ := rows[a].Get(k).(int64)
+			y, _ := rows[b].Get(k).(int64)
+			return cmp.Compare(x, y)
 		})
 	}
+	e.undo.entries = slices.Grow(e.undo.entries, len(items)*len(returning))
 	for n, i := range items {
 		st := e.items[i].st
 		vals := rows[order[n]].Values()
+		e.returned(i, returning, vals)
 		for k, f := range returning {
 			if err := e.undo.setField(st, f, vals[k]); err != nil {
 				return err

@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/retortdb/retort/compile"
 	"github.com/retortdb/retort/expr"
@@ -75,13 +76,18 @@ func (e *emitter) mergedUpdate(ctx context.Context, b planBatch) error {
 			keys[k] = e.items[i].st.snap[pk.pos]
 		}
 		stmt := expr.Update(m.table)
-		for _, f := range fields {
+		vals := make([]any, len(chunk)*len(fields))
+		for k, i := range chunk {
+			e.bound(i, vals[k*len(fields):(k+1)*len(fields):(k+1)*len(fields)])
+		}
+		for fi, f := range fields {
 			whens := make([]expr.When, len(chunk))
 			for k, i := range chunk {
 				v, err := f.get(e.items[i].st.base)
 				if err != nil {
 					return err
 				}
+				vals[k*len(fields)+fi] = v
 				whens[k] = expr.When{Cond: expr.ToExpr(keys[k], pk.col.Type), Result: expr.ToExpr(v, f.col.Type)}
 			}
 			stmt = stmt.Set(f.col.ColumnClause, &expr.CaseExpr{Value: pk.col.ColumnClause, Whens: whens})
@@ -103,7 +109,10 @@ func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
 	st := e.items[i].st
 	m := st.m
 	stmt := expr.Update(m.table)
-	for _, f := range e.work[i].fields {
+	fields := e.work[i].fields
+	vals := make([]any, len(fields))
+	e.bound(i, vals)
+	for k, f := range fields {
 		if f == m.version {
 			continue
 		}
@@ -111,6 +120,7 @@ func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
 		if err != nil {
 			return nil, err
 		}
+		vals[k] = v
 		stmt = stmt.Set(f.col.ColumnClause, v)
 	}
 	cond := st.keyCondition()
@@ -122,6 +132,9 @@ func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
 		}
 		if err := e.undo.setField(st, vf, next); err != nil {
 			return nil, err
+		}
+		if k := slices.Index(fields, vf); k >= 0 {
+			vals[k] = next
 		}
 		stmt = stmt.Set(vf.col.ColumnClause, next)
 		cond = expr.And(cond, vf.col.ColumnClause.Eq(old))

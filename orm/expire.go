@@ -187,6 +187,9 @@ func (st *state) modified() bool {
 func (st *state) changedFields() ([]*field, error) {
 	var out []*field
 	for i, f := range st.m.fields {
+		if f.codec.eq != nil && f.codec.eq(f.ptr(st.base), st.snap[i]) {
+			continue
+		}
 		v, err := f.get(st.base)
 		if err != nil {
 			return nil, err

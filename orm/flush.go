@@ -64,6 +64,37 @@ type undoEntry struct {
 	// write marks a function that undoes a write to an object (a relationship field),
 	// which a rollback of the transaction undoes too, unlike the session's bookkeeping.
 	write bool
+	// rec, when set, restores st's record as it was before the flush wrote its row
+	// (status, snapshot, key, expired; see recordUndo) and the identity map with it.
+	rec *recordUndo
+}
+
+// recordUndo is the state of an object's session record before the flush wrote its row.
+type recordUndo struct {
+	op       opKind
+	status   Status
+	expired  bool
+	snap     []any
+	key      identityKey
+	identity map[identityKey]*state
+}
+
+// undo restores st's record: the identity map entry the write made goes (an INSERT's),
+// moves back (an UPDATE of the key) or comes back (a DELETE's), then the fields.
+func (r *recordUndo) undo(st *state) {
+	switch r.op {
+	case opInsert:
+		delete(r.identity, st.key)
+	case opUpdate:
+		if st.key != r.key {
+			delete(r.identity, st.key)
+			r.identity[r.key] = st
+		}
+	case opDelete:
+		st.flushedDelete = false
+		r.identity[r.key] = st
+	}
+	st.status, st.snap, st.key, st.expired = r.status, r.snap, r.key, r.expired
 }
 
 func (u *undoLog) add(fn func()) { u.entries = append(u.entries, undoEntry{fn: fn}) }
@@ -85,10 +116,13 @@ func (u *undoLog) succeeded() {
 func (u *undoLog) run() {
 	u.onSuccess = nil
 	for i := len(u.entries) - 1; i >= 0; i-- {
-		e := u.entries[i]
-		if e.fn != nil {
+		e := &u.entries[i]
+		switch {
+		case e.rec != nil:
+			e.rec.undo(e.st)
+		case e.fn != nil:
 			e.fn()
-		} else {
+		default:
 			_ = e.f.set(e.st.base, e.old)
 		}
 	}
@@ -325,8 +359,9 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 	postSeen := map[postKey]bool{}
 	index := make(map[*state]int, len(all))
 	keys := colKeys{}
-	var items []planItem
-	var work []flushWork
+	sets := fieldSets{}
+	items := make([]planItem, 0, len(all))
+	work := make([]flushWork, 0, len(all))
 	// Foreign key synchronisation from relationships.
 	fills := map[*state][]fkFill{}
 	deps := map[*state][]*state{}
@@ -409,12 +444,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 		switch {
 		case st.status == Pending:
 			kind = opInsert
-			for _, f := range st.m.fields {
-				if f.genOnInsert && f.isZero(st.base) && !fillsField(fills[st], f) {
-					continue
-				}
-				w.fields = append(w.fields, f)
-			}
+			w.fields = sets.insertFields(st, fills[st])
 		case st.status == Deleted && !st.flushedDelete:
 			kind = opDelete
 		case st.status == Persistent:
@@ -537,6 +567,44 @@ func fillsField(fills []fkFill, f *field) bool {
 		}
 	}
 	return false
+}
+
+// fieldSets shares, within one flush, the field lists of the INSERTs of one model with
+// the same columns (models of at most 64 fields), instead of one list per row.
+type fieldSets map[fieldSetKey][]*field
+
+type fieldSetKey struct {
+	m    *mapper
+	mask uint64
+}
+
+// insertFields returns the fields the INSERT of pending st gives values: all but the
+// zero-valued columns the database generates (and no relationship fills).
+func (c fieldSets) insertFields(st *state, fills []fkFill) []*field {
+	given := func(f *field) bool {
+		return !f.genOnInsert || !f.isZero(st.base) || fillsField(fills, f)
+	}
+	fields := st.m.fields
+	if len(fields) > 64 {
+		return slices.DeleteFunc(slices.Clone(fields), func(f *field) bool { return !given(f) })
+	}
+	var mask uint64
+	for i, f := range fields {
+		if given(f) {
+			mask |= 1 << i
+		}
+	}
+	k := fieldSetKey{st.m, mask}
+	out, ok := c[k]
+	if !ok {
+		for i, f := range fields {
+			if mask&(1<<i) != 0 {
+				out = append(out, f)
+			}
+		}
+		c[k] = out
+	}
+	return out
 }
 
 // colKeys caches the keys of column sets within one flush (sets of at most 64 fields

@@ -185,6 +185,16 @@ func (f *field) set(base unsafe.Pointer, v any) error {
 	return nil
 }
 
+// equal reports whether f of the struct at base holds the canonical value v (as
+// equalValues compares them); a field whose value cannot be read is unequal.
+func (f *field) equal(base unsafe.Pointer, v any) bool {
+	if f.codec.eq != nil && f.codec.eq(f.ptr(base), v) {
+		return true
+	}
+	cur, err := f.codec.get(f.ptr(base))
+	return err == nil && equalValues(cur, v)
+}
+
 // isZero reports whether f holds its zero value in the struct at base.
 func (f *field) isZero(base unsafe.Pointer) bool { return f.codec.zero(f.ptr(base)) }
 

@@ -377,6 +377,7 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		*s.fresh = append(*s.fresh, st)
 	}
 	s.states[base] = st
+	s.trackedChanged()
 	s.identity[key] = st
 	if len(m.wo) > 0 {
 		st.bindWriteOnly()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 
@@ -276,6 +277,7 @@ type Session struct {
 	readConn bool               // conn is a read connection from reads, without a transaction
 
 	states   map[unsafe.Pointer]*state // every tracked object: pending, persistent, deleted
+	order    []*state                  // s.states in order of addition, when known (sorted)
 	identity map[identityKey]*state    // persistent (and deleted) objects by key
 	seq      uint64
 
@@ -406,6 +408,7 @@ func (s *Session) initState(st *state, m *mapper, obj any, base unsafe.Pointer, 
 	s.seq++
 	*st = state{m: m, obj: obj, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
 	s.states[base] = st
+	s.trackedChanged()
 	if len(m.wo) > 0 {
 		st.bindWriteOnly()
 	}
@@ -627,6 +630,7 @@ func (s *Session) ExpungeAll() {
 
 func (s *Session) forget(st *state) {
 	delete(s.states, st.base)
+	s.trackedChanged()
 	if cur, ok := s.identity[st.key]; ok && cur == st {
 		delete(s.identity, st.key)
 	}
@@ -648,15 +652,24 @@ func (s *Session) objectsIn(status Status) []any {
 	return out
 }
 
-// sorted returns the tracked states in the order they entered the session.
+// sorted returns the tracked states in the order they entered the session. The slice is
+// kept until the set of tracked states changes (see trackedChanged): callers read it and
+// may append to it (its capacity is its length), but never write its elements.
 func (s *Session) sorted() []*state {
+	if s.order != nil && len(s.order) == len(s.states) {
+		return s.order
+	}
 	out := make([]*state, 0, len(s.states))
 	for _, st := range s.states {
 		out = append(out, st)
 	}
 	sortStates(out)
-	return out
+	s.order = slices.Clip(out)
+	return s.order
 }
+
+// trackedChanged records that a state joined or left s.states.
+func (s *Session) trackedChanged() { s.order = nil }
 
 // Execute runs a Core statement (a query, DML, expr.Text) inside the session's
 // transaction, after an autoflush, and returns the engine's result. Use Scalars and the

@@ -61,8 +61,15 @@ func (s *Session) recordFlush(e *emitter, undo *undoLog) {
 	for _, u := range e.updated {
 		f.markDirty(u.st, u.before)
 	}
+	n := 0
 	for _, w := range undo.entries {
-		if w.st != nil || w.write {
+		if w.st != nil && w.rec == nil || w.write {
+			n++
+		}
+	}
+	f.writes = slices.Grow(f.writes, n)
+	for _, w := range undo.entries {
+		if w.st != nil && w.rec == nil || w.write {
 			f.writes = append(f.writes, undoEntry{st: w.st, f: w.f, old: w.old, fn: w.fn, write: true})
 		}
 	}

@@ -1,9 +1,11 @@
 package orm
 
 import (
+	"cmp"
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -118,25 +120,40 @@ func sortPhase(items []planItem, idx []int, prio func(int) int) ([]int, error) {
 	if len(idx) == 0 {
 		return nil, nil
 	}
-	in := make(map[int]bool, len(idx))
+	prios := make([]int, len(items))
+	hasDeps := false
+	for _, i := range idx {
+		prios[i] = prio(i)
+		hasDeps = hasDeps || len(items[i].deps) > 0
+	}
+	if !hasDeps {
+		// Every item is ready at once: the order is (prio, kind, index).
+		out := slices.Clone(idx)
+		slices.SortStableFunc(out, func(i, j int) int {
+			if c := cmp.Compare(prios[i], prios[j]); c != 0 {
+				return c
+			}
+			return cmp.Compare(items[i].kind, items[j].kind)
+		})
+		return out, nil
+	}
+	in := make([]bool, len(items))
 	for _, i := range idx {
 		in[i] = true
 	}
-	waiting := make(map[int]int, len(idx)) // item -> number of unmet deps
-	users := make(map[int][]int)           // item -> items that depend on it
+	waiting := make([]int, len(items)) // item -> number of unmet deps
+	users := make(map[int][]int)       // item -> items that depend on it
 	for _, i := range idx {
-		seen := map[int]bool{}
-		for _, d := range items[i].deps {
-			if d == i || !in[d] || seen[d] {
+		for k, d := range items[i].deps {
+			if d == i || !in[d] || slices.Contains(items[i].deps[:k], d) {
 				continue
 			}
-			seen[d] = true
 			waiting[i]++
 			users[d] = append(users[d], i)
 		}
 	}
-	depth := make(map[int]int, len(idx)) // 1 + the depth of the deepest dependency on the same table
-	h := &readyHeap{items: items, prio: prio, depth: depth}
+	depth := make([]int, len(items)) // 1 + the depth of the deepest dependency on the same table
+	h := &readyHeap{items: items, prio: prios, depth: depth}
 	for _, i := range idx {
 		if waiting[i] == 0 {
 			heap.Push(h, i)
@@ -177,15 +194,15 @@ func sortPhase(items []planItem, idx []int, prio func(int) int) ([]int, error) {
 // each level forms one batch.
 type readyHeap struct {
 	items []planItem
-	prio  func(int) int
-	depth map[int]int
+	prio  []int // by item
+	depth []int // by item
 	idx   []int
 }
 
 func (h *readyHeap) Len() int { return len(h.idx) }
 func (h *readyHeap) Less(a, b int) bool {
 	i, j := h.idx[a], h.idx[b]
-	if pi, pj := h.prio(i), h.prio(j); pi != pj {
+	if pi, pj := h.prio[i], h.prio[j]; pi != pj {
 		return pi < pj
 	}
 	if di, dj := h.depth[i], h.depth[j]; di != dj {
@@ -208,13 +225,19 @@ func (h *readyHeap) Pop() any {
 // appendBatches groups consecutive items of order into batches.
 func appendBatches(out []planBatch, items []planItem, order []int) []planBatch {
 	var cur *planBatch
-	var member map[int]bool
+	var member []int // by item: 1 + the index in out of its batch (when items have deps)
+	for _, i := range order {
+		if len(items[i].deps) > 0 {
+			member = make([]int, len(items))
+			break
+		}
+	}
 	for _, i := range order {
 		it := items[i]
 		join := cur != nil && cur.kind == it.kind && cur.m == it.m && items[cur.items[0]].colKey == it.colKey
 		if join {
 			for _, d := range it.deps {
-				if member[d] {
+				if member[d] == len(out) {
 					join = false
 					break
 				}
@@ -223,10 +246,11 @@ func appendBatches(out []planBatch, items []planItem, order []int) []planBatch {
 		if !join {
 			out = append(out, planBatch{kind: it.kind, m: it.m})
 			cur = &out[len(out)-1]
-			member = map[int]bool{}
 		}
 		cur.items = append(cur.items, i)
-		member[i] = true
+		if member != nil {
+			member[i] = len(out)
+		}
 	}
 	return out
 }
