@@ -356,15 +356,15 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushExtra, error) {
 	all := s.sorted()
 	extra := &flushExtra{}
-	postSeen := map[postKey]bool{}
+	var postSeen map[postKey]bool // made when needed, as are fills and deps
 	index := make(map[*state]int, len(all))
 	keys := colKeys{}
 	sets := fieldSets{}
 	items := make([]planItem, 0, len(all))
 	work := make([]flushWork, 0, len(all))
 	// Foreign key synchronisation from relationships.
-	fills := map[*state][]fkFill{}
-	deps := map[*state][]*state{}
+	var fills map[*state][]fkFill
+	var deps map[*state][]*state
 	for _, st := range all {
 		if st.status == Deleted {
 			continue
@@ -384,7 +384,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 				// Set to nil: the relationship wins over the foreign key's value.
 				if r.postUpdate {
 					if k := (postKey{st, r.childCols[0]}); !postSeen[k] {
-						postSeen[k] = true
+						postSeen = setTrue(postSeen, k)
 						extra.post = append(extra.post, postUpdate{r: r, child: st})
 					}
 					continue
@@ -416,12 +416,15 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 				}
 				if r.postUpdate {
 					if k := (postKey{child, r.childCols[0]}); !postSeen[k] {
-						postSeen[k] = true
+						postSeen = setTrue(postSeen, k)
 						extra.post = append(extra.post, postUpdate{r: r, child: child, parent: parent})
 					}
 					continue
 				}
 				if parent.status == Pending {
+					if fills == nil {
+						fills, deps = map[*state][]fkFill{}, map[*state][]*state{}
+					}
 					fills[child] = append(fills[child], fkFill{rel: r, parent: parent})
 					deps[child] = append(deps[child], parent)
 					continue
@@ -567,6 +570,15 @@ func fillsField(fills []fkFill, f *field) bool {
 		}
 	}
 	return false
+}
+
+// setTrue sets m[k] to true, making m when it is nil, and returns m.
+func setTrue[K comparable](m map[K]bool, k K) map[K]bool {
+	if m == nil {
+		m = map[K]bool{}
+	}
+	m[k] = true
+	return m
 }
 
 // fieldSets shares, within one flush, the field lists of the INSERTs of one model with

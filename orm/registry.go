@@ -30,6 +30,13 @@ type Registry struct {
 	mappers map[reflect.Type]*mapper
 	order   []*mapper     // in registration order
 	hooks   atomic.Uint32 // the union of the models' hookSets
+
+	// The last ranks result, valid while the MetaData has rankTables tables and the
+	// registry rankModels models (MetaData.SortedTables caches the same way).
+	rankMu     sync.Mutex
+	rankOf     map[*mapper]int
+	rankTables int
+	rankModels int
 }
 
 // NewRegistry returns an empty registry with a new MetaData.
@@ -889,8 +896,26 @@ func (b *batch) commit() {
 }
 
 // ranks returns each mapper's position in table dependency order (parents first), as
-// MetaData.SortedTables orders the tables.
+// MetaData.SortedTables orders the tables. The map is shared: callers only read it.
 func (r *Registry) ranks() (map[*mapper]int, error) {
+	r.rankMu.Lock()
+	defer r.rankMu.Unlock()
+	r.mu.RLock()
+	models := len(r.order)
+	r.mu.RUnlock()
+	tables := r.md.TableCount()
+	if r.rankOf != nil && r.rankTables == tables && r.rankModels == models {
+		return r.rankOf, nil
+	}
+	out, err := r.computeRanks()
+	if err != nil {
+		return nil, err
+	}
+	r.rankOf, r.rankTables, r.rankModels = out, tables, models
+	return out, nil
+}
+
+func (r *Registry) computeRanks() (map[*mapper]int, error) {
 	sorted, err := r.md.SortedTables()
 	if err != nil {
 		return nil, fmt.Errorf("orm: %w", err)

@@ -26,6 +26,13 @@ type MetaData struct {
 	sortedN int
 }
 
+// TableCount returns the number of tables defined so far; safe for concurrent use.
+func (md *MetaData) TableCount() int {
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	return len(md.Tables)
+}
+
 // NewMetaData returns an empty MetaData.
 func NewMetaData() *MetaData { return &MetaData{} }
 
