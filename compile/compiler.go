@@ -87,11 +87,26 @@ type entry struct {
 }
 
 func (e *entry) instantiate(w *walker) *Compiled {
-	args := make([]any, len(e.slots))
+	var c *Compiled
+	var args []any
+	if n := len(e.slots); n <= len(compiledSmall{}.buf) {
+		// A statement of few arguments holds them in the same allocation.
+		cs := &compiledSmall{}
+		c, args = &cs.Compiled, cs.buf[:n:n]
+	} else {
+		c, args = &Compiled{}, make([]any, n)
+	}
 	for k, i := range e.slots {
 		args[k] = w.binds[i].Value
 	}
-	return &Compiled{SQL: e.sql, Args: args, ArgTypes: e.argTypes, ArgColumns: e.argCols, Columns: e.cols, Returns: e.returns}
+	*c = Compiled{SQL: e.sql, Args: args, ArgTypes: e.argTypes, ArgColumns: e.argCols, Columns: e.cols, Returns: e.returns}
+	return c
+}
+
+// compiledSmall is a Compiled with room for its arguments.
+type compiledSmall struct {
+	Compiled
+	buf [4]any
 }
 
 // compileStatement compiles stmt, through the statement cache.

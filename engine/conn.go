@@ -44,10 +44,9 @@ type Conn struct {
 	curSeq     int // cursor name counter
 
 	// Buffers reused from statement to statement (the Conn is single-goroutine).
-	args     []any
-	scratch  []any
-	ptrs     []any
-	lastMeta *resultMeta
+	args    []any
+	scratch []any
+	ptrs    []any
 }
 
 type connState uint8
@@ -378,11 +377,12 @@ func (c *Conn) metaFor(comp *compile.Compiled, rows dialect.Rows) *resultMeta {
 		}
 		// Compiled statements of one shape share their Columns slice: reuse the meta of
 		// the previous result when it describes the same columns.
-		if m := c.lastMeta; m != nil && len(m.cols) == len(comp.Columns) && &m.cols[0] == &comp.Columns[0] {
+		if m := c.eng.lastMeta.Load(); m != nil && len(m.cols) == len(comp.Columns) && &m.cols[0] == &comp.Columns[0] {
 			return m
 		}
-		c.lastMeta = &resultMeta{cols: comp.Columns}
-		return c.lastMeta
+		m := &resultMeta{cols: comp.Columns}
+		c.eng.lastMeta.Store(m)
+		return m
 	}
 	cols := make([]compile.ResultColumn, len(names))
 	for i, n := range names {
@@ -417,8 +417,8 @@ func (c *Conn) rowError(ctx context.Context, comp *compile.Compiled, err error) 
 func (c *Conn) readRow(rows dialect.Rows, meta *resultMeta, flat []any) ([]any, error) {
 	ncol := len(meta.cols)
 	if len(c.scratch) != ncol {
-		c.scratch = make([]any, ncol)
-		c.ptrs = make([]any, ncol)
+		buf := make([]any, 2*ncol)
+		c.scratch, c.ptrs = buf[:ncol:ncol], buf[ncol:]
 		for i := range c.scratch {
 			c.ptrs[i] = &c.scratch[i]
 		}

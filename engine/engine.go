@@ -25,6 +25,10 @@ type Engine struct {
 	echo    *slog.Logger  // nil unless Echo(true)
 	logger  *slog.Logger  // WithLogger's, or nil for slog.Default()
 	slow    time.Duration // SlowStatements' threshold, or 0
+
+	// lastMeta describes the columns of the last result read, shared by the statements of
+	// one compiled shape (see Conn.metaFor).
+	lastMeta atomic.Pointer[resultMeta]
 	// autocommitReads: see AutocommitReads.
 	autocommitReads bool
 	replicas        *ReplicaSet // Replicas' set, or nil

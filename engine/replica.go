@@ -226,7 +226,6 @@ func (c *Conn) failover(ctx context.Context, stmt expr.Statement, err error) boo
 	c.release()
 	c.eng = rs.primary
 	c.reads = nil
-	c.lastMeta = nil
 	return true
 }
 

@@ -446,12 +446,23 @@ func (sl *slab) done() {
 func (sl *slab) next(m *mapper) (*state, []any, unsafe.Pointer, *block, int) {
 	nf := len(m.fields)
 	if sl == nil || sl.used == len(sl.states) || len(sl.snaps) < (sl.used+1)*nf {
+		if nf <= len(loadedBlock{}.snap) {
+			lb := new(loadedBlock)
+			return &lb.state, lb.snap[:nf:nf], reflect.New(m.typ).UnsafePointer(), &lb.block, -1
+		}
 		sb := new(stateBlock)
 		return &sb.state, make([]any, nf), reflect.New(m.typ).UnsafePointer(), &sb.block, -1
 	}
 	i := sl.used
 	sl.used++
 	return &sl.states[i], sl.snaps[i*nf : (i+1)*nf : (i+1)*nf], unsafe.Add(sl.objs, uintptr(i)*sl.size), sl.blk, i
+}
+
+// loadedBlock is the state, registry block and snapshot of a loaded object of a model
+// of few fields, in one allocation.
+type loadedBlock struct {
+	stateBlock
+	snap [6]any
 }
 
 // populate overwrites the fields and snapshot of st with a row's values.
