@@ -342,11 +342,25 @@ func (c *Conn) send(ctx context.Context, dc dialect.Conn, cp dialect.CommitPipel
 func (c *Conn) readResult(comp *compile.Compiled, rows dialect.Rows) (res *Result, rowErr bool, err error) {
 	meta := c.metaFor(comp, rows)
 	res = &Result{meta: meta}
-	var flat []any
 	ncol := len(meta.cols)
+	// The values go in chunks of growing size (1 row, then 8, 16, 32, ... up to
+	// resultChunkRows): never copied as they would be by a growing slice, and for most
+	// results less memory than one slice grown by doubling.
+	var chunks [][]any
+	var cur []any
 	n := 0
 	for rows.Next() {
-		if flat, err = c.readRow(rows, meta, flat); err != nil {
+		if len(cur)+ncol > cap(cur) {
+			if cur != nil {
+				chunks = append(chunks, cur)
+			}
+			rowsIn := 1
+			if n > 0 {
+				rowsIn = min(max(8, n), resultChunkRows)
+			}
+			cur = make([]any, 0, max(ncol, 1)*rowsIn)
+		}
+		if cur, err = c.readRow(rows, meta, cur); err != nil {
 			return nil, true, err
 		}
 		n++
@@ -355,17 +369,24 @@ func (c *Conn) readResult(comp *compile.Compiled, rows dialect.Rows) (res *Resul
 		return nil, false, err
 	}
 	if n == 1 {
-		res.one[0] = Row{vals: flat[:ncol:ncol], meta: meta}
+		res.one[0] = Row{vals: cur[:ncol:ncol], meta: meta}
 		res.rows = res.one[:]
-	} else {
-		res.rows = make([]Row, n)
-		for i := range res.rows {
-			res.rows[i] = Row{vals: flat[i*ncol : (i+1)*ncol : (i+1)*ncol], meta: meta}
+	} else if n > 1 {
+		res.rows = make([]Row, 0, n)
+		for _, ch := range append(chunks, cur) {
+			for off := 0; off+ncol <= len(ch) && len(res.rows) < n; off += ncol {
+				res.rows = append(res.rows, Row{vals: ch[off : off+ncol : off+ncol], meta: meta})
+			}
 		}
+	} else {
+		res.rows = []Row{}
 	}
 	res.rowsAffected = int64(n)
 	return res, false, nil
 }
+
+// resultChunkRows bounds the rows of one allocation of a buffered result's values.
+const resultChunkRows = 1024
 
 // metaFor describes the result columns: the compiled names and types when they match the
 // driver's column count, otherwise the driver's names with unknown types.
