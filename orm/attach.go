@@ -258,7 +258,7 @@ func detach(st *state, deleted bool) {
 	if b.sts[st.idx] == st && st.owner != nil {
 		st.owner = nil
 		st.detachedDeleted = deleted
-		st.obj, st.base = nil, nil
+		st.base = nil
 	}
 	b.mu.Unlock()
 }

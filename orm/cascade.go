@@ -45,7 +45,7 @@ func (s *Session) saveUpdateCascade(undo *undoLog) error {
 				if _, ok := s.states[p]; ok {
 					continue
 				}
-				nst, err := s.adopt(r.target, r.target.objectAt(p), p)
+				nst, err := s.adopt(r.target, p)
 				if err != nil {
 					return err
 				}

@@ -171,7 +171,7 @@ func (s *Session) Dirty() []any {
 	var out []any
 	for _, st := range s.sorted() {
 		if st.status == Persistent && st.modified() {
-			out = append(out, st.obj)
+			out = append(out, st.object())
 		}
 	}
 	return out

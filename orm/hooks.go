@@ -188,11 +188,11 @@ func (s *Session) beforeHooks(ctx context.Context, undo *undoLog, work []flushWo
 			var call func() error
 			switch {
 			case it.kind == opInsert && st.m.hooks&hookBeforeInsert != 0:
-				name, call = "BeforeInsert", func() error { return st.obj.(BeforeInsertHook).BeforeInsert(ctx, s) }
+				name, call = "BeforeInsert", func() error { return st.object().(BeforeInsertHook).BeforeInsert(ctx, s) }
 			case it.kind == opUpdate && st.m.hooks&hookBeforeUpdate != 0:
-				name, call = "BeforeUpdate", func() error { return st.obj.(BeforeUpdateHook).BeforeUpdate(ctx, s) }
+				name, call = "BeforeUpdate", func() error { return st.object().(BeforeUpdateHook).BeforeUpdate(ctx, s) }
 			case it.kind == opDelete && st.m.hooks&hookBeforeDelete != 0:
-				name, call = "BeforeDelete", func() error { return st.obj.(BeforeDeleteHook).BeforeDelete(ctx, s) }
+				name, call = "BeforeDelete", func() error { return st.object().(BeforeDeleteHook).BeforeDelete(ctx, s) }
 			default:
 				continue
 			}
@@ -218,9 +218,9 @@ func (s *Session) beforeHooks(ctx context.Context, undo *undoLog, work []flushWo
 			continue
 		}
 		var verr error
-		_ = s.inHook(func() error { verr = st.obj.(Validator).Validate(); return nil })
+		_ = s.inHook(func() error { verr = st.object().(Validator).Validate(); return nil })
 		if verr != nil {
-			return nil, nil, nil, &ValidationError{Model: st.m.name, Object: st.obj, Err: verr}
+			return nil, nil, nil, &ValidationError{Model: st.m.name, Object: st.object(), Err: verr}
 		}
 	}
 	return work, items, extra, nil
@@ -264,11 +264,11 @@ func (s *Session) afterHooks(ctx context.Context, e *emitter) error {
 		var call func() error
 		switch {
 		case it.kind == opInsert && st.m.hooks&hookAfterInsert != 0:
-			name, call = "AfterInsert", func() error { return st.obj.(AfterInsertHook).AfterInsert(ctx, s) }
+			name, call = "AfterInsert", func() error { return st.object().(AfterInsertHook).AfterInsert(ctx, s) }
 		case it.kind == opUpdate && st.m.hooks&hookAfterUpdate != 0:
-			name, call = "AfterUpdate", func() error { return st.obj.(AfterUpdateHook).AfterUpdate(ctx, s) }
+			name, call = "AfterUpdate", func() error { return st.object().(AfterUpdateHook).AfterUpdate(ctx, s) }
 		case it.kind == opDelete && st.m.hooks&hookAfterDelete != 0:
-			name, call = "AfterDelete", func() error { return st.obj.(AfterDeleteHook).AfterDelete(ctx, s) }
+			name, call = "AfterDelete", func() error { return st.object().(AfterDeleteHook).AfterDelete(ctx, s) }
 		default:
 			continue
 		}
@@ -284,7 +284,7 @@ func (s *Session) afterLoad(ctx context.Context) error {
 	for len(s.loadedNow) > 0 {
 		st := s.loadedNow[0]
 		s.loadedNow = s.loadedNow[1:]
-		if err := s.inHook(func() error { return st.obj.(AfterLoadHook).AfterLoad(ctx, s) }); err != nil {
+		if err := s.inHook(func() error { return st.object().(AfterLoadHook).AfterLoad(ctx, s) }); err != nil {
 			s.loadedNow = nil
 			return &HookError{Model: st.m.name, Hook: "AfterLoad", Err: err}
 		}

@@ -114,7 +114,7 @@ func (s *Session) mergeColumns(m *mapper, base unsafe.Pointer, target *state) (u
 		cp.Elem().Set(reflect.NewAt(m.typ, base).Elem())
 		p := cp.UnsafePointer()
 		clearRelations(m, p)
-		s.track(m, cp.Interface(), p, Pending)
+		s.track(m, p, Pending)
 		return p, nil
 	}
 	if vf := m.version; vf != nil && !vf.isZero(base) {

@@ -368,7 +368,7 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		}
 	}
 	s.seq++
-	*st = state{m: m, obj: m.objectAt(base), base: base, status: Persistent, seq: s.seq, key: key, snap: snap}
+	*st = state{m: m, base: base, status: Persistent, seq: s.seq, key: key, snap: snap}
 	if len(m.rels) > 0 {
 		st.loaded = make([]bool, len(m.rels))
 	}

@@ -94,7 +94,7 @@ func seedAccts(t *testing.T, e *env, sm *SessionMaker, names ...string) []*Acct 
 // inIdentity reports whether s's identity map holds obj under its key.
 func inIdentity(s *Session, obj any) bool {
 	for _, st := range s.identity {
-		if st.obj == obj {
+		if st.object() == obj {
 			return true
 		}
 	}
@@ -221,7 +221,7 @@ func TestRollbackAfterFlush(t *testing.T) {
 		}
 		for _, st := range []*state{s.states[ptrOf(a)], s.states[ptrOf(c)], s.states[ptrOf(x)]} {
 			if !st.expired {
-				t.Errorf("%s is not expired after Rollback", st.obj.(*Acct).Name)
+				t.Errorf("%s is not expired after Rollback", st.object().(*Acct).Name)
 			}
 		}
 		if len(s.Dirty()) != 0 || len(s.Deleted()) != 0 || len(s.New()) != 0 {

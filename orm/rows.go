@@ -254,7 +254,7 @@ func (s *Session) Rows(ctx context.Context, q *RowsStmt) (*RowsResult, error) {
 				if err != nil {
 					return nil, err
 				}
-				items[i] = st.obj
+				items[i] = st.object()
 			}
 			off += it.width
 		}

@@ -383,10 +383,10 @@ func (s *Session) objectOf(obj any) (*mapper, unsafe.Pointer, error) {
 	return m, rv.UnsafePointer(), nil
 }
 
-func (s *Session) track(m *mapper, obj any, base unsafe.Pointer, status Status) *state {
+func (s *Session) track(m *mapper, base unsafe.Pointer, status Status) *state {
 	sb := new(stateBlock) // the state and its registry block in one allocation
 	st := &sb.state
-	s.initState(st, m, obj, base, status)
+	s.initState(st, m, base, status)
 	register(s.ref(), st, &sb.block)
 	return st
 }
@@ -397,16 +397,16 @@ type stateBlock struct {
 	block
 }
 
-// newState starts tracking obj in the session (not in the registry).
-func (s *Session) newState(m *mapper, obj any, base unsafe.Pointer, status Status) *state {
+// newState starts tracking the object at base in the session (not in the registry).
+func (s *Session) newState(m *mapper, base unsafe.Pointer, status Status) *state {
 	st := new(state)
-	s.initState(st, m, obj, base, status)
+	s.initState(st, m, base, status)
 	return st
 }
 
-func (s *Session) initState(st *state, m *mapper, obj any, base unsafe.Pointer, status Status) {
+func (s *Session) initState(st *state, m *mapper, base unsafe.Pointer, status Status) {
 	s.seq++
-	*st = state{m: m, obj: obj, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
+	*st = state{m: m, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
 	s.states[base] = st
 	s.trackedChanged()
 	if len(m.wo) > 0 {
@@ -419,13 +419,13 @@ func (s *Session) initState(st *state, m *mapper, obj any, base unsafe.Pointer, 
 // session) with its snapshot from then. An object another open session tracks is an
 // error, and so is a detached object whose deletion was committed or whose key another
 // object of this session has.
-func (s *Session) adopt(m *mapper, obj any, base unsafe.Pointer) (*state, error) {
+func (s *Session) adopt(m *mapper, base unsafe.Pointer) (*state, error) {
 	rec, owner := lookupAttachment(base)
 	if owner != nil && owner != s.sref {
 		return nil, s.attachedError(m, base, owner)
 	}
 	if rec == nil || owner != nil || rec.m != m {
-		return s.track(m, obj, base, Pending), nil
+		return s.track(m, base, Pending), nil
 	}
 	if rec.detachedDeleted {
 		return nil, fmt.Errorf("%w: the %s with key %v", ErrDeletedObject, m.name, rec.keyValues())
@@ -433,7 +433,7 @@ func (s *Session) adopt(m *mapper, obj any, base unsafe.Pointer) (*state, error)
 	if _, ok := s.identity[rec.key]; ok {
 		return nil, fmt.Errorf("orm: cannot add the detached %s with key %v: the session already holds another object with that key (use Merge)", m.name, rec.keyValues())
 	}
-	st := s.newState(m, obj, base, Persistent)
+	st := s.newState(m, base, Persistent)
 	reattach(s.ref(), rec, st)
 	st.key, st.snap, st.expired = rec.key, rec.snap, rec.expired
 	copy(st.loaded, rec.loaded)
@@ -501,7 +501,7 @@ func (s *Session) add(obj any) error {
 	}
 	// Save-update cascade, at once (so that related objects take their place in the
 	// order of addition) and again at flush. On an error nothing stays added.
-	first, err := s.adopt(m, obj, base)
+	first, err := s.adopt(m, base)
 	if err != nil {
 		return err
 	}
@@ -516,7 +516,7 @@ func (s *Session) add(obj any) error {
 				if _, ok := s.states[p]; ok {
 					continue
 				}
-				nst, err := s.adopt(r.target, r.target.objectAt(p), p)
+				nst, err := s.adopt(r.target, p)
 				if err != nil {
 					for _, a := range added {
 						s.unadopt(a)
@@ -646,7 +646,7 @@ func (s *Session) objectsIn(status Status) []any {
 	var out []any
 	for _, st := range s.sorted() {
 		if st.status == status && !st.flushedDelete {
-			out = append(out, st.obj)
+			out = append(out, st.object())
 		}
 	}
 	return out

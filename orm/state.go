@@ -40,8 +40,7 @@ func (s Status) String() string {
 // state is what a session knows about one object.
 type state struct {
 	m    *mapper
-	obj  any            // the *Model pointer as the application holds it
-	base unsafe.Pointer // the same pointer
+	base unsafe.Pointer // the object (see object); nil once detached
 	// status is Pending, Persistent or Deleted while the session tracks the object.
 	status Status
 	key    identityKey // valid once the row exists (persistent, deleted)
@@ -76,6 +75,15 @@ type state struct {
 	blk             *block
 	idx             int32
 	detachedDeleted bool
+}
+
+// object returns the *Model pointer of st's object as the application holds it (nil
+// once detached).
+func (st *state) object() any {
+	if st.base == nil {
+		return nil
+	}
+	return st.m.objectAt(st.base)
 }
 
 // relSnap is the loaded content of one relationship: the collection of a one-to-many, the
