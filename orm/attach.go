@@ -1,9 +1,11 @@
 package orm
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -318,8 +320,29 @@ func (s *Session) attachedError(m *mapper, base unsafe.Pointer, other *sessionRe
 // sessionCleanup detaches the objects of a session that was garbage collected without
 // Close.
 func sessionCleanup(ref *sessionRef) {
+	sts := make([]*state, 0, len(ref.states))
 	for _, st := range ref.states {
-		detach(st, false)
+		sts = append(sts, st)
+	}
+	detachAll(sts)
+}
+
+// detachAll detaches sts (not as deleted), in descending order of address: the runtime
+// keeps the weak pointers of one span of memory in a list ordered by address, where a
+// new lowest address is inserted at the head, so that weakening many objects allocated
+// one after another costs linear time, not quadratic.
+func detachAll(sts []*state) {
+	type addrState struct {
+		addr uintptr
+		st   *state
+	}
+	byAddr := make([]addrState, len(sts))
+	for i, st := range sts {
+		byAddr[i] = addrState{uintptr(st.base), st}
+	}
+	slices.SortFunc(byAddr, func(a, b addrState) int { return cmp.Compare(b.addr, a.addr) })
+	for _, a := range byAddr {
+		detach(a.st, false)
 	}
 }
 

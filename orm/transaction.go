@@ -351,7 +351,11 @@ func (s *Session) Close() error {
 	// another session writes them), while what the rolled back flushes did is undone.
 	s.undoTransaction(true)
 	s.release()
-	for _, st := range s.states { // the maps are dropped whole below
+	// Newest first: objects allocated one after another are then weakened in descending
+	// order of address (see detachAll), without sorting.
+	sts := s.sorted() // the maps are dropped whole below
+	for i := len(sts) - 1; i >= 0; i-- {
+		st := sts[i]
 		if st.status == Pending {
 			unregister(st)
 			st.status = Transient
