@@ -195,6 +195,9 @@ func (s *Session) flushCommit(ctx context.Context, commit bool) (committed bool,
 		undo.succeeded()
 		return false, nil
 	}
+	// Room in the journal for what the statements do to each row (its record, and the
+	// generated key of an INSERT), rather than growing it chunk by chunk.
+	undo.entries = slices.Grow(undo.entries, 2*len(items))
 	ranks, err := s.sm.reg.ranks()
 	if err != nil {
 		undo.run()
