@@ -3,6 +3,7 @@ package orm
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 
 	"github.com/retortdb/retort/engine"
@@ -351,9 +352,13 @@ func (s *Session) Close() error {
 	// another session writes them), while what the rolled back flushes did is undone.
 	s.undoTransaction(true)
 	s.release()
-	// Newest first: objects allocated one after another are then weakened in descending
-	// order of address (see detachAll), without sorting.
-	sts := s.sorted() // the maps are dropped whole below
+	// Newest first when the order is at hand (after a flush): objects allocated one after
+	// another are then weakened in descending order of address (see detachAll). Objects
+	// loaded by a query share one weak pointer per result, where the order is moot.
+	sts := s.order // the maps are dropped whole below
+	if len(sts) != len(s.states) {
+		sts = slices.Collect(maps.Values(s.states))
+	}
 	for i := len(sts) - 1; i >= 0; i-- {
 		st := sts[i]
 		if st.status == Pending {
