@@ -234,7 +234,7 @@ func (s *Session) relChanges(st *state, i int, r *relation) (gained, lost []unsa
 		return nil, nil // a nil slice is a collection not loaded (or let go): no change
 	}
 	var old []unsafe.Pointer
-	known := st.rsnap != nil && st.loaded[i]
+	known := st.rsnap != nil && st.loaded.has(i)
 	if known {
 		if r.list() {
 			old = st.rsnap[i].list

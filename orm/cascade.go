@@ -84,7 +84,7 @@ func (s *Session) removals(undo *undoLog) error {
 		}
 		for i, r := range st.m.rels {
 			switch {
-			case r.fkOnTarget() && !r.writeOnly && st.loaded[i]:
+			case r.fkOnTarget() && !r.writeOnly && st.loaded.has(i):
 				_, lost := s.relChanges(st, i, r)
 				for _, c := range lost {
 					cst := s.states[c]
@@ -95,7 +95,7 @@ func (s *Session) removals(undo *undoLog) error {
 						return err
 					}
 				}
-			case r.kind == manyToOne && r.back != nil && r.back.cascade.has(cascadeDeleteOrphan) && st.loaded[i] && st.rsnap != nil:
+			case r.kind == manyToOne && r.back != nil && r.back.cascade.has(cascadeDeleteOrphan) && st.loaded.has(i) && st.rsnap != nil:
 				// The child's side: its parent reference was set to nil.
 				old := st.rsnap[i].one
 				if old == nil || relPtr(r, st.base) != nil || memberElsewhere(r.back, st.base) {
@@ -191,7 +191,7 @@ func (s *Session) cascadeDeletes(ctx context.Context, undo *undoLog) error {
 				if !r.cascade.has(cascadeDelete) {
 					continue
 				}
-				if r.writeOnly || !st.loaded[i] && st.status != Pending {
+				if r.writeOnly || !st.loaded.has(i) && st.status != Pending {
 					if r.passiveDeletes {
 						continue // the database's ON DELETE does it
 					}

@@ -32,7 +32,7 @@ func (st *state) expire() {
 	}
 	for _, r := range st.m.rels {
 		clearRelation(r, st.base)
-		st.loaded[r.pos] = false
+		st.loaded.clear(r.pos)
 	}
 	st.rsnap = nil
 	st.expired = true
@@ -208,7 +208,7 @@ func relsChanged(st *state) bool {
 		return false
 	}
 	for i, r := range st.m.rels {
-		if !st.loaded[i] {
+		if !st.loaded.has(i) {
 			continue
 		}
 		rs := st.rsnap[i]
@@ -229,7 +229,7 @@ func snapRelations(st *state) {
 		st.rsnap = make([]relSnap, len(st.m.rels))
 	}
 	for i, r := range st.m.rels {
-		if !st.loaded[i] {
+		if !st.loaded.has(i) {
 			st.rsnap[i] = relSnap{}
 			continue
 		}

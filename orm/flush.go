@@ -275,7 +275,7 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 		}
 		for _, r := range st.m.rels {
 			if !r.fkOnTarget() || r.onDelete == "CASCADE" || r.onDelete == "SET NULL" ||
-				r.cascade.has(cascadeDelete) || r.passiveDeletes && (r.writeOnly || !st.loaded[r.pos]) {
+				r.cascade.has(cascadeDelete) || r.passiveDeletes && (r.writeOnly || !st.loaded.has(r.pos)) {
 				continue
 			}
 			var j *job
@@ -294,7 +294,7 @@ func (s *Session) releaseChildren(ctx context.Context, undo *undoLog) error {
 	for _, j := range jobs {
 		var toLoad []*state
 		for _, p := range j.parents {
-			if !p.loaded[j.r.pos] {
+			if !p.loaded.has(j.r.pos) {
 				toLoad = append(toLoad, p)
 			}
 		}
@@ -378,12 +378,12 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 			}
 			related := s.related(r, st.base)
 			if st.status == Pending && !r.writeOnly && (len(related) > 0 || r.list() && relSlice(r, st.base) != nil) {
-				st.loaded[i] = true
+				st.loaded.set(i)
 			}
 			if r.kind == manyToMany {
 				continue // association rows: assocChanges
 			}
-			if r.kind == manyToOne && len(related) == 0 && st.loaded[i] && st.rsnap != nil && st.rsnap[i].one != nil {
+			if r.kind == manyToOne && len(related) == 0 && st.loaded.has(i) && st.rsnap != nil && st.rsnap[i].one != nil {
 				// Set to nil: the relationship wins over the foreign key's value.
 				if r.postUpdate {
 					if k := (postKey{st, r.childCols[0]}); !postSeen[k] {
@@ -402,7 +402,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 				}
 				continue
 			}
-			if st.status == Persistent && !r.writeOnly && st.loaded[i] && st.rsnap != nil {
+			if st.status == Persistent && !r.writeOnly && st.loaded.has(i) && st.rsnap != nil {
 				// Only what the relationship gained since it was loaded or flushed: a
 				// foreign key the application set directly is not overwritten by an
 				// unchanged relationship (SQLAlchemy syncs on relationship changes).

@@ -69,7 +69,7 @@ func (s *Session) runLoads(ctx context.Context, nodes []*loadNode, sts []*state)
 					}
 				case lazyRaise:
 					for _, st := range lv.sts {
-						if !st.loaded[n.r.pos] && n.r.pos < 64 {
+						if !st.loaded.has(n.r.pos) && n.r.pos < 64 {
 							st.raise |= 1 << n.r.pos
 						}
 					}
@@ -102,7 +102,7 @@ func noLoad(r *relation, sts []*state) {
 		return // never loaded: nothing to empty
 	}
 	for _, st := range sts {
-		if st.loaded[r.pos] {
+		if st.loaded.has(r.pos) {
 			continue
 		}
 		p := unsafe.Add(st.base, r.offset)
@@ -111,7 +111,7 @@ func noLoad(r *relation, sts []*state) {
 		} else {
 			*(*unsafe.Pointer)(p) = nil
 		}
-		st.loaded[r.pos] = true
+		st.loaded.set(r.pos)
 		snapRelations(st)
 	}
 }
@@ -182,7 +182,7 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 		if !ok || st.status == Pending {
 			return fmt.Errorf("%w: Load of %s.%s on an object the session does not hold as persistent", ErrNotPersistent, r.m.name, r.goName)
 		}
-		if st.loaded[r.pos] || seen != nil && seen[st] {
+		if st.loaded.has(r.pos) || seen != nil && seen[st] {
 			continue
 		}
 		if seen != nil {
@@ -206,7 +206,7 @@ func Load[A, B any](ctx context.Context, s *Session, rel Relation[A, B], objs ..
 		}
 		groups[g] = true
 		for _, o := range g.sts {
-			if o == st || o.m != r.m || o.loaded[r.pos] || o.base == nil || o.status != Persistent || s.states[o.base] != o {
+			if o == st || o.m != r.m || o.loaded.has(r.pos) || o.base == nil || o.status != Persistent || s.states[o.base] != o {
 				continue
 			}
 			if seen == nil {
@@ -246,7 +246,7 @@ func IsLoaded[A, B any](s *Session, obj *A, rel Relation[A, B]) bool {
 	}
 	defer s.leave()
 	st, ok := s.states[unsafe.Pointer(obj)]
-	return ok && st.loaded[rel.r.pos]
+	return ok && st.loaded.has(rel.r.pos)
 }
 
 // NotLoadedError is the error of Related and RelatedOne for a relationship that was not
@@ -336,7 +336,7 @@ func related(s *Session, base unsafe.Pointer, r *relation, kind relKind) (unsafe
 		return nil, fmt.Errorf("%w: Related of %s.%s", ErrNotInSession, r.m.name, r.goName)
 	}
 	p := unsafe.Add(base, r.offset)
-	if st.status == Pending || st.loaded[r.pos] {
+	if st.status == Pending || st.loaded.has(r.pos) {
 		return p, nil
 	}
 	return nil, &NotLoadedError{Model: r.m.name, Relation: r.goName, Raise: r.pos < 64 && st.raise&(1<<r.pos) != 0}

@@ -369,9 +369,6 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 	}
 	s.seq++
 	*st = state{m: m, base: base, status: Persistent, seq: s.seq, key: key, snap: snap}
-	if len(m.rels) > 0 {
-		st.loaded = make([]bool, len(m.rels))
-	}
 	copy(snap, vals[off:off+n])
 	if s.fresh != nil {
 		*s.fresh = append(*s.fresh, st)

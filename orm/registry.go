@@ -294,6 +294,10 @@ func (b *batch) walk(p *pendingModel, t reflect.Type, index []int, offset uintpt
 				b.fail(m, goName, rawTag, "option %s applies to columns, not to relationship fields", tag.colOpts[0])
 				continue
 			}
+			if len(m.rels) == maxRelationships {
+				b.fail(m, goName, rawTag, "a model may declare at most %d relationships", maxRelationships)
+				continue
+			}
 			m.rels = append(m.rels, &relation{m: m, pos: len(m.rels), goName: goName, index: idx, offset: off, typ: ft, tag: rawTag, kind: kind, backName: tag.backPop, lazy: tag.lazy, writeOnly: isWriteOnlyType(ft)})
 			p.relTags = append(p.relTags, tag)
 			continue

@@ -406,7 +406,7 @@ func (s *Session) newState(m *mapper, base unsafe.Pointer, status Status) *state
 
 func (s *Session) initState(st *state, m *mapper, base unsafe.Pointer, status Status) {
 	s.seq++
-	*st = state{m: m, base: base, status: status, seq: s.seq, loaded: make([]bool, len(m.rels))}
+	*st = state{m: m, base: base, status: status, seq: s.seq}
 	s.states[base] = st
 	s.trackedChanged()
 	if len(m.wo) > 0 {
@@ -436,7 +436,7 @@ func (s *Session) adopt(m *mapper, base unsafe.Pointer) (*state, error) {
 	st := s.newState(m, base, Persistent)
 	reattach(s.ref(), rec, st)
 	st.key, st.snap, st.expired = rec.key, rec.snap, rec.expired
-	copy(st.loaded, rec.loaded)
+	st.loaded = rec.loaded
 	st.rsnap = rec.rsnap
 	s.identity[st.key] = st
 	return st, nil

@@ -54,9 +54,9 @@ type state struct {
 	// flushedDelete: the DELETE ran in the current transaction (the object becomes
 	// detached at commit, returns to persistent at rollback).
 	flushedDelete bool
-	// loaded[i] reports whether relationship m.rels[i] was loaded (or assigned on a new
+	// loaded has bit i set when relationship m.rels[i] was loaded (or assigned on a new
 	// object): reading a relationship that was never loaded is an error, not an empty list.
-	loaded []bool
+	loaded relBits
 	// rsnap[i] is what relationship m.rels[i] held when it was loaded or last flushed (a
 	// copy of the collection, or the one related object), for IsModified and Dirty; nil
 	// until a relationship is loaded.
@@ -85,6 +85,17 @@ func (st *state) object() any {
 	}
 	return st.m.objectAt(st.base)
 }
+
+// relBits is a set of relationships of a model, by position (a model has at most
+// maxRelationships).
+type relBits uint64
+
+// maxRelationships is the most relationships one model may declare.
+const maxRelationships = 64
+
+func (b relBits) has(i int) bool { return i < maxRelationships && b&(1<<i) != 0 }
+func (b *relBits) set(i int)     { *b |= 1 << i }
+func (b *relBits) clear(i int)   { *b &^= 1 << i }
 
 // relSnap is the loaded content of one relationship: the collection of a one-to-many, the
 // object of a many-to-one.

@@ -266,11 +266,11 @@ func (s *Session) setLoaded(r *relation, owner *state, related []unsafe.Pointer)
 		for _, c := range back {
 			*(*unsafe.Pointer)(unsafe.Add(c, r.back.offset)) = owner.base
 			if cst := s.states[c]; cst != nil {
-				cst.loaded[r.back.pos] = true
+				cst.loaded.set(r.back.pos)
 				snapRelations(cst)
 			}
 		}
 	}
-	owner.loaded[r.pos] = true
+	owner.loaded.set(r.pos)
 	snapRelations(owner)
 }
