@@ -133,7 +133,7 @@ func (e *emitter) finish() error {
 		it := e.items[i]
 		st := it.st
 		rec := &recs[d]
-		*rec = recordUndo{op: it.kind, status: st.status, snap: st.snap, key: st.key, expired: st.expired, identity: s.identity}
+		*rec = recordUndo{op: it.kind, status: st.status, snap: st.snap, key: st.key, expired: st.expired, s: s}
 		switch it.kind {
 		case opInsert, opUpdate:
 			nf := len(st.m.fields)

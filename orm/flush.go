@@ -76,23 +76,24 @@ type recordUndo struct {
 	expired  bool
 	snap     []any
 	key      identityKey
-	identity map[identityKey]*state
+	s        *Session
 }
 
 // undo restores st's record: the identity map entry the write made goes (an INSERT's),
 // moves back (an UPDATE of the key) or comes back (a DELETE's), then the fields.
 func (r *recordUndo) undo(st *state) {
+	identity := r.s.identity
 	switch r.op {
 	case opInsert:
-		delete(r.identity, st.key)
+		delete(identity, st.key)
 	case opUpdate:
 		if st.key != r.key {
-			delete(r.identity, st.key)
-			r.identity[r.key] = st
+			delete(identity, st.key)
+			identity[r.key] = st
 		}
 	case opDelete:
 		st.flushedDelete = false
-		r.identity[r.key] = st
+		identity[r.key] = st
 	}
 	st.status, st.snap, st.key, st.expired = r.status, r.snap, r.key, r.expired
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"reflect"
 	"unsafe"
 
@@ -390,15 +391,20 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 	return st, nil
 }
 
-// reserve sizes the session's maps for n more objects when they are still empty (a fresh
-// session loading a large result), sparing the maps' repeated growth.
+// reserve sizes the session's maps for n more objects when n is at least what they hold
+// (a fresh session loading a large result, a selectin load of many children), sparing
+// the maps' repeated growth; the maps are replaced, so callers hold no reference to them.
 func (s *Session) reserve(n int) {
-	if n > 8 && len(s.states) == 0 {
-		s.states = make(map[unsafe.Pointer]*state, n)
-		s.identity = make(map[identityKey]*state, n)
-		if s.sref != nil {
-			s.sref.states = s.states
-		}
+	if n <= 8 || n < len(s.states) {
+		return // the maps grow as usual: by less than they hold
+	}
+	states := make(map[unsafe.Pointer]*state, len(s.states)+n)
+	maps.Copy(states, s.states)
+	identity := make(map[identityKey]*state, len(s.identity)+n)
+	maps.Copy(identity, s.identity)
+	s.states, s.identity = states, identity
+	if s.sref != nil {
+		s.sref.states = s.states
 	}
 }
 

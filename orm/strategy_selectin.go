@@ -199,6 +199,7 @@ func (s *Session) selectInAssign(j *selectInJob, results []*engine.Result) error
 	var seenRel map[*state]bool
 	for _, res := range results {
 		sl := newSlab(target, res.Len())
+		s.reserve(res.Len())
 		for _, row := range res.All() {
 			vals := row.Values()
 			st, err := s.hydrate(target, vals, 0, false, sl)

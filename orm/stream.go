@@ -154,6 +154,7 @@ func (s *Session) streamBatches(ctx context.Context, q ormQuery, n int, yield fu
 		fresh = nil
 		sts := make([]*state, 0, len(rows))
 		sl := newSlab(m, len(rows))
+		s.reserve(len(rows))
 		var jr *joinedRows
 		if len(steps) > 0 {
 			jr = newJoinedRows(steps)
