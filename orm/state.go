@@ -41,39 +41,41 @@ func (s Status) String() string {
 type state struct {
 	m    *mapper
 	base unsafe.Pointer // the object (see object); nil once detached
-	// status is Pending, Persistent or Deleted while the session tracks the object.
-	status Status
-	key    identityKey // valid once the row exists (persistent, deleted)
+	key  identityKey    // valid once the row exists (persistent, deleted)
 	// snap holds the canonical value of each field (m.fields order) as last loaded from or
 	// written to the database; nil while pending. Changed columns are found by comparing
 	// the fields with it.
 	snap []any
-	// expired: the next query returning this row overwrites the fields (Refresh does at
-	// once). Set for every object by Commit when expire_on_commit is on.
-	expired bool
-	// flushedDelete: the DELETE ran in the current transaction (the object becomes
-	// detached at commit, returns to persistent at rollback).
-	flushedDelete bool
-	// loaded has bit i set when relationship m.rels[i] was loaded (or assigned on a new
-	// object): reading a relationship that was never loaded is an error, not an empty list.
-	loaded relBits
 	// rsnap[i] is what relationship m.rels[i] held when it was loaded or last flushed (a
 	// copy of the collection, or the one related object), for IsModified and Dirty; nil
 	// until a relationship is loaded.
 	rsnap []relSnap
 	seq   uint64 // order of addition to the session
+	// loaded has bit i set when relationship m.rels[i] was loaded (or assigned on a new
+	// object): reading a relationship that was never loaded is an error, not an empty list.
+	loaded relBits
 	// grp is the result the object last came from (see Load's batching); raise has bit i
 	// set when relationship m.rels[i] was marked raise by that query (see Raise).
 	grp   *loadGroup
 	raise uint64
 
 	// The process-wide registry of attachments (attach.go): the session tracking the
-	// object (nil once detached; obj and base are then cleared, so that the record does
-	// not keep the object alive), the block of memory holding it and its slot there, and
-	// whether its committed deletion made it detached.
-	owner           *sessionRef
-	blk             *block
-	idx             int32
+	// object (nil once detached; base is then cleared, so that the record does not keep
+	// the object alive), the block of memory holding it and its slot there.
+	owner *sessionRef
+	blk   *block
+	idx   int32
+
+	// The small fields together (one word).
+	// status is Pending, Persistent or Deleted while the session tracks the object.
+	status Status
+	// expired: the next query returning this row overwrites the fields (Refresh does at
+	// once). Set for every object by Commit when expire_on_commit is on.
+	expired bool
+	// flushedDelete: the DELETE ran in the current transaction (the object becomes
+	// detached at commit, returns to persistent at rollback).
+	flushedDelete bool
+	// detachedDeleted: the object's committed deletion made it detached.
 	detachedDeleted bool
 }
 
