@@ -71,12 +71,12 @@ type undoEntry struct {
 
 // recordUndo is the state of an object's session record before the flush wrote its row.
 type recordUndo struct {
-	op       opKind
-	status   Status
-	expired  bool
-	snap     []any
-	key      identityKey
-	s        *Session
+	op      opKind
+	status  Status
+	expired bool
+	snap    []any
+	key     identityKey
+	s       *Session
 }
 
 // undo restores st's record: the identity map entry the write made goes (an INSERT's),

@@ -369,8 +369,15 @@ func (s *Session) hydrate(m *mapper, vals []any, off int, force bool, sl *slab) 
 		}
 	}
 	s.seq++
+	if snap == nil {
+		// A slab's object takes the row's values themselves as its snapshot: the
+		// engine's result (whose memory they are) is not used after hydration, and a
+		// snapshot is never written in place.
+		snap = vals[off : off+n : off+n]
+	} else {
+		copy(snap, vals[off:off+n])
+	}
 	*st = state{m: m, base: base, status: Persistent, seq: s.seq, key: key, snap: snap}
-	copy(snap, vals[off:off+n])
 	if s.fresh != nil {
 		*s.fresh = append(*s.fresh, st)
 	}
@@ -409,16 +416,15 @@ func (s *Session) reserve(n int) {
 }
 
 // slab allocates the objects of one result and the session's records of them together:
-// one allocation for the objects (as a []T), one for the states and one for the
-// snapshots of up to n rows, instead of three per row, and one registry block (see
-// attach.go) for all the objects. Keeping one object of a result keeps the memory of the
+// one allocation for the objects (as a []T) and one for the states of up to n rows,
+// instead of two per row, and one registry block (see attach.go) for all the objects;
+// the snapshots are the result's rows themselves. Keeping one object of a result keeps the memory of the
 // whole result's objects, as scanning into a []T does.
 type slab struct {
 	objs   unsafe.Pointer // the first object
 	size   uintptr        // the model's size
 	used   int            // objects handed out
 	states []state
-	snaps  []any
 	blk    *block
 }
 
@@ -429,8 +435,8 @@ func newSlab(m *mapper, n int) *slab {
 	objs := reflect.MakeSlice(reflect.SliceOf(m.typ), n, n).UnsafePointer()
 	return &slab{
 		objs: objs, size: m.typ.Size(),
-		states: make([]state, n), snaps: make([]any, n*len(m.fields)),
-		blk: newBlock(objs, m.typ.Size(), n),
+		states: make([]state, n),
+		blk:    newBlock(objs, m.typ.Size(), n),
 	}
 }
 
@@ -443,12 +449,13 @@ func (sl *slab) done() {
 	}
 }
 
-// next returns a state, a snapshot slice and a zeroed object of m, with the registry
-// block of the object and its index there: the slab's, or for an object allocated on its
-// own (no slab, or the slab used up) a zero block to register and -1.
+// next returns a state, a snapshot slice (nil for a slab's object, whose snapshot is its
+// row) and a zeroed object of m, with the registry block of the object and its index
+// there: the slab's, or for an object allocated on its own (no slab, or the slab used
+// up) a zero block to register and -1.
 func (sl *slab) next(m *mapper) (*state, []any, unsafe.Pointer, *block, int) {
 	nf := len(m.fields)
-	if sl == nil || sl.used == len(sl.states) || len(sl.snaps) < (sl.used+1)*nf {
+	if sl == nil || sl.used == len(sl.states) {
 		if nf <= len(loadedBlock{}.snap) {
 			lb := new(loadedBlock)
 			return &lb.state, lb.snap[:nf:nf], reflect.New(m.typ).UnsafePointer(), &lb.block, -1
@@ -458,7 +465,7 @@ func (sl *slab) next(m *mapper) (*state, []any, unsafe.Pointer, *block, int) {
 	}
 	i := sl.used
 	sl.used++
-	return &sl.states[i], sl.snaps[i*nf : (i+1)*nf : (i+1)*nf], unsafe.Add(sl.objs, uintptr(i)*sl.size), sl.blk, i
+	return &sl.states[i], nil, unsafe.Add(sl.objs, uintptr(i)*sl.size), sl.blk, i
 }
 
 // loadedBlock is the state, registry block and snapshot of a loaded object of a model
