@@ -368,17 +368,13 @@ func (c *Conn) readResult(comp *compile.Compiled, rows dialect.Rows) (res *Resul
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
-	if n == 1 {
+	switch {
+	case n == 1:
 		res.one[0] = Row{vals: cur[:ncol:ncol], meta: meta}
 		res.rows = res.one[:]
-	} else if n > 1 {
-		res.rows = make([]Row, 0, n)
-		for _, ch := range append(chunks, cur) {
-			for off := 0; off+ncol <= len(ch) && len(res.rows) < n; off += ncol {
-				res.rows = append(res.rows, Row{vals: ch[off : off+ncol : off+ncol], meta: meta})
-			}
-		}
-	} else {
+	case n > 1:
+		res.chunks, res.n = append(chunks, cur), n // rows built when asked for (Result.All)
+	default:
 		res.rows = []Row{}
 	}
 	res.rowsAffected = int64(n)

@@ -40,9 +40,15 @@ func (m *resultMeta) index(name string) int {
 // It holds no connection and lives as long as the caller keeps it.
 type Result struct {
 	meta         *resultMeta
-	rows         []Row
+	rows         []Row // every row; for a result read into chunks, built on first use (all)
 	rowsAffected int64
 	one          [1]Row // storage of rows for a one-row result
+
+	// A result of several rows keeps its values as read: n rows of ncol values in
+	// chunks, which Rows iterates without building rows.
+	chunks   [][]any
+	n        int
+	rowsOnce sync.Once
 
 	lastInsertID    int64
 	hasLastInsertID bool
@@ -75,18 +81,59 @@ func (r *Result) RowsAffected() int64 { return r.rowsAffected }
 func (r *Result) LastInsertID() (id int64, ok bool) { return r.lastInsertID, r.hasLastInsertID }
 
 // Len returns the number of rows.
-func (r *Result) Len() int { return len(r.rows) }
+func (r *Result) Len() int {
+	if r.chunks != nil {
+		return r.n
+	}
+	return len(r.rows)
+}
 
 // All returns every row. The slice must not be modified.
-func (r *Result) All() []Row { return r.rows }
+func (r *Result) All() []Row { return r.all() }
 
-// Rows returns an iterator over the rows.
-func (r *Result) Rows() iter.Seq[Row] {
-	return func(yield func(Row) bool) {
-		for _, row := range r.rows {
-			if !yield(row) {
+// all returns r.rows, building it from the chunks the first time.
+func (r *Result) all() []Row {
+	if r.chunks != nil {
+		r.rowsOnce.Do(r.buildRows)
+	}
+	return r.rows
+}
+
+func (r *Result) buildRows() {
+	rows := make([]Row, 0, r.n)
+	for row := range r.chunkRows {
+		rows = append(rows, row)
+	}
+	r.rows = rows
+}
+
+// chunkRows yields the rows of the chunks, in order.
+func (r *Result) chunkRows(yield func(Row) bool) {
+	ncol := len(r.meta.cols)
+	k := 0
+	for _, ch := range r.chunks {
+		for off := 0; off+ncol <= len(ch) && k < r.n; off += ncol {
+			k++
+			if !yield(Row{vals: ch[off : off+ncol : off+ncol], meta: r.meta}) {
 				return
 			}
+		}
+	}
+}
+
+// Rows returns an iterator over the rows.
+func (r *Result) Rows() iter.Seq[Row] { return r.Each }
+
+// Each calls fn with each row in order until fn returns false: Rows without an iterator
+// value, for loops that must not allocate.
+func (r *Result) Each(fn func(Row) bool) {
+	if r.chunks != nil {
+		r.chunkRows(fn)
+		return
+	}
+	for _, row := range r.rows {
+		if !fn(row) {
+			return
 		}
 	}
 }
@@ -94,13 +141,14 @@ func (r *Result) Rows() iter.Seq[Row] {
 // Partitions returns an iterator over the rows in slices of up to n rows (all rows in one
 // slice when n <= 0). The slices must not be modified.
 func (r *Result) Partitions(n int) iter.Seq[[]Row] {
+	rows := r.all()
 	return func(yield func([]Row) bool) {
 		if n <= 0 {
-			n = len(r.rows)
+			n = len(rows)
 		}
-		for i := 0; i < len(r.rows); i += n {
-			end := min(i+n, len(r.rows))
-			if !yield(r.rows[i:end:end]) {
+		for i := 0; i < len(rows); i += n {
+			end := min(i+n, len(rows))
+			if !yield(rows[i:end:end]) {
 				return
 			}
 		}
@@ -109,20 +157,22 @@ func (r *Result) Partitions(n int) iter.Seq[[]Row] {
 
 // First returns the first row, ignoring any others, or ErrNoResult when there is none.
 func (r *Result) First() (Row, error) {
-	if len(r.rows) == 0 {
+	rows := r.all()
+	if len(rows) == 0 {
 		return Row{}, ErrNoResult
 	}
-	return r.rows[0], nil
+	return rows[0], nil
 }
 
 // One returns the only row: ErrNoResult when there is none, ErrMultipleResults when there
 // are more than one.
 func (r *Result) One() (Row, error) {
-	switch len(r.rows) {
+	rows := r.all()
+	switch len(rows) {
 	case 0:
 		return Row{}, ErrNoResult
 	case 1:
-		return r.rows[0], nil
+		return rows[0], nil
 	}
 	return Row{}, ErrMultipleResults
 }
@@ -130,11 +180,12 @@ func (r *Result) One() (Row, error) {
 // OneOrNone returns the only row with ok true, or ok false and a nil error when there is
 // no row (SQLAlchemy's one_or_none returning None); ErrMultipleResults when there are more.
 func (r *Result) OneOrNone() (row Row, ok bool, err error) {
-	switch len(r.rows) {
+	rows := r.all()
+	switch len(rows) {
 	case 0:
 		return Row{}, false, nil
 	case 1:
-		return r.rows[0], true, nil
+		return rows[0], true, nil
 	}
 	return Row{}, false, ErrMultipleResults
 }
@@ -142,10 +193,11 @@ func (r *Result) OneOrNone() (row Row, ok bool, err error) {
 // Scalar returns the first column of the first row, ignoring any other rows, or
 // ErrNoResult when there is no row. A SQL NULL is a nil value with a nil error.
 func (r *Result) Scalar() (any, error) {
-	if len(r.rows) == 0 {
+	rows := r.all()
+	if len(rows) == 0 {
 		return nil, ErrNoResult
 	}
-	return r.rows[0].Get(0), nil
+	return rows[0].Get(0), nil
 }
 
 // ScalarOne returns the first column of the only row (errors as One).
@@ -169,8 +221,9 @@ func (r *Result) ScalarOneOrNone() (v any, ok bool, err error) {
 
 // Scalars returns the first column of every row.
 func (r *Result) Scalars() *ScalarResult {
-	vals := make([]any, len(r.rows))
-	for i, row := range r.rows {
+	rows := r.all()
+	vals := make([]any, len(rows))
+	for i, row := range rows {
 		vals[i] = row.Get(0)
 	}
 	return &ScalarResult{vals: vals}
@@ -179,8 +232,9 @@ func (r *Result) Scalars() *ScalarResult {
 // Mappings returns every row as a map from column name to value (one map per row; use Rows
 // and Row.ByName on hot paths).
 func (r *Result) Mappings() []map[string]any {
-	out := make([]map[string]any, len(r.rows))
-	for i, row := range r.rows {
+	rows := r.all()
+	out := make([]map[string]any, len(rows))
+	for i, row := range rows {
 		out[i] = row.Mapping()
 	}
 	return out

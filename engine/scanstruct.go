@@ -50,8 +50,9 @@ func ScanAll[T any](res *Result) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]T, len(res.rows))
-	for i, row := range res.rows {
+	rows := res.all()
+	out := make([]T, len(rows))
+	for i, row := range rows {
 		if err := plan.scan(reflect.ValueOf(&out[i]).Elem(), row.vals); err != nil {
 			return nil, err
 		}

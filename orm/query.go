@@ -302,26 +302,29 @@ func (s *Session) runQuery(ctx context.Context, op string, q ormQuery) ([]*state
 	if q.unique {
 		seen = make(map[*state]bool, res.Len())
 	}
-	for _, row := range res.All() {
+	var rowErr error
+	res.Each(func(row engine.Row) bool {
 		vals := row.Values()
 		st, err := s.hydrate(m, vals, 0, false, sl)
-		if err != nil {
-			sl.done()
-			return nil, err
+		if err == nil && jr != nil {
+			err = jr.row(s, st, vals)
 		}
-		if jr != nil {
-			if err := jr.row(s, st, vals); err != nil {
-				sl.done()
-				return nil, err
-			}
+		if err != nil {
+			rowErr = err
+			return false
 		}
 		if seen != nil {
 			if seen[st] {
-				continue
+				return true
 			}
 			seen[st] = true
 		}
 		sts = append(sts, st)
+		return true
+	})
+	if rowErr != nil {
+		sl.done()
+		return nil, rowErr
 	}
 	sl.done()
 	if jr != nil {

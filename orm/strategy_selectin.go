@@ -197,15 +197,17 @@ func (s *Session) selectInAssign(j *selectInJob, results []*engine.Result) error
 	// Related rows, grouped by the values they match on.
 	groups := map[any][]unsafe.Pointer{}
 	var seenRel map[*state]bool
+	mv := make([]any, len(other)) // one row's values of other (groupKey keeps none)
 	for _, res := range results {
 		sl := newSlab(target, res.Len())
 		s.reserve(res.Len())
-		for _, row := range res.All() {
+		var rowErr error
+		res.Each(func(row engine.Row) bool {
 			vals := row.Values()
 			st, err := s.hydrate(target, vals, 0, false, sl)
 			if err != nil {
-				sl.done()
-				return err
+				rowErr = err
+				return false
 			}
 			if r.kind == manyToOne {
 				// Several objects may share one parent: each parent is listed once.
@@ -219,15 +221,18 @@ func (s *Session) selectInAssign(j *selectInJob, results []*engine.Result) error
 			} else {
 				j.loaded = append(j.loaded, st)
 			}
-			mv := make([]any, len(other))
 			for k, f := range other {
 				mv[k] = vals[f.pos]
 			}
 			if k, ok := groupKey(other, mv); ok {
 				groups[k] = append(groups[k], st.base)
 			}
-		}
+			return true
+		})
 		sl.done()
+		if rowErr != nil {
+			return rowErr
+		}
 	}
 	for i, st := range j.sts {
 		var related []unsafe.Pointer
