@@ -3,7 +3,6 @@ package orm
 import (
 	"context"
 	"errors"
-	"maps"
 	"slices"
 
 	"github.com/retortdb/retort/engine"
@@ -355,18 +354,22 @@ func (s *Session) Close() error {
 	// Newest first when the order is at hand (after a flush): objects allocated one after
 	// another are then weakened in descending order of address (see detachAll). Objects
 	// loaded by a query share one weak pointer per result, where the order is moot.
-	sts := s.order // the maps are dropped whole below
-	if len(sts) != len(s.states) {
-		sts = slices.Collect(maps.Values(s.states))
-	}
-	for i := len(sts) - 1; i >= 0; i-- {
-		st := sts[i]
+	leave := func(st *state) {
 		if st.status == Pending {
 			unregister(st)
 			st.status = Transient
 		} else {
 			st.status = Detached
 			detach(st, false)
+		}
+	}
+	if sts := s.order; len(sts) == len(s.states) {
+		for i := len(sts) - 1; i >= 0; i-- {
+			leave(sts[i])
+		}
+	} else {
+		for _, st := range s.states { // the maps are dropped whole below
+			leave(st)
 		}
 	}
 	s.states, s.identity = nil, nil
