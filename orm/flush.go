@@ -595,7 +595,7 @@ type fieldSetKey struct {
 }
 
 // insertFields returns the fields the INSERT of pending st gives values: all but the
-// zero-valued columns the database generates (and no relationship fills).
+// zero-valued columns the database generates, unless a relationship fills them (fills).
 func (c fieldSets) insertFields(st *state, fills []fkFill) []*field {
 	given := func(f *field) bool {
 		return !f.genOnInsert || !f.isZero(st.base) || fillsField(fills, f)
