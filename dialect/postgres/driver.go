@@ -100,6 +100,7 @@ func newPool(ctx context.Context, pcfg *pgxpool.Config) (*pool, error) {
 		return nil, err
 	}
 	p.p = pp
+	p.slots = make(chan struct{}, pcfg.MaxConns)
 	return p, nil
 }
 
@@ -200,6 +201,11 @@ func poolConfig(cfg dialect.Config) (*pgxpool.Config, error) {
 		}
 	}
 	pcfg.MinConns = 0
+	if pcfg.ConnConfig.ConnectTimeout == 0 && cfg.PoolTimeout > 0 {
+		// Opening a connection for an acquisition is bounded as waiting for one is (see
+		// pool.Acquire), unless the URL's connect_timeout says otherwise.
+		pcfg.ConnConfig.ConnectTimeout = cfg.PoolTimeout
+	}
 	pcfg.MaxConnLifetime = cfg.PoolRecycle // 0: never
 	pcfg.MaxConnLifetimeJitter = cfg.PoolRecycle / 10
 	if cfg.PoolPrePing {
@@ -235,6 +241,10 @@ type pool struct {
 	// before it is sent with BEGIN in a pgx batch (see conn.checkArgs).
 	precheck bool
 	sessions sync.Map // *pgx.Conn -> *session, dropped when the connection closes
+	// slots holds one token per connection acquired through Acquire, up to pgxpool's
+	// MaxConns: an acquisition that takes a token without waiting needs no timer for the
+	// pool timeout (see Acquire); Release gives the token back.
+	slots chan struct{}
 }
 
 // session is what the driver keeps about one pgx connection from one acquisition to the
@@ -340,10 +350,30 @@ func (s *session) invalidate(sql string) {
 
 // Acquire returns a connection, waiting at most the pool timeout (if set) and until ctx ends.
 func (p *pool) Acquire(ctx context.Context) (dialect.Conn, error) {
-	actx, cancel := conv.WithPoolTimeout(ctx, p.timeout)
-	defer cancel()
+	actx := ctx
+	select {
+	case p.slots <- struct{}{}:
+		// A free slot: pgxpool has a connection for this acquisition, idle or to be
+		// opened (under ConnConfig.ConnectTimeout), so it waits for no other; only a
+		// pre-ping, which talks to the server, runs under the pool timeout.
+		if p.prePing {
+			var cancel context.CancelFunc
+			actx, cancel = conv.WithPoolTimeout(ctx, p.timeout)
+			defer cancel()
+		}
+	default:
+		var cancel context.CancelFunc
+		actx, cancel = conv.WithPoolTimeout(ctx, p.timeout)
+		defer cancel()
+		select {
+		case p.slots <- struct{}{}:
+		case <-actx.Done():
+			return nil, conv.PoolError(ctx, actx, "postgresql", p.timeout, false, actx.Err())
+		}
+	}
 	c, err := p.p.Acquire(actx)
 	if err != nil {
+		<-p.slots
 		return nil, conv.PoolError(ctx, actx, "postgresql", p.timeout, errors.Is(err, puddle.ErrClosedPool), err)
 	}
 	return &conn{pool: p, c: c, s: p.session(c.Conn())}, nil
@@ -458,6 +488,7 @@ func (c *conn) Release(discard bool) {
 		cancel()
 	}
 	c.c.Release()
+	<-c.pool.slots
 }
 
 // OIDs of the types whose results Rows hands over as raw text.
