@@ -234,12 +234,12 @@ func (s *Session) relChanges(st *state, i int, r *relation) (gained, lost []unsa
 		return nil, nil // a nil slice is a collection not loaded (or let go): no change
 	}
 	var old []unsafe.Pointer
-	known := st.rsnap != nil && st.loaded.has(i)
+	known := st.relSnaps() != nil && st.loaded.has(i)
 	if known {
 		if r.list() {
-			old = st.rsnap[i].list
-		} else if st.rsnap[i].one != nil {
-			old = []unsafe.Pointer{st.rsnap[i].one}
+			old = st.relSnaps()[i].list
+		} else if st.relSnaps()[i].one != nil {
+			old = []unsafe.Pointer{st.relSnaps()[i].one}
 		}
 	} else if r.kind == manyToOne && st.status == Persistent {
 		if pk, ok := r.parentKeyFromSnap(st); ok {

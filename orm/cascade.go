@@ -95,9 +95,9 @@ func (s *Session) removals(undo *undoLog) error {
 						return err
 					}
 				}
-			case r.kind == manyToOne && r.back != nil && r.back.cascade.has(cascadeDeleteOrphan) && st.loaded.has(i) && st.rsnap != nil:
+			case r.kind == manyToOne && r.back != nil && r.back.cascade.has(cascadeDeleteOrphan) && st.loaded.has(i) && st.relSnaps() != nil:
 				// The child's side: its parent reference was set to nil.
-				old := st.rsnap[i].one
+				old := st.relSnaps()[i].one
 				if old == nil || relPtr(r, st.base) != nil || memberElsewhere(r.back, st.base) {
 					continue
 				}

@@ -34,7 +34,7 @@ func (st *state) expire() {
 		clearRelation(r, st.base)
 		st.loaded.clear(r.pos)
 	}
-	st.rsnap = nil
+	st.setRelSnaps(nil)
 	st.expired = true
 }
 
@@ -204,14 +204,14 @@ func (st *state) changedFields() ([]*field, error) {
 // relsChanged reports whether a loaded relationship of st holds other objects than its
 // snapshot.
 func relsChanged(st *state) bool {
-	if st.rsnap == nil {
+	if st.relSnaps() == nil {
 		return false
 	}
 	for i, r := range st.m.rels {
 		if !st.loaded.has(i) {
 			continue
 		}
-		rs := st.rsnap[i]
+		rs := st.relSnaps()[i]
 		if r.list() {
 			if !slices.Equal(relSlice(r, st.base), rs.list) {
 				return true
@@ -225,18 +225,18 @@ func relsChanged(st *state) bool {
 
 // snapRelations records what st's loaded relationships hold now.
 func snapRelations(st *state) {
-	if st.rsnap == nil {
-		st.rsnap = make([]relSnap, len(st.m.rels))
+	if st.relSnaps() == nil {
+		st.setRelSnaps(make([]relSnap, len(st.m.rels)))
 	}
 	for i, r := range st.m.rels {
 		if !st.loaded.has(i) {
-			st.rsnap[i] = relSnap{}
+			st.relSnaps()[i] = relSnap{}
 			continue
 		}
 		if r.list() {
-			st.rsnap[i] = relSnap{list: slices.Clone(relSlice(r, st.base))}
+			st.relSnaps()[i] = relSnap{list: slices.Clone(relSlice(r, st.base))}
 		} else {
-			st.rsnap[i] = relSnap{one: relPtr(r, st.base)}
+			st.relSnaps()[i] = relSnap{one: relPtr(r, st.base)}
 		}
 	}
 }

@@ -384,7 +384,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 			if r.kind == manyToMany {
 				continue // association rows: assocChanges
 			}
-			if r.kind == manyToOne && len(related) == 0 && st.loaded.has(i) && st.rsnap != nil && st.rsnap[i].one != nil {
+			if r.kind == manyToOne && len(related) == 0 && st.loaded.has(i) && st.relSnaps() != nil && st.relSnaps()[i].one != nil {
 				// Set to nil: the relationship wins over the foreign key's value.
 				if r.postUpdate {
 					if k := (postKey{st, r.childCols[0]}); !postSeen[k] {
@@ -403,7 +403,7 @@ func (s *Session) prepareFlush(undo *undoLog) ([]flushWork, []planItem, *flushEx
 				}
 				continue
 			}
-			if st.status == Persistent && !r.writeOnly && st.loaded.has(i) && st.rsnap != nil {
+			if st.status == Persistent && !r.writeOnly && st.loaded.has(i) && st.relSnaps() != nil {
 				// Only what the relationship gained since it was loaded or flushed: a
 				// foreign key the application set directly is not overwritten by an
 				// unchanged relationship (SQLAlchemy syncs on relationship changes).

@@ -70,7 +70,7 @@ func (s *Session) runLoads(ctx context.Context, nodes []*loadNode, sts []*state)
 				case lazyRaise:
 					for _, st := range lv.sts {
 						if !st.loaded.has(n.r.pos) && n.r.pos < 64 {
-							st.raise |= 1 << n.r.pos
+							st.markRaise(n.r.pos)
 						}
 					}
 				case lazyNoLoad:
@@ -339,5 +339,5 @@ func related(s *Session, base unsafe.Pointer, r *relation, kind relKind) (unsafe
 	if st.status == Pending || st.loaded.has(r.pos) {
 		return p, nil
 	}
-	return nil, &NotLoadedError{Model: r.m.name, Relation: r.goName, Raise: r.pos < 64 && st.raise&(1<<r.pos) != 0}
+	return nil, &NotLoadedError{Model: r.m.name, Relation: r.goName, Raise: st.raised(r.pos)}
 }

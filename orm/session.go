@@ -437,7 +437,7 @@ func (s *Session) adopt(m *mapper, base unsafe.Pointer) (*state, error) {
 	reattach(s.ref(), rec, st)
 	st.key, st.snap, st.expired = rec.key, rec.snap, rec.expired
 	st.loaded = rec.loaded
-	st.rsnap = rec.rsnap
+	st.setRelSnaps(rec.relSnaps())
 	s.identity[st.key] = st
 	return st, nil
 }
@@ -447,7 +447,8 @@ func (s *Session) toTransient(st *state) {
 	s.forget(st)
 	unregister(st)
 	st.status = Transient
-	st.key, st.snap, st.rsnap, st.expired, st.flushedDelete = identityKey{}, nil, nil, false, false
+	st.key, st.snap, st.expired, st.flushedDelete = identityKey{}, nil, false, false
+	st.setRelSnaps(nil)
 }
 
 // toDetached removes st from the session; the registry keeps it as a detached object

@@ -46,18 +46,15 @@ type state struct {
 	// written to the database; nil while pending. Changed columns are found by comparing
 	// the fields with it.
 	snap []any
-	// rsnap[i] is what relationship m.rels[i] held when it was loaded or last flushed (a
-	// copy of the collection, or the one related object), for IsModified and Dirty; nil
-	// until a relationship is loaded.
-	rsnap []relSnap
+	// rx holds what only objects with loaded relationships need (see relExtra); nil
+	// until then.
+	rx *relExtra
 	seq   uint64 // order of addition to the session
 	// loaded has bit i set when relationship m.rels[i] was loaded (or assigned on a new
 	// object): reading a relationship that was never loaded is an error, not an empty list.
 	loaded relBits
-	// grp is the result the object last came from (see Load's batching); raise has bit i
-	// set when relationship m.rels[i] was marked raise by that query (see Raise).
-	grp   *loadGroup
-	raise uint64
+	// grp is the result the object last came from (see Load's batching).
+	grp *loadGroup
 
 	// The process-wide registry of attachments (attach.go): the session tracking the
 	// object (nil once detached; base is then cleared, so that the record does not keep
@@ -86,6 +83,47 @@ func (st *state) object() any {
 		return nil
 	}
 	return st.m.objectAt(st.base)
+}
+
+// relExtra is the part of a state that only objects with relationships use.
+type relExtra struct {
+	// rsnap[i] is what relationship m.rels[i] held when it was loaded or last flushed (a
+	// copy of the collection, or the one related object), for IsModified and Dirty; nil
+	// until a relationship is loaded.
+	rsnap []relSnap
+	// raise has bit i set when relationship m.rels[i] was marked raise by the query the
+	// object last came from (see Raise).
+	raise relBits
+}
+
+// relSnaps returns st's relationship snapshots (rsnap), nil until one is taken.
+func (st *state) relSnaps() []relSnap {
+	if st.rx == nil {
+		return nil
+	}
+	return st.rx.rsnap
+}
+
+// setRelSnaps replaces st's relationship snapshots.
+func (st *state) setRelSnaps(rs []relSnap) {
+	if st.rx == nil {
+		if rs == nil {
+			return
+		}
+		st.rx = &relExtra{}
+	}
+	st.rx.rsnap = rs
+}
+
+// raised reports whether relationship i was marked raise by the object's last query.
+func (st *state) raised(i int) bool { return st.rx != nil && st.rx.raise.has(i) }
+
+// markRaise marks relationship i raise for the object (see Raise).
+func (st *state) markRaise(i int) {
+	if st.rx == nil {
+		st.rx = &relExtra{}
+	}
+	st.rx.raise.set(i)
 }
 
 // relBits is a set of relationships of a model, by position (a model has at most

@@ -81,7 +81,7 @@ func (s *Session) recordFlush(e *emitter, undo *undoLog) {
 // owner in frame f (when f is not nil).
 func (s *Session) snapChangedRelations(f *txFrame) {
 	for _, st := range s.states {
-		if st.rsnap == nil || st.status != Persistent {
+		if st.relSnaps() == nil || st.status != Persistent {
 			continue
 		}
 		if relsChanged(st) {
