@@ -47,6 +47,9 @@ type Conn struct {
 	args    []any
 	scratch []any
 	ptrs    []any
+	// rowsHint is the most rows the statement being executed can return, or 0 (see
+	// rowsHint).
+	rowsHint int
 }
 
 type connState uint8
@@ -174,6 +177,8 @@ func (c *Conn) Execute(ctx context.Context, stmt expr.Statement) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	c.rowsHint = rowsHint(stmt)
+	defer func() { c.rowsHint = 0 }()
 	res, err := c.run(ctx, comp)
 	if err != nil && c.failover(ctx, stmt, err) {
 		if comp, err = compile.Compile(c.eng.dialect, stmt); err != nil {
@@ -355,8 +360,11 @@ func (c *Conn) readResult(comp *compile.Compiled, rows dialect.Rows) (res *Resul
 				chunks = append(chunks, cur)
 			}
 			rowsIn := 1
-			if n > 0 {
+			switch {
+			case n > 0:
 				rowsIn = min(max(8, n), resultChunkRows)
+			case c.rowsHint > 0:
+				rowsIn = c.rowsHint
 			}
 			cur = make([]any, 0, max(ncol, 1)*rowsIn)
 		}
@@ -383,6 +391,25 @@ func (c *Conn) readResult(comp *compile.Compiled, rows dialect.Rows) (res *Resul
 
 // resultChunkRows bounds the rows of one allocation of a buffered result's values.
 const resultChunkRows = 1024
+
+// rowsHint returns the LIMIT of a SELECT whose limit is a bound integer (what
+// SelectStmt.Limit makes), the most rows it can return, or 0; the result's first chunk
+// is sized for it (see readResult).
+func rowsHint(stmt expr.Statement) int {
+	sel, ok := stmt.(*expr.SelectStmt)
+	if !ok {
+		return 0
+	}
+	b, ok := sel.LimitExpr.(*expr.Bind)
+	if !ok {
+		return 0
+	}
+	n, ok := b.Value.(int64)
+	if !ok || n <= 0 {
+		return 0
+	}
+	return int(min(n, resultChunkRows))
+}
 
 // metaFor describes the result columns: the compiled names and types when they match the
 // driver's column count, otherwise the driver's names with unknown types.
