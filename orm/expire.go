@@ -225,6 +225,9 @@ func relsChanged(st *state) bool {
 
 // snapRelations records what st's loaded relationships hold now.
 func snapRelations(st *state) {
+	if len(st.m.rels) == 0 {
+		return
+	}
 	if st.relSnaps() == nil {
 		st.setRelSnaps(make([]relSnap, len(st.m.rels)))
 	}
