@@ -108,10 +108,12 @@ func (e *emitter) mergedUpdate(ctx context.Context, b planBatch) error {
 func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
 	st := e.items[i].st
 	m := st.m
-	stmt := expr.Update(m.table)
 	fields := e.work[i].fields
 	vals := make([]any, len(fields))
 	e.bound(i, vals)
+	// Built directly (its fields are exported), not by one Set call per column, each of
+	// which copies the statement.
+	sets := make([]expr.Assignment, 0, len(fields)+1)
 	for k, f := range fields {
 		if f == m.version {
 			continue
@@ -121,7 +123,7 @@ func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
 			return nil, err
 		}
 		vals[k] = v
-		stmt = stmt.Set(f.col.ColumnClause, v)
+		sets = append(sets, expr.Set(f.col.ColumnClause.Clause(), v))
 	}
 	cond := st.keyCondition()
 	if vf := m.version; vf != nil {
@@ -136,10 +138,10 @@ func (e *emitter) updateStatement(i int) (*expr.UpdateStmt, error) {
 		if k := slices.Index(fields, vf); k >= 0 {
 			vals[k] = next
 		}
-		stmt = stmt.Set(vf.col.ColumnClause, next)
+		sets = append(sets, expr.Set(vf.col.ColumnClause.Clause(), next))
 		cond = expr.And(cond, vf.col.ColumnClause.Eq(old))
 	}
-	return stmt.Where(cond), nil
+	return &expr.UpdateStmt{Table: m.table, Sets: sets, Wheres: []expr.Expr{cond}}, nil
 }
 
 // checkUpdated reports an UPDATE that did not match exactly its row.
@@ -162,6 +164,9 @@ func nextVersion(m *mapper, old any) (any, error) {
 // keyCondition returns the WHERE condition matching st's row by its loaded key.
 func (st *state) keyCondition() expr.Expr {
 	m := st.m
+	if len(m.pk) == 1 {
+		return m.pk[0].col.ColumnClause.Eq(st.snap[m.pk[0].pos])
+	}
 	conds := make([]expr.Expr, len(m.pk))
 	for k, f := range m.pk {
 		conds[k] = f.col.ColumnClause.Eq(st.snap[f.pos])
