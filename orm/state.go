@@ -48,8 +48,8 @@ type state struct {
 	snap []any
 	// rx holds what only objects with loaded relationships need (see relExtra); nil
 	// until then.
-	rx *relExtra
-	seq   uint64 // order of addition to the session
+	rx  *relExtra
+	seq uint64 // order of addition to the session
 	// loaded has bit i set when relationship m.rels[i] was loaded (or assigned on a new
 	// object): reading a relationship that was never loaded is an error, not an empty list.
 	loaded relBits
