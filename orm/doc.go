@@ -120,16 +120,17 @@
 // both consistent in memory. The target model is registered automatically, with its
 // defaults, when it is not yet. The relationship options of the tag: rel,
 // back_populates, fk, lazy, uselist, secondary, order_by, cascade, passive_deletes,
-// post_update, remote_side.
+// post_update, remote_side. A model declares at most 64 relationships (the session
+// keeps which ones are loaded as a bit set).
 //
 // Registration reports every mistake at once as *MappingError values (errors.Join),
 // naming the struct, the field, its tag and the problem: an unknown tag option, an
 // unsupported field type, a type= the field cannot hold, a missing primary key, a foreign
 // key to a table that is not registered (register the parent first) or to a column it
-// does not have, a relationship without a usable foreign key, a bad back_populates. A
-// failed registration leaves the registry and its MetaData unchanged: tables are first
-// defined in scratch MetaData values and only copied into the registry's when everything
-// checks out.
+// does not have, a relationship without a usable foreign key, a bad back_populates, a
+// 65th relationship. A failed registration leaves the registry and its MetaData
+// unchanged: tables are first defined in scratch MetaData values and only copied into
+// the registry's when everything checks out.
 //
 // # Typed column handles
 //

@@ -41,6 +41,11 @@ import (
 // time, as the values retort binds do. The password is never written into the connection string pgx parses, so no
 // error can quote it.
 //
+// An acquisition from the pool waits at most the pool timeout for a free connection;
+// one that finds a slot free waits for no other (and arms no timer), and opening a new
+// connection is bounded by connect_timeout, which is the pool timeout unless the URL
+// sets it.
+//
 // When a statement's context ends, pgx sends the server a cancel request at once (the
 // statement stops on the server), and the connection is discarded when it is released.
 // It is stateless and lives for the whole program.
