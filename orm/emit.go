@@ -128,7 +128,6 @@ func (e *emitter) finish() error {
 	}
 	snaps := make([]any, n) // the new snapshots, one allocation
 	recs := make([]recordUndo, len(e.done))
-	e.undo.entries = slices.Grow(e.undo.entries, len(e.done))
 	for d, i := range e.done {
 		it := e.items[i]
 		st := it.st

@@ -279,7 +279,6 @@ func (e *emitter) readBack(m *mapper, items []int, res *engine.Result, returning
 			return cmp.Compare(x, y)
 		})
 	}
-	e.undo.entries = slices.Grow(e.undo.entries, len(items)*len(returning))
 	for n, i := range items {
 		st := e.items[i].st
 		vals := rows[order[n]].Values()

@@ -190,14 +190,18 @@ func (r *RowsResult) First() (Row, error) {
 
 // Partitions returns an iterator over the rows in slices of up to n rows (all in one slice
 // when n <= 0), as engine.Result.Partitions. The slices must not be modified.
-func (r *RowsResult) Partitions(n int) iter.Seq[[]Row] {
-	return func(yield func([]Row) bool) {
+func (r *RowsResult) Partitions(n int) iter.Seq[[]Row] { return partitions(r.rows, n) }
+
+// partitions returns an iterator over s in slices of up to n elements (all in one slice
+// when n <= 0).
+func partitions[T any](s []T, n int) iter.Seq[[]T] {
+	return func(yield func([]T) bool) {
 		if n <= 0 {
-			n = max(len(r.rows), 1)
+			n = max(len(s), 1)
 		}
-		for i := 0; i < len(r.rows); i += n {
-			end := min(i+n, len(r.rows))
-			if !yield(r.rows[i:end:end]) {
+		for i := 0; i < len(s); i += n {
+			end := min(i+n, len(s))
+			if !yield(s[i:end:end]) {
 				return
 			}
 		}

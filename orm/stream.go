@@ -242,16 +242,4 @@ func rowBatches(rows iter.Seq2[engine.Row, error], n int) iter.Seq2[[]engine.Row
 
 // Partitions returns an iterator over the values in slices of up to n values (all in one
 // slice when n <= 0), as engine.Result.Partitions. The slices must not be modified.
-func (r *ScalarResult[T]) Partitions(n int) iter.Seq[[]T] {
-	return func(yield func([]T) bool) {
-		if n <= 0 {
-			n = max(len(r.vals), 1)
-		}
-		for i := 0; i < len(r.vals); i += n {
-			end := min(i+n, len(r.vals))
-			if !yield(r.vals[i:end:end]) {
-				return
-			}
-		}
-	}
-}
+func (r *ScalarResult[T]) Partitions(n int) iter.Seq[[]T] { return partitions(r.vals, n) }
